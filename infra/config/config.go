@@ -1,0 +1,196 @@
+// Package config is the typed stack configuration of wechat-deploy: one Load that reads every key of a
+// stack file, applies defaults field by field and validates the result before any resource is registered.
+//
+// Every field carries a `json` tag (its name in the stack file) and a `doc` tag (its one-line description);
+// the README's configuration reference and the declarations in Pulumi.yaml are checked against them.
+package config
+
+import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Namespace is the configuration namespace of every key (the Pulumi project name).
+const Namespace = "wechat-deploy"
+
+// Cloud selects the platform a stack deploys to.
+type Cloud string
+
+// The supported clouds.
+const (
+	CloudAWS      Cloud = "aws"
+	CloudAlicloud Cloud = "alicloud"
+	CloudExisting Cloud = "existing"
+)
+
+// Clouds lists the supported values of the cloud key, in the order error messages show them.
+var Clouds = []Cloud{CloudAWS, CloudAlicloud, CloudExisting}
+
+// NAT modes of the network.
+const (
+	NATSingle  = "single"
+	NATPerZone = "per-zone"
+)
+
+// Config is the whole typed configuration of one stack.
+type Config struct {
+	// Project and Stack identify the stack; File is the stack file that error messages name.
+	Project string `json:"-"`
+	Stack   string `json:"-"`
+	File    string `json:"-"`
+
+	Cloud       Cloud             `json:"cloud" doc:"Target platform: aws (EKS), alicloud (ACK) or existing (any cluster in a kubeconfig)."`
+	Environment string            `json:"environment" doc:"Environment name used in resource names and tags; defaults to the stack name."`
+	Production  *bool             `json:"production" doc:"Production rules (replicas, protection, endpoint and database checks); defaults to true when the environment starts with prod."`
+	Region      string            `json:"region" doc:"Cloud region (aws: us-east-1 style; alicloud: cn-hangzhou style). Required for aws and alicloud."`
+	Network     Network           `json:"network" doc:"VPC layout."`
+	Cluster     Cluster           `json:"cluster" doc:"Kubernetes cluster (EKS or ACK)."`
+	Registry    Registry          `json:"registry" doc:"Container registry (ECR or ACR)."`
+	Existing    Existing          `json:"existing" doc:"Existing cluster and registry (cloud: existing)."`
+	App         App               `json:"app" doc:"The deployed WeChat backend."`
+	Protect     bool              `json:"protect" doc:"Protect stateful resources (VPC, cluster, KMS key, registry) from deletion."`
+	Tags        map[string]string `json:"tags" doc:"Extra tags on every cloud resource (project, stack and environment tags are always added)."`
+
+	// Secrets are read with the secret getters; they never leave Pulumi's secret handling.
+	Secrets Secrets `json:"-"`
+}
+
+// IsProduction reports whether production rules apply (after defaults, Production is never nil).
+func (c *Config) IsProduction() bool { return c.Production != nil && *c.Production }
+
+// Network is the VPC layout.
+type Network struct {
+	CIDR                 string   `json:"cidr" doc:"VPC IPv4 CIDR, a private range from /16 to /24."`
+	Zones                int      `json:"zones" doc:"Number of availability zones (1-6; aws needs at least 2)."`
+	AvailabilityZones    []string `json:"availabilityZones" doc:"Explicit zone names; empty means the first zones of the region."`
+	NATMode              string   `json:"natMode" doc:"NAT gateways: single (one shared) or per-zone (one per zone, no cross-zone dependency)."`
+	PrivateSubnetPrefix  int      `json:"privateSubnetPrefix" doc:"Prefix length of each private (worker) subnet; 0 plans it from the VPC size."`
+	PublicSubnetPrefix   int      `json:"publicSubnetPrefix" doc:"Prefix length of each public subnet (pod VSwitch on alicloud Terway); 0 plans it from the VPC size."`
+	FlowLogRetentionDays int      `json:"flowLogRetentionDays" doc:"Retention of VPC flow logs in days."`
+}
+
+// Cluster is the Kubernetes cluster.
+type Cluster struct {
+	Version           string   `json:"version" doc:"Kubernetes minor version, e.g. 1.33."`
+	InstanceTypes     []string `json:"instanceTypes" doc:"Node instance types, preferred first."`
+	MinNodes          int      `json:"minNodes" doc:"Minimum nodes of the node group."`
+	DesiredNodes      int      `json:"desiredNodes" doc:"Initial nodes; afterwards the autoscaler owns the count."`
+	MaxNodes          int      `json:"maxNodes" doc:"Maximum nodes of the node group."`
+	DiskSizeGiB       int      `json:"diskSizeGiB" doc:"Encrypted system disk size per node in GiB."`
+	Endpoint          Endpoint `json:"endpoint" doc:"API server endpoint access."`
+	Addons            []Addon  `json:"addons" doc:"Managed addons with pinned versions (EKS) or names and config (ACK)."`
+	LogRetentionDays  int      `json:"logRetentionDays" doc:"Retention of control-plane logs in days."`
+	Admins            []string `json:"admins" doc:"Principals (IAM ARNs on aws) granted cluster-admin through access entries."`
+	KubeconfigProfile string   `json:"kubeconfigProfile" doc:"AWS profile the generated kubeconfig passes to aws eks get-token."`
+	KubeconfigRoleARN string   `json:"kubeconfigRoleArn" doc:"IAM role the generated kubeconfig assumes in aws eks get-token."`
+	ServiceCIDR       string   `json:"serviceCidr" doc:"Kubernetes Service CIDR; must not overlap the VPC."`
+	PodCIDR           string   `json:"podCidr" doc:"Pod CIDR for flannel on alicloud; empty uses Terway with pod VSwitches."`
+	Spec              string   `json:"spec" doc:"ACK cluster spec: ack.standard or ack.pro.small (production needs Pro)."`
+}
+
+// Endpoint is the API server endpoint access.
+type Endpoint struct {
+	Public            bool     `json:"public" doc:"Expose a public API endpoint."`
+	Private           bool     `json:"private" doc:"Expose a private API endpoint inside the VPC."`
+	PublicAccessCIDRs []string `json:"publicAccessCidrs" doc:"CIDRs allowed to reach the public endpoint (never 0.0.0.0/0 in production)."`
+}
+
+// Addon is one managed cluster addon.
+type Addon struct {
+	Name    string `json:"name" doc:"Addon name, e.g. vpc-cni or csi-plugin."`
+	Version string `json:"version" doc:"Pinned addon version; required on aws."`
+	Config  string `json:"config" doc:"Addon configuration JSON, passed through."`
+}
+
+// Registry is the container registry.
+type Registry struct {
+	Name               string `json:"name" doc:"Repository name; defaults to the app name."`
+	Namespace          string `json:"namespace" doc:"ACR namespace; defaults to the project name."`
+	KeepImages         int    `json:"keepImages" doc:"Images kept by the lifecycle policy."`
+	ExistingInstanceID string `json:"existingInstanceId" doc:"Use this ACR Enterprise instance instead of creating one (alicloud)."`
+	InstanceSpec       string `json:"instanceSpec" doc:"ACR Enterprise edition: Basic, Standard or Advanced."`
+}
+
+// Existing is the cluster and registry used by the existing cloud.
+type Existing struct {
+	KubeconfigPath   string `json:"kubeconfigPath" doc:"Kubeconfig file; empty means $KUBECONFIG, then ~/.kube/config. The kubeconfig secret wins when set."`
+	Context          string `json:"context" doc:"Kubeconfig context; empty means the current context."`
+	RegistryServer   string `json:"registryServer" doc:"Registry host that built images are pushed to."`
+	RegistryUsername string `json:"registryUsername" doc:"Registry user (password in the registryPassword secret)."`
+	IngressClass     string `json:"ingressClass" doc:"Ingress class of the cluster's ingress controller."`
+}
+
+// App is the deployed backend.
+type App struct {
+	Name                 string            `json:"name" doc:"App name (DNS label): names the Deployment, Service and friends."`
+	Namespace            string            `json:"namespace" doc:"Kubernetes namespace; defaults to the app name."`
+	Image                string            `json:"image" doc:"Prebuilt image reference with @sha256 digest; empty builds app/ and pushes it."`
+	Build                Build             `json:"build" doc:"Image build settings (when image is empty)."`
+	Replicas             int               `json:"replicas" doc:"Replicas before the autoscaler takes over (production: at least 2)."`
+	MinReplicas          int               `json:"minReplicas" doc:"Autoscaler minimum; defaults to replicas."`
+	MaxReplicas          int               `json:"maxReplicas" doc:"Autoscaler maximum; defaults to 3 x replicas."`
+	CPUTarget            int               `json:"cpuTargetPercent" doc:"Autoscaler CPU utilisation target in percent."`
+	MemoryTarget         int               `json:"memoryTargetPercent" doc:"Autoscaler memory utilisation target in percent."`
+	Resources            Resources         `json:"resources" doc:"Container requests and limits."`
+	Port                 int               `json:"port" doc:"Container port of the HTTP server."`
+	Domain               string            `json:"domain" doc:"Public host name of the Ingress; empty means no Ingress."`
+	TLS                  TLS               `json:"tls" doc:"TLS on the Ingress."`
+	IngressClass         string            `json:"ingressClass" doc:"Ingress class; defaults per cloud (alb, alb on ACK, or existing.ingressClass)."`
+	SkipIngressAwait     bool              `json:"skipIngressAwait" doc:"Do not wait for the Ingress to get an address (controllers that never write status)."`
+	Env                  map[string]string `json:"env" doc:"Extra non-secret environment variables."`
+	ShutdownGraceSeconds int               `json:"shutdownGraceSeconds" doc:"Seconds the app drains on SIGTERM; the pod grace period adds a margin."`
+	WeChatAPIBase        string            `json:"wechatApiBase" doc:"Base URL of the WeChat API."`
+	TokenTTL             string            `json:"tokenTtl" doc:"Lifetime of issued JWTs (Go duration)."`
+	LogLevel             string            `json:"logLevel" doc:"App log level: debug, info, warn or error."`
+}
+
+// Build is how the image is built when no prebuilt image is given.
+type Build struct {
+	Context    string `json:"context" doc:"Docker build context relative to the project root."`
+	Dockerfile string `json:"dockerfile" doc:"Dockerfile relative to the project root."`
+	Platform   string `json:"platform" doc:"Target platform of the image."`
+	Tag        string `json:"tag" doc:"Image tag; empty derives it from the git commit or the content hash (never latest)."`
+}
+
+// Resources are container requests and limits.
+type Resources struct {
+	CPURequest    string `json:"cpuRequest" doc:"CPU request (Kubernetes quantity)."`
+	MemoryRequest string `json:"memoryRequest" doc:"Memory request (Kubernetes quantity)."`
+	CPULimit      string `json:"cpuLimit" doc:"CPU limit (Kubernetes quantity)."`
+	MemoryLimit   string `json:"memoryLimit" doc:"Memory limit (Kubernetes quantity)."`
+}
+
+// TLS is TLS on the Ingress.
+type TLS struct {
+	Enabled        bool   `json:"enabled" doc:"Terminate TLS at the Ingress."`
+	SecretName     string `json:"secretName" doc:"Secret holding the certificate; defaults to <app>-tls."`
+	ClusterIssuer  string `json:"clusterIssuer" doc:"cert-manager ClusterIssuer that issues the certificate; empty means the secret is provided."`
+	CertificateARN string `json:"certificateArn" doc:"ACM certificate ARN for the AWS load balancer (aws)."`
+}
+
+// Secrets are the config secrets as secret Outputs. An optional secret that is not set is a zero Output and
+// its Has flag is false.
+type Secrets struct {
+	WeChatAppID         pulumi.StringOutput
+	WeChatAppSecret     pulumi.StringOutput
+	JWTSigningKey       pulumi.StringOutput
+	DatabaseURL         pulumi.StringOutput
+	HasDatabaseURL      bool
+	RegistryPassword    pulumi.StringOutput
+	HasRegistryPassword bool
+	Kubeconfig          pulumi.StringOutput
+	HasKubeconfig       bool
+}
+
+// ResourceTags are the tags put on every cloud resource: the stack's own tags plus the identifying ones, which
+// win so that cost reports and policies can rely on them.
+func (c *Config) ResourceTags() map[string]string {
+	tags := make(map[string]string, len(c.Tags)+4)
+	for k, v := range c.Tags {
+		tags[k] = v
+	}
+	tags["project"] = c.Project
+	tags["stack"] = c.Stack
+	tags["environment"] = c.Environment
+	tags["managed-by"] = "pulumi"
+	return tags
+}

@@ -1,0 +1,112 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+)
+
+// SecretSpec describes one config secret: its key, when it is required and how its value is checked.
+// Checks read the raw value but never put it into a message.
+type SecretSpec struct {
+	// Key is the key without namespace, e.g. wechatAppSecret.
+	Key string
+	// Doc is the one-line description used in Pulumi.yaml and the README.
+	Doc string
+	// Placeholder is what the fix command shows in place of the value.
+	Placeholder string
+	// Required reports whether the stack must set it.
+	Required func(c *Config) bool
+	// Check returns a problem with the value, or "" when it is acceptable.
+	Check func(c *Config, value string) string
+}
+
+var wechatAppIDPattern = regexp.MustCompile(`^wx[0-9a-f]{16}$`)
+
+// minJWTKeyBytes is the HS256 key floor: a key shorter than the hash output weakens the MAC.
+const minJWTKeyBytes = 32
+
+// SecretSpecs lists every config secret in the order the README shows them.
+var SecretSpecs = []SecretSpec{
+	{
+		Key:         "wechatAppId",
+		Doc:         "WeChat Mini Program AppID (wx followed by 16 hex digits).",
+		Placeholder: "wx0123456789abcdef",
+		Required:    func(*Config) bool { return true },
+		Check: func(_ *Config, v string) string {
+			if !wechatAppIDPattern.MatchString(v) {
+				return "is not a WeChat AppID (want wx followed by 16 lower-case hex digits)"
+			}
+			return ""
+		},
+	},
+	{
+		Key:         "wechatAppSecret",
+		Doc:         "WeChat Mini Program AppSecret (32 hex digits).",
+		Placeholder: "<AppSecret from mp.weixin.qq.com>",
+		Required:    func(*Config) bool { return true },
+		Check: func(_ *Config, v string) string {
+			if len(v) < 16 || strings.ContainsAny(v, " \t\r\n") {
+				return "is not a WeChat AppSecret (want at least 16 characters without spaces)"
+			}
+			return ""
+		},
+	},
+	{
+		Key:         "jwtSigningKey",
+		Doc:         "HS256 key that signs the app's session tokens (at least 32 bytes).",
+		Placeholder: "\"$(openssl rand -base64 48)\"",
+		Required:    func(*Config) bool { return true },
+		Check: func(_ *Config, v string) string {
+			if len(v) < minJWTKeyBytes {
+				return fmt.Sprintf("is %d bytes; an HS256 key needs at least %d", len(v), minJWTKeyBytes)
+			}
+			return ""
+		},
+	},
+	{
+		Key:         "databaseUrl",
+		Doc:         "PostgreSQL URL of the app's database; without it the app keeps users in memory (not allowed in production).",
+		Placeholder: "postgres://USER:PASSWORD@HOST:5432/DB?sslmode=require",
+		Required:    func(c *Config) bool { return c.IsProduction() },
+		Check: func(c *Config, v string) string {
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
+				return "is not a PostgreSQL URL (want postgres://user:password@host:5432/db)"
+			}
+			if c.IsProduction() && u.Query().Get("sslmode") == "disable" {
+				return "disables TLS (sslmode=disable), which production does not allow"
+			}
+			return ""
+		},
+	},
+	{
+		Key:         "registryPassword",
+		Doc:         "Password or token for existing.registryServer (cloud: existing, when the image is built).",
+		Placeholder: "<registry token>",
+		Required: func(c *Config) bool {
+			return c.Cloud == CloudExisting && c.App.Image == "" && c.Existing.RegistryUsername != ""
+		},
+	},
+	{
+		Key:         "kubeconfig",
+		Doc:         "Kubeconfig contents for cloud: existing; wins over existing.kubeconfigPath.",
+		Placeholder: "\"$(cat ~/.kube/config)\"",
+		Required:    func(*Config) bool { return false },
+	},
+}
+
+// SecretKeys returns the keys of all config secrets.
+func SecretKeys() []string {
+	keys := make([]string, len(SecretSpecs))
+	for i, s := range SecretSpecs {
+		keys[i] = s.Key
+	}
+	return keys
+}
+
+// FixCommand is the exact command that sets a secret for a stack.
+func FixCommand(stack, key, placeholder string) string {
+	return fmt.Sprintf("pulumi config set --secret --stack %s %s:%s %s", stack, Namespace, key, placeholder)
+}

@@ -1,0 +1,554 @@
+package config
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wechat-deploy/wechat-deploy/components/netplan"
+)
+
+var (
+	dnsLabel        = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
+	awsRegion       = regexp.MustCompile(`^(us|eu|ap|sa|ca|me|af|il|mx)(-gov)?-[a-z]+-[0-9]$`)
+	awsChinaRegion  = regexp.MustCompile(`^cn-(north|northwest)-1$`)
+	k8sVersion      = regexp.MustCompile(`^1\.([0-9]{2})(\.[0-9]+(-aliyun\.[0-9]+)?)?$`)
+	envName         = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	imageDigest     = regexp.MustCompile(`@sha256:[0-9a-f]{64}$`)
+	iamPrincipalARN = regexp.MustCompile(`^arn:aws(-cn|-us-gov)?:(iam|sts)::[0-9]{12}:(role|user|assumed-role)/[\w+=,.@/-]+$`)
+	iamRoleARN      = regexp.MustCompile(`^arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:role/[\w+=,.@/-]+$`)
+	acmARN          = regexp.MustCompile(`^arn:aws(-cn|-us-gov)?:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]+$`)
+	registryHost    = regexp.MustCompile(`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?$`)
+	durationLike    = regexp.MustCompile(`^[0-9]+(ns|us|ms|s|m|h)([0-9]+(ns|us|ms|s|m|h))*$`)
+	repositoryName  = regexp.MustCompile(`^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$`)
+	imageTag        = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+)
+
+// AlicloudRegions are the Alibaba Cloud regions that offer ACK managed clusters.
+var AlicloudRegions = []string{
+	"cn-qingdao", "cn-beijing", "cn-zhangjiakou", "cn-huhehaote", "cn-wulanchabu", "cn-hangzhou", "cn-shanghai",
+	"cn-nanjing", "cn-fuzhou", "cn-shenzhen", "cn-heyuan", "cn-guangzhou", "cn-chengdu", "cn-hongkong",
+	"ap-northeast-1", "ap-northeast-2", "ap-southeast-1", "ap-southeast-3", "ap-southeast-5", "ap-southeast-6",
+	"ap-southeast-7", "us-east-1", "us-west-1", "eu-west-1", "eu-central-1", "me-east-1", "me-central-1",
+}
+
+// Supported Kubernetes minor versions (EKS and ACK standard support windows).
+const (
+	MinKubernetesMinor = 30
+	MaxKubernetesMinor = 34
+)
+
+// ReservedEnv are the environment variables the workload sets itself; app.env may not override them.
+var ReservedEnv = []string{
+	"HTTP_ADDR", "LOG_LEVEL", "WECHAT_API_BASE", "TOKEN_TTL", "SECRETS_DIR", "SHUTDOWN_TIMEOUT",
+	"WECHAT_APP_ID", "WECHAT_APP_SECRET", "JWT_SIGNING_KEY", "DATABASE_URL", "ENVIRONMENT",
+}
+
+// secretLookingName matches names that suggest a secret; such values belong in the secrets, not app.env.
+var secretLookingName = regexp.MustCompile(`(?i)(password|passwd|secret|token|api_?key|private_?key|credential)`)
+
+// SubnetTiers are the per-zone subnet tiers of the configured cloud, large tier first.
+func (c *Config) SubnetTiers() []netplan.Tier {
+	switch c.Cloud {
+	case CloudAlicloud:
+		tiers := []netplan.Tier{{Name: "worker", Prefix: c.Network.PrivateSubnetPrefix}}
+		if c.UsesTerway() {
+			tiers = append(tiers, netplan.Tier{Name: "pod", Prefix: c.Network.PublicSubnetPrefix})
+		}
+		return tiers
+	default:
+		return []netplan.Tier{
+			{Name: "private", Prefix: c.Network.PrivateSubnetPrefix},
+			{Name: "public", Prefix: c.Network.PublicSubnetPrefix},
+		}
+	}
+}
+
+// UsesTerway reports whether an ACK cluster uses Terway (pod VSwitches) rather than flannel (a pod CIDR).
+func (c *Config) UsesTerway() bool { return c.Cluster.PodCIDR == "" }
+
+// MaxSubnetPrefix is the smallest subnet the configured cloud accepts.
+func (c *Config) MaxSubnetPrefix() int {
+	if c.Cloud == CloudAlicloud {
+		return netplan.MaxPrefixAlicloud
+	}
+	return netplan.MaxPrefixAWS
+}
+
+func validate(c *Config, p *problems) {
+	switch c.Cloud {
+	case CloudAWS, CloudAlicloud, CloudExisting:
+	case "":
+		p.add("cloud", "is required; allowed: %s", joinClouds())
+		return
+	default:
+		p.add("cloud", "%q is not a supported cloud; allowed: %s", c.Cloud, joinClouds())
+		return
+	}
+	if !dnsLabel.MatchString(c.Environment) || len(c.Environment) > 20 {
+		p.add("environment", "%q is not a DNS label of at most 20 characters (lower-case letters, digits, '-')", c.Environment)
+	}
+	validateApp(c, p)
+	validateTags(c, p)
+	if c.Cloud == CloudExisting {
+		validateExisting(c, p)
+		return
+	}
+	validateRegion(c, p)
+	validateNetwork(c, p)
+	validateCluster(c, p)
+	validateRegistry(c, p)
+	if c.IsProduction() && !c.Protect {
+		p.add("protect", "is false, but a production stack must protect its VPC, cluster, KMS key and registry; set protect: true")
+	}
+}
+
+func joinClouds() string {
+	s := make([]string, len(Clouds))
+	for i, c := range Clouds {
+		s[i] = string(c)
+	}
+	return strings.Join(s, ", ")
+}
+
+func validateRegion(c *Config, p *problems) {
+	switch {
+	case c.Region == "":
+		p.add("region", "is required for cloud %s; e.g. %s", c.Cloud, map[Cloud]string{CloudAWS: "us-east-1", CloudAlicloud: "cn-hangzhou"}[c.Cloud])
+	case c.Cloud == CloudAWS && !awsRegion.MatchString(c.Region) && !awsChinaRegion.MatchString(c.Region):
+		p.add("region", "%q is not an AWS region; want e.g. us-east-1, eu-west-2 or cn-north-1", c.Region)
+	case c.Cloud == CloudAlicloud && !slices.Contains(AlicloudRegions, c.Region):
+		p.add("region", "%q is not an Alibaba Cloud region with ACK; allowed: %s", c.Region, strings.Join(AlicloudRegions, ", "))
+	}
+}
+
+func prefixBits(cidr string) (int, bool) {
+	pfx, err := netip.ParsePrefix(cidr)
+	if err != nil {
+		return 0, false
+	}
+	return pfx.Bits(), true
+}
+
+var privateRanges = []netip.Prefix{
+	netip.MustParsePrefix("10.0.0.0/8"),
+	netip.MustParsePrefix("172.16.0.0/12"),
+	netip.MustParsePrefix("192.168.0.0/16"),
+}
+
+func isPrivate(p netip.Prefix) bool {
+	for _, r := range privateRanges {
+		if r.Contains(p.Addr()) && p.Bits() >= r.Bits() {
+			return true
+		}
+	}
+	return false
+}
+
+func validateNetwork(c *Config, p *problems) {
+	n := &c.Network
+	vpc, err := netip.ParsePrefix(n.CIDR)
+	switch {
+	case err != nil || !vpc.Addr().Is4():
+		p.add("network.cidr", "%q is not an IPv4 CIDR; want e.g. 10.0.0.0/16", n.CIDR)
+		return
+	case vpc.Masked() != vpc:
+		p.add("network.cidr", "%q has host bits set; use %s", n.CIDR, vpc.Masked())
+		return
+	case !isPrivate(vpc):
+		p.add("network.cidr", "%q is not inside a private range; allowed: 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16", n.CIDR)
+		return
+	case vpc.Bits() < 16 || vpc.Bits() > 24:
+		p.add("network.cidr", "%q has prefix /%d; allowed: /16 to /24", n.CIDR, vpc.Bits())
+		return
+	}
+	minZones := 1
+	if c.Cloud == CloudAWS || c.IsProduction() {
+		// EKS needs subnets in two zones; production must survive the loss of one zone.
+		minZones = 2
+	}
+	if n.Zones < minZones || n.Zones > 6 {
+		p.add("network.zones", "%d is out of range; allowed: %d to 6 for this stack", n.Zones, minZones)
+		return
+	}
+	if len(n.AvailabilityZones) > 0 {
+		if len(n.AvailabilityZones) != n.Zones {
+			p.add("network.availabilityZones", "lists %d zone(s) but network.zones is %d; list exactly one per zone", len(n.AvailabilityZones), n.Zones)
+		}
+		seen := map[string]bool{}
+		for _, z := range n.AvailabilityZones {
+			if !strings.HasPrefix(z, c.Region) || len(z) == len(c.Region) {
+				p.add("network.availabilityZones", "%q is not a zone of region %s (want e.g. %s)", z, c.Region, exampleZone(c))
+			}
+			if seen[z] {
+				p.add("network.availabilityZones", "lists %q twice", z)
+			}
+			seen[z] = true
+		}
+	}
+	if n.NATMode != NATSingle && n.NATMode != NATPerZone {
+		p.add("network.natMode", "%q is not a NAT mode; allowed: %s, %s", n.NATMode, NATSingle, NATPerZone)
+	}
+	if c.IsProduction() && n.NATMode != NATPerZone {
+		p.add("network.natMode", "is %q, but production needs %s so that losing a zone does not cut egress", n.NATMode, NATPerZone)
+	}
+	if n.FlowLogRetentionDays < 1 || n.FlowLogRetentionDays > 3653 {
+		p.add("network.flowLogRetentionDays", "%d is out of range; allowed: 1 to 3653", n.FlowLogRetentionDays)
+	}
+	if _, err := netplan.Plan(vpc, n.Zones, c.SubnetTiers(), c.MaxSubnetPrefix()); err != nil {
+		p.add("network.cidr", "cannot hold the subnets: %v; use a larger CIDR, fewer zones or other subnet prefixes", err)
+	}
+	if svc, err := netip.ParsePrefix(c.Cluster.ServiceCIDR); err != nil || svc.Masked() != svc {
+		p.add("cluster.serviceCidr", "%q is not a CIDR; want e.g. 172.20.0.0/16", c.Cluster.ServiceCIDR)
+	} else if svc.Overlaps(vpc) {
+		p.add("cluster.serviceCidr", "%s overlaps the VPC %s; pick a range outside it", svc, vpc)
+	}
+	if c.Cluster.PodCIDR != "" {
+		if c.Cloud != CloudAlicloud {
+			p.add("cluster.podCidr", "is only used on alicloud (flannel); aws pods take VPC addresses")
+		} else if pod, err := netip.ParsePrefix(c.Cluster.PodCIDR); err != nil || pod.Masked() != pod {
+			p.add("cluster.podCidr", "%q is not a CIDR; want e.g. 172.20.0.0/16", c.Cluster.PodCIDR)
+		} else if pod.Overlaps(vpc) {
+			p.add("cluster.podCidr", "%s overlaps the VPC %s; pick a range outside it", pod, vpc)
+		}
+	}
+}
+
+func exampleZone(c *Config) string {
+	if c.Cloud == CloudAlicloud {
+		return c.Region + "-h"
+	}
+	return c.Region + "a"
+}
+
+func validateCluster(c *Config, p *problems) {
+	k := &c.Cluster
+	if m := k8sVersion.FindStringSubmatch(k.Version); m == nil {
+		p.add("cluster.version", "%q is not a Kubernetes version; want e.g. 1.33", k.Version)
+	} else if minor, _ := strconv.Atoi(m[1]); minor < MinKubernetesMinor || minor > MaxKubernetesMinor {
+		p.add("cluster.version", "%q is not supported; allowed: 1.%d to 1.%d", k.Version, MinKubernetesMinor, MaxKubernetesMinor)
+	} else if c.Cloud == CloudAWS && m[2] != "" {
+		p.add("cluster.version", "%q: EKS takes a minor version only, e.g. 1.%s", k.Version, m[1])
+	}
+	if len(k.InstanceTypes) == 0 {
+		p.add("cluster.instanceTypes", "is empty; list at least one instance type")
+	}
+	for _, it := range k.InstanceTypes {
+		if strings.TrimSpace(it) == "" || strings.ContainsAny(it, " /") {
+			p.add("cluster.instanceTypes", "%q is not an instance type", it)
+		}
+	}
+	switch {
+	case k.MinNodes < 1:
+		p.add("cluster.minNodes", "%d is too small; allowed: at least 1", k.MinNodes)
+	case k.MaxNodes > 100:
+		p.add("cluster.maxNodes", "%d is too large; allowed: at most 100", k.MaxNodes)
+	case k.MinNodes > k.MaxNodes:
+		p.add("cluster.minNodes", "%d is greater than cluster.maxNodes %d", k.MinNodes, k.MaxNodes)
+	case k.DesiredNodes < k.MinNodes || k.DesiredNodes > k.MaxNodes:
+		p.add("cluster.desiredNodes", "%d is outside [minNodes %d, maxNodes %d]", k.DesiredNodes, k.MinNodes, k.MaxNodes)
+	}
+	if c.IsProduction() && k.MinNodes < 2 {
+		p.add("cluster.minNodes", "%d: production needs at least 2 nodes", k.MinNodes)
+	}
+	if k.DiskSizeGiB < 20 || k.DiskSizeGiB > 2048 {
+		p.add("cluster.diskSizeGiB", "%d is out of range; allowed: 20 to 2048", k.DiskSizeGiB)
+	}
+	if k.LogRetentionDays < 1 || k.LogRetentionDays > 3653 {
+		p.add("cluster.logRetentionDays", "%d is out of range; allowed: 1 to 3653", k.LogRetentionDays)
+	}
+	validateEndpoint(c, p)
+	seen := map[string]bool{}
+	for i, a := range k.Addons {
+		key := fmt.Sprintf("cluster.addons[%d]", i)
+		switch {
+		case !dnsLabel.MatchString(a.Name):
+			p.add(key+".name", "%q is not an addon name", a.Name)
+		case seen[a.Name]:
+			p.add(key+".name", "%q is listed twice", a.Name)
+		case c.Cloud == CloudAWS && a.Version == "":
+			p.add(key+".version", "is empty; EKS addons must be pinned (e.g. v1.19.5-eksbuild.1 for vpc-cni)")
+		}
+		seen[a.Name] = true
+		if a.Config != "" && !json.Valid([]byte(a.Config)) {
+			p.add(key+".config", "is not valid JSON")
+		}
+	}
+	for i, admin := range k.Admins {
+		if c.Cloud == CloudAWS && !iamPrincipalARN.MatchString(admin) {
+			p.add(fmt.Sprintf("cluster.admins[%d]", i), "%q is not an IAM role or user ARN", admin)
+		}
+	}
+	if k.KubeconfigRoleARN != "" && !iamRoleARN.MatchString(k.KubeconfigRoleARN) {
+		p.add("cluster.kubeconfigRoleArn", "%q is not an IAM role ARN", k.KubeconfigRoleARN)
+	}
+	if c.Cloud == CloudAlicloud {
+		switch k.Spec {
+		case "ack.standard", "ack.pro.small":
+		default:
+			p.add("cluster.spec", "%q is not an ACK spec; allowed: ack.standard, ack.pro.small", k.Spec)
+		}
+		if c.IsProduction() && k.Spec != "ack.pro.small" {
+			p.add("cluster.spec", "is %q, but production needs ack.pro.small (SLA-backed control plane)", k.Spec)
+		}
+	}
+}
+
+func validateEndpoint(c *Config, p *problems) {
+	e := &c.Cluster.Endpoint
+	if !e.Public && !e.Private {
+		p.add("cluster.endpoint", "has neither public nor private access; enable at least one")
+	}
+	if e.Public && len(e.PublicAccessCIDRs) == 0 {
+		p.add("cluster.endpoint.publicAccessCidrs", "is empty while the endpoint is public; list the CIDRs allowed to reach the API")
+	}
+	if !e.Public && len(e.PublicAccessCIDRs) > 0 {
+		p.add("cluster.endpoint.publicAccessCidrs", "is set but the endpoint is not public")
+	}
+	for i, s := range e.PublicAccessCIDRs {
+		pfx, err := netip.ParsePrefix(s)
+		key := fmt.Sprintf("cluster.endpoint.publicAccessCidrs[%d]", i)
+		switch {
+		case err != nil || !pfx.Addr().Is4() || pfx.Masked() != pfx:
+			p.add(key, "%q is not an IPv4 CIDR", s)
+		case pfx.Bits() == 0 && c.IsProduction():
+			p.add(key, "%q opens the production API server to the whole internet; list your office, VPN or CI egress ranges", s)
+		}
+	}
+}
+
+func validateRegistry(c *Config, p *problems) {
+	g := &c.Registry
+	if !repositoryName.MatchString(g.Name) || len(g.Name) > 64 {
+		p.add("registry.name", "%q is not a repository name (lower-case letters, digits, '.', '_', '-', '/')", g.Name)
+	}
+	if g.KeepImages < 1 || g.KeepImages > 1000 {
+		p.add("registry.keepImages", "%d is out of range; allowed: 1 to 1000", g.KeepImages)
+	}
+	if c.Cloud == CloudAlicloud {
+		if !dnsLabel.MatchString(g.Namespace) || len(g.Namespace) < 2 || len(g.Namespace) > 30 {
+			p.add("registry.namespace", "%q is not an ACR namespace (2-30 lower-case letters, digits, '-')", g.Namespace)
+		}
+		switch g.InstanceSpec {
+		case "Basic", "Standard", "Advanced":
+		default:
+			p.add("registry.instanceSpec", "%q is not an ACR Enterprise edition; allowed: Basic, Standard, Advanced", g.InstanceSpec)
+		}
+		if g.ExistingInstanceID != "" && !strings.HasPrefix(g.ExistingInstanceID, "cri-") {
+			p.add("registry.existingInstanceId", "%q is not an ACR instance id (cri-...)", g.ExistingInstanceID)
+		}
+	} else if g.ExistingInstanceID != "" {
+		p.add("registry.existingInstanceId", "is only used on alicloud")
+	}
+}
+
+func validateExisting(c *Config, p *problems) {
+	e := &c.Existing
+	if e.RegistryServer != "" && !registryHost.MatchString(e.RegistryServer) {
+		p.add("existing.registryServer", "%q is not a registry host (e.g. registry.example.com or localhost:5000)", e.RegistryServer)
+	}
+	if c.App.Image == "" && e.RegistryServer == "" {
+		p.add("existing.registryServer", "is required when app.image is empty (the image is built and pushed there); or set app.image to a prebuilt image@sha256:... reference")
+	}
+}
+
+func validateApp(c *Config, p *problems) {
+	a := &c.App
+	if !dnsLabel.MatchString(a.Name) || len(a.Name) > 40 {
+		p.add("app.name", "%q is not a DNS label of at most 40 characters (lower-case letters, digits, '-')", a.Name)
+	}
+	if !dnsLabel.MatchString(a.Namespace) {
+		p.add("app.namespace", "%q is not a namespace name (DNS label)", a.Namespace)
+	}
+	if a.Image != "" {
+		validateImage(a.Image, p)
+	}
+	if a.Build.Tag != "" {
+		if a.Build.Tag == "latest" || !imageTag.MatchString(a.Build.Tag) {
+			p.add("app.build.tag", "%q is not allowed; use an immutable tag such as a git commit (never latest)", a.Build.Tag)
+		}
+	}
+	if a.Build.Platform != "linux/amd64" && a.Build.Platform != "linux/arm64" {
+		p.add("app.build.platform", "%q is not supported; allowed: linux/amd64, linux/arm64", a.Build.Platform)
+	}
+	minReplicas := 1
+	if c.IsProduction() {
+		minReplicas = 2
+	}
+	switch {
+	case a.Replicas < minReplicas:
+		p.add("app.replicas", "%d is too few for this stack; allowed: at least %d (production keeps serving during a rollout or node loss)", a.Replicas, minReplicas)
+	case a.Replicas > 100:
+		p.add("app.replicas", "%d is too many; allowed: at most 100", a.Replicas)
+	}
+	switch {
+	case a.MinReplicas < minReplicas:
+		p.add("app.minReplicas", "%d is too few for this stack; allowed: at least %d", a.MinReplicas, minReplicas)
+	case a.MinReplicas > a.MaxReplicas:
+		p.add("app.minReplicas", "%d is greater than app.maxReplicas %d", a.MinReplicas, a.MaxReplicas)
+	case a.Replicas < a.MinReplicas || a.Replicas > a.MaxReplicas:
+		p.add("app.replicas", "%d is outside [minReplicas %d, maxReplicas %d]", a.Replicas, a.MinReplicas, a.MaxReplicas)
+	}
+	if a.CPUTarget < 10 || a.CPUTarget > 100 {
+		p.add("app.cpuTargetPercent", "%d is out of range; allowed: 10 to 100", a.CPUTarget)
+	}
+	if a.MemoryTarget < 10 || a.MemoryTarget > 100 {
+		p.add("app.memoryTargetPercent", "%d is out of range; allowed: 10 to 100", a.MemoryTarget)
+	}
+	validateResources(a.Resources, p)
+	if a.Port < 1024 || a.Port > 65535 {
+		p.add("app.port", "%d is out of range; allowed: 1024 to 65535 (the container runs as non-root)", a.Port)
+	}
+	if a.Domain != "" && !isHostname(a.Domain) {
+		p.add("app.domain", "%q is not a host name; want e.g. api.example.com", a.Domain)
+	}
+	if a.TLS.Enabled && a.Domain == "" {
+		p.add("app.tls.enabled", "is true but app.domain is empty; TLS needs a host name")
+	}
+	if a.TLS.Enabled && !dnsLabel.MatchString(a.TLS.SecretName) {
+		p.add("app.tls.secretName", "%q is not a Secret name", a.TLS.SecretName)
+	}
+	if a.TLS.CertificateARN != "" && !acmARN.MatchString(a.TLS.CertificateARN) {
+		p.add("app.tls.certificateArn", "%q is not an ACM certificate ARN", a.TLS.CertificateARN)
+	}
+	if c.IsProduction() && a.Domain != "" && !a.TLS.Enabled {
+		p.add("app.tls.enabled", "is false, but production serves %s over HTTPS only; set app.tls.enabled: true", a.Domain)
+	}
+	if a.Domain != "" && a.IngressClass == "" {
+		p.add("app.ingressClass", "is empty but app.domain is set; name the cluster's ingress class (or existing.ingressClass)")
+	}
+	if a.IngressClass != "" && !dnsLabel.MatchString(a.IngressClass) {
+		p.add("app.ingressClass", "%q is not an ingress class name", a.IngressClass)
+	}
+	for _, name := range sortedKeys(a.Env) {
+		switch {
+		case !envName.MatchString(name):
+			p.add("app.env."+name, "is not an environment variable name (letters, digits, '_', not starting with a digit)")
+		case slices.Contains(ReservedEnv, name):
+			p.add("app.env."+name, "is set by the workload itself; use the matching setting (e.g. app.logLevel) or secret instead")
+		case secretLookingName.MatchString(name):
+			p.add("app.env."+name, "looks like a secret; app.env lands in a ConfigMap in plain text, so use a config secret instead")
+		}
+	}
+	if a.ShutdownGraceSeconds < 1 || a.ShutdownGraceSeconds > 300 {
+		p.add("app.shutdownGraceSeconds", "%d is out of range; allowed: 1 to 300", a.ShutdownGraceSeconds)
+	}
+	if !strings.HasPrefix(a.WeChatAPIBase, "https://") && !strings.HasPrefix(a.WeChatAPIBase, "http://") {
+		p.add("app.wechatApiBase", "%q is not an http(s) URL", a.WeChatAPIBase)
+	} else if c.IsProduction() && !strings.HasPrefix(a.WeChatAPIBase, "https://") {
+		p.add("app.wechatApiBase", "%q: production talks to WeChat over HTTPS only", a.WeChatAPIBase)
+	}
+	if d, err := time.ParseDuration(a.TokenTTL); err != nil || !durationLike.MatchString(a.TokenTTL) || d < time.Minute || d > 30*24*time.Hour {
+		p.add("app.tokenTtl", "%q is not a duration between 1m and 720h (e.g. 2h)", a.TokenTTL)
+	}
+	switch a.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		p.add("app.logLevel", "%q is not a log level; allowed: debug, info, warn, error", a.LogLevel)
+	}
+}
+
+func validateImage(ref string, p *problems) {
+	name := ref
+	if i := strings.Index(ref, "@"); i >= 0 {
+		name = ref[:i]
+	}
+	lastSlash := strings.LastIndex(name, "/")
+	if colon := strings.LastIndex(name, ":"); colon > lastSlash && name[colon+1:] == "latest" {
+		p.add("app.image", "%q uses the mutable tag latest; pin the image by digest (name@sha256:...)", ref)
+		return
+	}
+	if !imageDigest.MatchString(ref) {
+		p.add("app.image", "%q is not pinned by digest; use name@sha256:<64 hex digits> (tags can be moved, digests cannot)", ref)
+	}
+	if strings.ContainsAny(name, " \t") || name == "" {
+		p.add("app.image", "%q is not an image reference", ref)
+	}
+}
+
+func validateResources(r Resources, p *problems) {
+	cpuReq, okCR := ParseQuantity(r.CPURequest)
+	cpuLim, okCL := ParseQuantity(r.CPULimit)
+	memReq, okMR := ParseQuantity(r.MemoryRequest)
+	memLim, okML := ParseQuantity(r.MemoryLimit)
+	for _, q := range []struct {
+		key, v string
+		ok     bool
+	}{
+		{"app.resources.cpuRequest", r.CPURequest, okCR}, {"app.resources.cpuLimit", r.CPULimit, okCL},
+		{"app.resources.memoryRequest", r.MemoryRequest, okMR}, {"app.resources.memoryLimit", r.MemoryLimit, okML},
+	} {
+		if !q.ok {
+			p.add(q.key, "%q is not a Kubernetes quantity; want e.g. 250m or 0.5 (CPU), 256Mi or 1Gi (memory)", q.v)
+		}
+	}
+	if okCR && okCL && cpuReq > cpuLim {
+		p.add("app.resources.cpuRequest", "%s is above the limit %s", r.CPURequest, r.CPULimit)
+	}
+	if okMR && okML && memReq > memLim {
+		p.add("app.resources.memoryRequest", "%s is above the limit %s", r.MemoryRequest, r.MemoryLimit)
+	}
+	if okMR && memReq < 32*(1<<20) {
+		p.add("app.resources.memoryRequest", "%s is below 32Mi, too little for the Go runtime", r.MemoryRequest)
+	}
+}
+
+var quantity = regexp.MustCompile(`^([0-9]+(\.[0-9]+)?)(m|k|M|G|T|Ki|Mi|Gi|Ti)?$`)
+
+// ParseQuantity parses a Kubernetes resource quantity (the subset used for CPU and memory) into a number of
+// base units (cores or bytes). It reports false for anything else.
+func ParseQuantity(s string) (float64, bool) {
+	m := quantity.FindStringSubmatch(s)
+	if m == nil {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(m[1], 64)
+	if err != nil || v <= 0 {
+		return 0, false
+	}
+	mult := map[string]float64{
+		"": 1, "m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12,
+		"Ki": 1 << 10, "Mi": 1 << 20, "Gi": 1 << 30, "Ti": 1 << 40,
+	}[m[3]]
+	return v * mult, true
+}
+
+func isHostname(s string) bool {
+	if len(s) > 253 || !strings.Contains(s, ".") {
+		return false
+	}
+	for _, label := range strings.Split(s, ".") {
+		if !dnsLabel.MatchString(label) {
+			return false
+		}
+	}
+	return true
+}
+
+func validateTags(c *Config, p *problems) {
+	for _, k := range sortedKeys(c.Tags) {
+		v := c.Tags[k]
+		switch {
+		case k == "" || len(k) > 128:
+			p.add("tags", "key %q must be 1 to 128 characters", k)
+		case strings.HasPrefix(strings.ToLower(k), "aws:") || strings.HasPrefix(strings.ToLower(k), "acs:"):
+			p.add("tags."+k, "uses a prefix reserved by the cloud (aws:, acs:)")
+		case len(v) > 256:
+			p.add("tags."+k, "value is %d characters; allowed: at most 256", len(v))
+		}
+	}
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,406 @@
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"maps"
+	"strings"
+	"testing"
+)
+
+const digest = "@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+// validSecrets are well-formed fake secrets; tests never print them.
+var validSecrets = map[string]string{
+	"wechatAppId":     "wx0123456789abcdef",
+	"wechatAppSecret": "0123456789abcdef0123456789abcdef",
+	"jwtSigningKey":   "fake-jwt-signing-key-0123456789abcdef0123456789",
+	"databaseUrl":     "postgres://app:pw@db.internal:5432/app?sslmode=require",
+}
+
+func baseAWSProd() map[string]any {
+	return map[string]any{
+		"cloud":      "aws",
+		"region":     "us-east-1",
+		"protect":    true,
+		"production": "true",
+		"network": map[string]any{"cidr": "10.10.0.0/16", "zones": 3, "natMode": "per-zone"},
+		"cluster": map[string]any{
+			"minNodes": 3, "maxNodes": 6,
+			"endpoint": map[string]any{"public": true, "private": true, "publicAccessCidrs": []any{"203.0.113.0/24"}},
+		},
+		"app": map[string]any{"replicas": 3, "domain": "api.example.com", "tls": map[string]any{"enabled": true}},
+	}
+}
+
+func baseAlicloudDev() map[string]any {
+	return map[string]any{
+		"cloud":   "alicloud",
+		"region":  "cn-hangzhou",
+		"network": map[string]any{"cidr": "10.20.0.0/16", "zones": 2},
+		"cluster": map[string]any{"endpoint": map[string]any{"public": true, "publicAccessCidrs": []any{"0.0.0.0/0"}}},
+	}
+}
+
+func baseLocal() map[string]any {
+	return map[string]any{"cloud": "existing", "app": map[string]any{"replicas": 1, "image": "registry.local/wechat-api" + digest}}
+}
+
+// source turns a YAML-like map into the strings the engine hands to a program: scalars as text, objects and
+// lists as JSON.
+func source(t *testing.T, cfg map[string]any, secrets map[string]string, plainSecrets ...string) MapSource {
+	t.Helper()
+	s := MapSource{Values: map[string]string{}, Secrets: map[string]bool{}}
+	for k, v := range cfg {
+		switch v := v.(type) {
+		case string:
+			s.Values[qualify(k)] = v
+		default:
+			b, err := json.Marshal(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Values[qualify(k)] = string(b)
+		}
+	}
+	for k, v := range secrets {
+		s.Values[qualify(k)] = v
+		s.Secrets[qualify(k)] = !contains(plainSecrets, k)
+	}
+	return s
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// set assigns a dotted path in a nested map, creating objects on the way.
+func set(m map[string]any, path string, v any) {
+	parts := strings.Split(path, ".")
+	for _, p := range parts[:len(parts)-1] {
+		next, ok := m[p].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			m[p] = next
+		}
+		m = next
+	}
+	m[parts[len(parts)-1]] = v
+}
+
+func TestParseValidStacks(t *testing.T) {
+	tests := []struct {
+		name, stack string
+		cfg         map[string]any
+	}{
+		{"aws prod", "prod", baseAWSProd()},
+		{"alicloud dev", "dev-cn", baseAlicloudDev()},
+		{"local", "local", baseLocal()},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse(Namespace, tt.stack, source(t, tt.cfg, validSecrets))
+			if err != nil {
+				t.Fatalf("Parse() error = %v", err)
+			}
+			if c.App.Name != DefaultAppName || c.App.Namespace != DefaultAppName {
+				t.Errorf("app name defaults = %q/%q", c.App.Name, c.App.Namespace)
+			}
+			if !c.Secrets.HasDatabaseURL {
+				t.Error("database URL not read")
+			}
+		})
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := Parse(Namespace, "dev-cn", source(t, baseAlicloudDev(), validSecrets))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"environment", c.Environment, "dev-cn"},
+		{"production", c.IsProduction(), false},
+		{"natMode", c.Network.NATMode, NATSingle},
+		{"private prefix", c.Network.PrivateSubnetPrefix, 18},
+		{"public prefix", c.Network.PublicSubnetPrefix, 19},
+		{"version", c.Cluster.Version, DefaultKubernetesVersion},
+		{"instance types", strings.Join(c.Cluster.InstanceTypes, ","), "ecs.g7.xlarge,ecs.g6.xlarge"},
+		{"desired", c.Cluster.DesiredNodes, DefaultMinNodes},
+		{"spec", c.Cluster.Spec, "ack.pro.small"},
+		{"service cidr", c.Cluster.ServiceCIDR, "172.21.0.0/20"},
+		{"addons", len(c.Cluster.Addons), len(DefaultAddons[CloudAlicloud])},
+		{"max replicas", c.App.MaxReplicas, 3 * DefaultReplicas},
+		{"ingress class", c.App.IngressClass, "nginx"},
+		{"registry name", c.Registry.Name, DefaultAppName},
+		{"registry namespace", c.Registry.Namespace, Namespace},
+		{"acr spec", c.Registry.InstanceSpec, "Basic"},
+		{"terway", c.UsesTerway(), true},
+	}
+	for _, ch := range checks {
+		if ch.got != ch.want {
+			t.Errorf("%s = %v, want %v", ch.name, ch.got, ch.want)
+		}
+	}
+	if c.Production == nil {
+		t.Fatal("production left nil")
+	}
+	prod, err := Parse(Namespace, "prod", source(t, baseAWSProd(), validSecrets))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !prod.IsProduction() || prod.App.TLS.SecretName != "wechat-api-tls" {
+		t.Errorf("prod defaults: production=%v tls secret=%q", prod.IsProduction(), prod.App.TLS.SecretName)
+	}
+}
+
+// TestParseBadConfig is the catalogue of bad input: every case must fail with a problem on the named key
+// whose message contains the hint, the rendered error must name the stack file, and nothing may panic.
+func TestParseBadConfig(t *testing.T) {
+	tests := []struct {
+		name    string
+		stack   string
+		base    func() map[string]any
+		mutate  func(m map[string]any)
+		secrets map[string]string
+		plain   []string
+		key     string
+		hint    string
+	}{
+		{name: "cloud missing", base: baseLocal, mutate: func(m map[string]any) { delete(m, "cloud") }, key: "cloud", hint: "allowed: aws, alicloud, existing"},
+		{name: "unknown cloud", base: baseLocal, mutate: func(m map[string]any) { m["cloud"] = "gcp" }, key: "cloud", hint: `"gcp" is not a supported cloud`},
+		{name: "bad environment", base: baseLocal, mutate: func(m map[string]any) { m["environment"] = "Prod_EU" }, key: "environment", hint: "DNS label"},
+		{name: "production not a bool", base: baseLocal, mutate: func(m map[string]any) { m["production"] = "yes" }, key: "production", hint: "true or false"},
+		{name: "region missing", base: baseAWSProd, mutate: func(m map[string]any) { delete(m, "region") }, key: "region", hint: "e.g. us-east-1"},
+		{name: "aws region malformed", base: baseAWSProd, mutate: func(m map[string]any) { m["region"] = "us-east" }, key: "region", hint: "not an AWS region"},
+		{name: "alicloud region unknown", base: baseAlicloudDev, mutate: func(m map[string]any) { m["region"] = "cn-atlantis" }, key: "region", hint: "cn-hangzhou"},
+		{name: "cidr not a cidr", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "network.cidr", "10.0.0.0/33") }, key: "network.cidr", hint: "not an IPv4 CIDR"},
+		{name: "cidr host bits", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "network.cidr", "10.0.0.1/16") }, key: "network.cidr", hint: "use 10.0.0.0/16"},
+		{name: "cidr public range", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "network.cidr", "8.8.0.0/16") }, key: "network.cidr", hint: "private range"},
+		{name: "cidr too large", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "network.cidr", "10.0.0.0/8") }, key: "network.cidr", hint: "/16 to /24"},
+		{name: "subnets do not fit", base: baseAWSProd, mutate: func(m map[string]any) {
+			set(m, "network.cidr", "10.0.0.0/24")
+			set(m, "network.zones", 6)
+			set(m, "network.privateSubnetPrefix", 26)
+			set(m, "network.publicSubnetPrefix", 27)
+		}, key: "network.cidr", hint: "do not fit"},
+		{name: "default prefixes below cloud minimum", base: baseAWSProd, mutate: func(m map[string]any) {
+			set(m, "network.cidr", "10.0.0.0/24")
+			set(m, "network.zones", 6)
+		}, key: "network.cidr", hint: "at most /28"},
+		{name: "zones zero on aws", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "network.zones", -1) }, key: "network.zones", hint: "allowed: 2 to 6"},
+		{name: "zones too many", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "network.zones", 7) }, key: "network.zones", hint: "out of range"},
+		{name: "zones wrong type", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "network.zones", "three") }, key: "network.zones", hint: "want a whole number"},
+		{name: "unknown network field", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "network.zone", 3) }, key: "network.zone", hint: "known settings here: availabilityZones, cidr"},
+		{name: "unknown nested field", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "cluster.endpoint.publc", true) }, key: "cluster.endpoint.publc", hint: "private, public, publicAccessCidrs"},
+		{name: "zone list length", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "network.availabilityZones", []any{"us-east-1a", "us-east-1b"}) }, key: "network.availabilityZones", hint: "one per zone"},
+		{name: "zone of another region", base: baseAWSProd, mutate: func(m map[string]any) {
+			set(m, "network.availabilityZones", []any{"us-east-1a", "us-east-1b", "us-west-2a"})
+		}, key: "network.availabilityZones", hint: "not a zone of region us-east-1"},
+		{name: "nat mode unknown", base: baseAlicloudDev, mutate: func(m map[string]any) { set(m, "network.natMode", "double") }, key: "network.natMode", hint: "allowed: single, per-zone"},
+		{name: "production single nat", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "network.natMode", "single") }, key: "network.natMode", hint: "per-zone"},
+		{name: "service cidr overlaps vpc", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "cluster.serviceCidr", "10.10.128.0/20") }, key: "cluster.serviceCidr", hint: "overlaps the VPC"},
+		{name: "pod cidr on aws", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "cluster.podCidr", "172.30.0.0/16") }, key: "cluster.podCidr", hint: "only used on alicloud"},
+		{name: "version malformed", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "cluster.version", "1.x") }, key: "cluster.version", hint: "not a Kubernetes version"},
+		{name: "version unsupported", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "cluster.version", "1.21") }, key: "cluster.version", hint: "not supported"},
+		{name: "eks patch version", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "cluster.version", "1.33.2") }, key: "cluster.version", hint: "minor version only"},
+		{name: "instance type blank", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "cluster.instanceTypes", []any{" "}) }, key: "cluster.instanceTypes", hint: "not an instance type"},
+		{name: "min above max nodes", base: baseAWSProd, mutate: func(m map[string]any) {
+			set(m, "cluster.minNodes", 5)
+			set(m, "cluster.maxNodes", 3)
+		}, key: "cluster.minNodes", hint: "greater than cluster.maxNodes"},
+		{name: "desired outside range", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "cluster.desiredNodes", 9) }, key: "cluster.desiredNodes", hint: "outside"},
+		{name: "too many nodes", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "cluster.maxNodes", 500) }, key: "cluster.maxNodes", hint: "at most 100"},
+		{name: "disk too small", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "cluster.diskSizeGiB", 8) }, key: "cluster.diskSizeGiB", hint: "20 to 2048"},
+		{name: "no endpoint", base: baseAWSProd, mutate: func(m map[string]any) {
+			set(m, "cluster.endpoint", map[string]any{"public": false, "private": false})
+		}, key: "cluster.endpoint", hint: "neither public nor private"},
+		{name: "public endpoint without cidrs", base: baseAWSProd, mutate: func(m map[string]any) {
+			set(m, "cluster.endpoint.publicAccessCidrs", []any{})
+		}, key: "cluster.endpoint.publicAccessCidrs", hint: "list the CIDRs"},
+		{name: "production open endpoint", base: baseAWSProd, mutate: func(m map[string]any) {
+			set(m, "cluster.endpoint.publicAccessCidrs", []any{"0.0.0.0/0"})
+		}, key: "cluster.endpoint.publicAccessCidrs[0]", hint: "whole internet"},
+		{name: "bad access cidr", base: baseAWSProd, mutate: func(m map[string]any) {
+			set(m, "cluster.endpoint.publicAccessCidrs", []any{"203.0.113.7/24"})
+		}, key: "cluster.endpoint.publicAccessCidrs[0]", hint: "not an IPv4 CIDR"},
+		{name: "eks addon unpinned", base: baseAWSProd, mutate: func(m map[string]any) {
+			set(m, "cluster.addons", []any{map[string]any{"name": "vpc-cni"}})
+		}, key: "cluster.addons[0].version", hint: "must be pinned"},
+		{name: "addon twice", base: baseAlicloudDev, mutate: func(m map[string]any) {
+			set(m, "cluster.addons", []any{map[string]any{"name": "csi-plugin"}, map[string]any{"name": "csi-plugin"}})
+		}, key: "cluster.addons[1].name", hint: "listed twice"},
+		{name: "addon config not json", base: baseAlicloudDev, mutate: func(m map[string]any) {
+			set(m, "cluster.addons", []any{map[string]any{"name": "logtail-ds", "config": "{oops"}})
+		}, key: "cluster.addons[0].config", hint: "not valid JSON"},
+		{name: "admin not an arn", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "cluster.admins", []any{"alice"}) }, key: "cluster.admins[0]", hint: "not an IAM role or user ARN"},
+		{name: "ack standard in production", stack: "prod-cn", base: baseAlicloudDev, mutate: func(m map[string]any) {
+			m["protect"] = true
+			set(m, "network.natMode", "per-zone")
+			set(m, "cluster.spec", "ack.standard")
+			set(m, "cluster.endpoint.publicAccessCidrs", []any{"203.0.113.0/24"})
+		}, key: "cluster.spec", hint: "needs ack.pro.small"},
+		{name: "production unprotected", base: baseAWSProd, mutate: func(m map[string]any) { m["protect"] = "false" }, key: "protect", hint: "must protect"},
+		{name: "replicas below 2 in production", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "app.replicas", 1) }, key: "app.replicas", hint: "at least 2"},
+		{name: "min above max replicas", base: baseLocal, mutate: func(m map[string]any) {
+			set(m, "app.minReplicas", 4)
+			set(m, "app.maxReplicas", 2)
+		}, key: "app.minReplicas", hint: "greater than app.maxReplicas"},
+		{name: "request above limit", base: baseLocal, mutate: func(m map[string]any) {
+			set(m, "app.resources", map[string]any{"cpuRequest": "1", "cpuLimit": "500m"})
+		}, key: "app.resources.cpuRequest", hint: "above the limit"},
+		{name: "bad quantity", base: baseLocal, mutate: func(m map[string]any) { set(m, "app.resources.memoryLimit", "1 gig") }, key: "app.resources.memoryLimit", hint: "not a Kubernetes quantity"},
+		{name: "malformed domain", base: baseLocal, mutate: func(m map[string]any) { set(m, "app.domain", "bad_domain..com") }, key: "app.domain", hint: "not a host name"},
+		{name: "tls without domain", base: baseLocal, mutate: func(m map[string]any) { set(m, "app.tls.enabled", true) }, key: "app.tls.enabled", hint: "needs a host name"},
+		{name: "production without tls", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "app.tls.enabled", false) }, key: "app.tls.enabled", hint: "HTTPS only"},
+		{name: "image latest", base: baseLocal, mutate: func(m map[string]any) { set(m, "app.image", "nginx:latest") }, key: "app.image", hint: "mutable tag latest"},
+		{name: "image without digest", base: baseLocal, mutate: func(m map[string]any) { set(m, "app.image", "registry.local/app:v1") }, key: "app.image", hint: "not pinned by digest"},
+		{name: "build tag latest", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "app.build.tag", "latest") }, key: "app.build.tag", hint: "never latest"},
+		{name: "app name invalid", base: baseLocal, mutate: func(m map[string]any) { set(m, "app.name", "My_App") }, key: "app.name", hint: "DNS label"},
+		{name: "port privileged", base: baseLocal, mutate: func(m map[string]any) { set(m, "app.port", 80) }, key: "app.port", hint: "non-root"},
+		{name: "env reserved", base: baseLocal, mutate: func(m map[string]any) { set(m, "app.env", map[string]any{"DATABASE_URL": "x"}) }, key: "app.env.DATABASE_URL", hint: "set by the workload"},
+		{name: "env secret looking", base: baseLocal, mutate: func(m map[string]any) { set(m, "app.env", map[string]any{"REDIS_PASSWORD": "x"}) }, key: "app.env.REDIS_PASSWORD", hint: "looks like a secret"},
+		{name: "env bad name", base: baseLocal, mutate: func(m map[string]any) { set(m, "app.env", map[string]any{"1FOO": "x"}) }, key: "app.env.1FOO", hint: "not an environment variable name"},
+		{name: "token ttl", base: baseLocal, mutate: func(m map[string]any) { set(m, "app.tokenTtl", "forever") }, key: "app.tokenTtl", hint: "between 1m and 720h"},
+		{name: "log level", base: baseLocal, mutate: func(m map[string]any) { set(m, "app.logLevel", "verbose") }, key: "app.logLevel", hint: "debug, info, warn, error"},
+		{name: "existing without registry", base: baseLocal, mutate: func(m map[string]any) { set(m, "app.image", "") }, key: "existing.registryServer", hint: "required when app.image is empty"},
+		{name: "registry keep images", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "registry.keepImages", -1) }, key: "registry.keepImages", hint: "1 to 1000"},
+		{name: "acr edition", base: baseAlicloudDev, mutate: func(m map[string]any) { set(m, "registry.instanceSpec", "Ultimate") }, key: "registry.instanceSpec", hint: "Basic, Standard, Advanced"},
+		{name: "reserved tag prefix", base: baseAWSProd, mutate: func(m map[string]any) { m["tags"] = map[string]any{"aws:owner": "me"} }, key: "tags.aws:owner", hint: "reserved"},
+		{name: "tags wrong type", base: baseAWSProd, mutate: func(m map[string]any) { m["tags"] = []any{"a"} }, key: "tags", hint: "want a map of string values"},
+		{name: "missing app secret", base: baseLocal, secrets: without(validSecrets, "wechatAppSecret"), key: "wechatAppSecret",
+			hint: "pulumi config set --secret --stack dev wechat-deploy:wechatAppSecret"},
+		{name: "missing database url in production", base: baseAWSProd, secrets: without(validSecrets, "databaseUrl"), key: "databaseUrl",
+			hint: "pulumi config set --secret --stack dev wechat-deploy:databaseUrl"},
+		{name: "secret stored in plain text", base: baseLocal, secrets: validSecrets, plain: []string{"jwtSigningKey"}, key: "jwtSigningKey", hint: "plain text"},
+		{name: "short jwt key", base: baseLocal, secrets: with(validSecrets, "jwtSigningKey", "short"), key: "jwtSigningKey", hint: "at least 32"},
+		{name: "bad app id", base: baseLocal, secrets: with(validSecrets, "wechatAppId", "app123"), key: "wechatAppId", hint: "not a WeChat AppID"},
+		{name: "database url not postgres", base: baseLocal, secrets: with(validSecrets, "databaseUrl", "mysql://x@y/z"), key: "databaseUrl", hint: "not a PostgreSQL URL"},
+		{name: "production database without tls", base: baseAWSProd, secrets: with(validSecrets, "databaseUrl", "postgres://a:b@h:5432/d?sslmode=disable"), key: "databaseUrl", hint: "sslmode=disable"},
+	}
+	if len(tests) < 30 {
+		t.Fatalf("only %d bad-config cases", len(tests))
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stack := tt.stack
+			if stack == "" {
+				stack = "dev"
+			}
+			cfg := tt.base()
+			if tt.mutate != nil {
+				tt.mutate(cfg)
+			}
+			secrets := tt.secrets
+			if secrets == nil {
+				secrets = validSecrets
+			}
+			_, err := Parse(Namespace, stack, source(t, cfg, secrets, tt.plain...))
+			var cerr *Error
+			if !errors.As(err, &cerr) {
+				t.Fatalf("Parse() error = %v, want a config error on %s", err, tt.key)
+			}
+			if !cerr.Has(tt.key) {
+				t.Fatalf("no problem on key %q; got:\n%v", tt.key, err)
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, "stacks/Pulumi."+stack+".yaml: wechat-deploy:"+tt.key) {
+				t.Errorf("error does not name file and key:\n%s", msg)
+			}
+			if !strings.Contains(msg, tt.hint) {
+				t.Errorf("error lacks %q:\n%s", tt.hint, msg)
+			}
+			for k, v := range secrets {
+				if len(v) > 4 && strings.Contains(msg, v) {
+					t.Errorf("error message reveals secret %s", k)
+				}
+			}
+		})
+	}
+}
+
+func without(m map[string]string, key string) map[string]string {
+	c := maps.Clone(m)
+	delete(c, key)
+	return c
+}
+
+func with(m map[string]string, key, v string) map[string]string {
+	c := maps.Clone(m)
+	c[key] = v
+	return c
+}
+
+func TestErrorsAreCollected(t *testing.T) {
+	cfg := baseAWSProd()
+	set(cfg, "app.replicas", 1)
+	set(cfg, "cluster.version", "1.x")
+	_, err := Parse(Namespace, "dev", source(t, cfg, without(validSecrets, "jwtSigningKey")))
+	var cerr *Error
+	if !errors.As(err, &cerr) {
+		t.Fatalf("error = %v", err)
+	}
+	for _, k := range []string{"app.replicas", "cluster.version", "jwtSigningKey"} {
+		if !cerr.Has(k) {
+			t.Errorf("missing problem on %s in:\n%v", k, err)
+		}
+	}
+}
+
+func TestParseQuantity(t *testing.T) {
+	tests := []struct {
+		in   string
+		want float64
+		ok   bool
+	}{
+		{"100m", 0.1, true}, {"2", 2, true}, {"0.5", 0.5, true}, {"256Mi", 256 << 20, true}, {"1Gi", 1 << 30, true},
+		{"1G", 1e9, true}, {"", 0, false}, {"1 Gi", 0, false}, {"-1", 0, false}, {"0", 0, false}, {"1Pi", 0, false},
+	}
+	for _, tt := range tests {
+		got, ok := ParseQuantity(tt.in)
+		if ok != tt.ok || (ok && got != tt.want) {
+			t.Errorf("ParseQuantity(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestResourceTags(t *testing.T) {
+	c := Config{Project: "p", Stack: "s", Environment: "e", Tags: map[string]string{"team": "x", "stack": "spoofed"}}
+	got := c.ResourceTags()
+	want := map[string]string{"team": "x", "project": "p", "stack": "s", "environment": "e", "managed-by": "pulumi"}
+	if !maps.Equal(got, want) {
+		t.Errorf("ResourceTags() = %v, want %v", got, want)
+	}
+}
+
+// FuzzParse feeds arbitrary values to every key: Parse may reject them but must never panic, and whatever it
+// accepts must be internally consistent.
+func FuzzParse(f *testing.F) {
+	f.Add("aws", `{"cidr":"10.0.0.0/16","zones":2}`, `{"minNodes":1}`, `{"replicas":2}`, "us-east-1")
+	f.Add("existing", `{}`, `null`, `{"image":"x@sha256:00"}`, "")
+	f.Add("alicloud", `{"cidr":"10.0.0.0/24","zones":6,"privateSubnetPrefix":99}`, `{"endpoint":{"public":true}}`, `[]`, "cn-beijing")
+	f.Fuzz(func(t *testing.T, cloud, network, cluster, app, region string) {
+		src := MapSource{Values: map[string]string{
+			qualify("cloud"): cloud, qualify("network"): network, qualify("cluster"): cluster,
+			qualify("app"): app, qualify("region"): region,
+		}, Secrets: map[string]bool{}}
+		for k, v := range validSecrets {
+			src.Values[qualify(k)], src.Secrets[qualify(k)] = v, true
+		}
+		c, err := Parse(Namespace, "fuzz", src)
+		if err != nil {
+			return
+		}
+		if c.App.MinReplicas > c.App.MaxReplicas || c.Cluster.MinNodes > c.Cluster.MaxNodes && c.Cloud != CloudExisting {
+			t.Fatalf("accepted inconsistent config: %+v", c)
+		}
+	})
+}
