@@ -40,7 +40,7 @@ type Config struct {
 
 	Cloud       Cloud             `json:"cloud" doc:"Target platform: aws (EKS), alicloud (ACK) or existing (any cluster in a kubeconfig)."`
 	Environment string            `json:"environment" doc:"Environment name used in resource names and tags; defaults to the stack name."`
-	Production  *bool             `json:"production" doc:"Production rules (replicas, protection, endpoint and database checks); defaults to true when the environment starts with prod."`
+	Production  bool              `json:"production" doc:"Apply production rules: replicas, zones, NAT per zone, protection, restricted API endpoint, TLS, a database."`
 	Region      string            `json:"region" doc:"Cloud region (aws: us-east-1 style; alicloud: cn-hangzhou style). Required for aws and alicloud."`
 	Network     Network           `json:"network" doc:"VPC layout."`
 	Cluster     Cluster           `json:"cluster" doc:"Kubernetes cluster (EKS or ACK)."`
@@ -54,8 +54,8 @@ type Config struct {
 	Secrets Secrets `json:"-"`
 }
 
-// IsProduction reports whether production rules apply (after defaults, Production is never nil).
-func (c *Config) IsProduction() bool { return c.Production != nil && *c.Production }
+// IsProduction reports whether production rules apply.
+func (c *Config) IsProduction() bool { return c.Production }
 
 // Network is the VPC layout.
 type Network struct {
@@ -117,7 +117,14 @@ type Existing struct {
 	RegistryServer   string `json:"registryServer" doc:"Registry host that built images are pushed to."`
 	RegistryUsername string `json:"registryUsername" doc:"Registry user (password in the registryPassword secret)."`
 	IngressClass     string `json:"ingressClass" doc:"Ingress class of the cluster's ingress controller."`
+
+	// kubeconfigData is the kubeconfig secret's raw value, which the platform must parse at program time.
+	kubeconfigData []byte
 }
+
+// KubeconfigData is the raw value of the kubeconfig secret (nil when unset). It is a secret: hand it only to
+// code that wraps what it derives in secret Outputs.
+func (e *Existing) KubeconfigData() []byte { return e.kubeconfigData }
 
 // App is the deployed backend.
 type App struct {

@@ -1,8 +1,6 @@
 package config
 
 import (
-	"strings"
-
 	"github.com/wechat-deploy/wechat-deploy/components/netplan"
 )
 
@@ -66,10 +64,6 @@ var (
 func applyDefaults(c *Config) {
 	if c.Environment == "" {
 		c.Environment = c.Stack
-	}
-	if c.Production == nil {
-		prod := strings.HasPrefix(c.Environment, "prod")
-		c.Production = &prod
 	}
 
 	n := &c.Network

@@ -57,14 +57,7 @@ func Parse(project, stack string, src Source) (Config, error) {
 	p.decodeString(src, "environment", &c.Environment)
 	p.decodeString(src, "region", &c.Region)
 	p.decodeBool(src, "protect", &c.Protect)
-	if raw, ok := src.Get(qualify("production")); ok {
-		b, err := strconv.ParseBool(strings.TrimSpace(raw))
-		if err != nil {
-			p.add("production", "%q is not a boolean; allowed: true or false", raw)
-		} else {
-			c.Production = &b
-		}
-	}
+	p.decodeBool(src, "production", &c.Production)
 	p.decodeObject(src, "network", &c.Network)
 	p.decodeObject(src, "cluster", &c.Cluster)
 	p.decodeObject(src, "registry", &c.Registry)
@@ -75,7 +68,7 @@ func Parse(project, stack string, src Source) (Config, error) {
 		if src.IsSecret(qualify(spec.Key)) {
 			continue
 		}
-		if _, ok := src.Get(qualify(spec.Key)); ok {
+		if v, ok := src.Get(qualify(spec.Key)); ok && v != "" {
 			p.add(spec.Key, "is stored in plain text in the stack file; store it encrypted with: %s",
 				FixCommand(stack, spec.Key, spec.Placeholder))
 		}
@@ -123,6 +116,7 @@ func readSecrets(c *Config, src Source, p *problems) {
 			c.Secrets.RegistryPassword, c.Secrets.HasRegistryPassword = out, true
 		case "kubeconfig":
 			c.Secrets.Kubeconfig, c.Secrets.HasKubeconfig = out, true
+			c.Existing.kubeconfigData = []byte(raw)
 		}
 	}
 }

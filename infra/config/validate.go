@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wechat-deploy/wechat-deploy/app/contract"
 	"github.com/wechat-deploy/wechat-deploy/components/netplan"
 )
 
@@ -43,11 +44,19 @@ const (
 	MaxKubernetesMinor = 34
 )
 
-// ReservedEnv are the environment variables the workload sets itself; app.env may not override them.
-var ReservedEnv = []string{
-	"HTTP_ADDR", "LOG_LEVEL", "WECHAT_API_BASE", "TOKEN_TTL", "SECRETS_DIR", "SHUTDOWN_TIMEOUT",
-	"WECHAT_APP_ID", "WECHAT_APP_SECRET", "JWT_SIGNING_KEY", "DATABASE_URL", "ENVIRONMENT",
-}
+// ReservedEnv are the environment variables the workload sets itself (the app's contract); app.env may not
+// override them.
+var ReservedEnv = func() []string {
+	names := []string{
+		contract.EnvHTTPAddr, contract.EnvLogLevel, contract.EnvWeChatAPIBase, contract.EnvTokenTTL,
+		contract.EnvShutdownTimeout, contract.EnvSecretsDir, contract.EnvEnvironment,
+	}
+	for _, env := range contract.SecretEnv {
+		names = append(names, env)
+	}
+	slices.Sort(names)
+	return names
+}()
 
 // secretLookingName matches names that suggest a secret; such values belong in the secrets, not app.env.
 var secretLookingName = regexp.MustCompile(`(?i)(password|passwd|secret|token|api_?key|private_?key|credential)`)
@@ -92,6 +101,9 @@ func validate(c *Config, p *problems) {
 	}
 	if !dnsLabel.MatchString(c.Environment) || len(c.Environment) > 20 {
 		p.add("environment", "%q is not a DNS label of at most 20 characters (lower-case letters, digits, '-')", c.Environment)
+	}
+	if strings.HasPrefix(c.Environment, "prod") && !c.Production {
+		p.add("production", "is false but environment %q looks like production; set production: true (or rename the environment)", c.Environment)
 	}
 	validateApp(c, p)
 	validateTags(c, p)

@@ -24,7 +24,7 @@ func baseAWSProd() map[string]any {
 		"region":     "us-east-1",
 		"protect":    true,
 		"production": "true",
-		"network": map[string]any{"cidr": "10.10.0.0/16", "zones": 3, "natMode": "per-zone"},
+		"network":    map[string]any{"cidr": "10.10.0.0/16", "zones": 3, "natMode": "per-zone"},
 		"cluster": map[string]any{
 			"minNodes": 3, "maxNodes": 6,
 			"endpoint": map[string]any{"public": true, "private": true, "publicAccessCidrs": []any{"203.0.113.0/24"}},
@@ -150,9 +150,6 @@ func TestDefaults(t *testing.T) {
 			t.Errorf("%s = %v, want %v", ch.name, ch.got, ch.want)
 		}
 	}
-	if c.Production == nil {
-		t.Fatal("production left nil")
-	}
 	prod, err := Parse(Namespace, "prod", source(t, baseAWSProd(), validSecrets))
 	if err != nil {
 		t.Fatal(err)
@@ -242,8 +239,10 @@ func TestParseBadConfig(t *testing.T) {
 			set(m, "cluster.addons", []any{map[string]any{"name": "logtail-ds", "config": "{oops"}})
 		}, key: "cluster.addons[0].config", hint: "not valid JSON"},
 		{name: "admin not an arn", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "cluster.admins", []any{"alice"}) }, key: "cluster.admins[0]", hint: "not an IAM role or user ARN"},
+		{name: "prod environment without production rules", stack: "prod-eu", base: baseLocal, key: "production", hint: "looks like production"},
 		{name: "ack standard in production", stack: "prod-cn", base: baseAlicloudDev, mutate: func(m map[string]any) {
 			m["protect"] = true
+			m["production"] = "true"
 			set(m, "network.natMode", "per-zone")
 			set(m, "cluster.spec", "ack.standard")
 			set(m, "cluster.endpoint.publicAccessCidrs", []any{"203.0.113.0/24"})

@@ -1,0 +1,44 @@
+// Package contract is the deployment contract of the app: the environment variables and secret files it reads
+// and the endpoints the platform probes. The app's configuration loader and the Kubernetes workload both use
+// these names, so the two cannot drift apart.
+package contract
+
+// Environment variables the app reads.
+const (
+	EnvHTTPAddr        = "HTTP_ADDR"
+	EnvLogLevel        = "LOG_LEVEL"
+	EnvWeChatAPIBase   = "WECHAT_API_BASE"
+	EnvTokenTTL        = "TOKEN_TTL"
+	EnvShutdownTimeout = "SHUTDOWN_TIMEOUT"
+	EnvSecretsDir      = "SECRETS_DIR"
+	EnvEnvironment     = "ENVIRONMENT"
+)
+
+// Secrets the app reads: each from the file of that name under SECRETS_DIR, or from the environment variable.
+const (
+	SecretWeChatAppID     = "wechat-app-id"
+	SecretWeChatAppSecret = "wechat-app-secret"
+	SecretJWTSigningKey   = "jwt-signing-key"
+	SecretDatabaseURL     = "database-url"
+)
+
+// SecretEnv maps each secret file name to the environment variable that may carry it instead.
+var SecretEnv = map[string]string{
+	SecretWeChatAppID:     "WECHAT_APP_ID",
+	SecretWeChatAppSecret: "WECHAT_APP_SECRET",
+	SecretJWTSigningKey:   "JWT_SIGNING_KEY",
+	SecretDatabaseURL:     "DATABASE_URL",
+}
+
+// DefaultSecretsDir is where the Kubernetes Secret is mounted.
+const DefaultSecretsDir = "/etc/secrets"
+
+// Probe endpoints.
+const (
+	PathLiveness  = "/healthz"
+	PathReadiness = "/readyz"
+	PathMetrics   = "/metrics"
+)
+
+// UID is the numeric non-root user the image runs as (distroless "nonroot").
+const UID = 65532

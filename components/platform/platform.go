@@ -1,0 +1,52 @@
+// Package platform is the contract between the cloud platforms (AWS, Alibaba Cloud, an existing cluster) and
+// the layers above them: whatever the cloud, the image and workload components receive the same Outputs.
+package platform
+
+import (
+	"encoding/base64"
+	"encoding/json"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Outputs is what a platform hands to the image and workload layers.
+type Outputs struct {
+	// Kubeconfig reaches the cluster; always a secret.
+	Kubeconfig pulumi.StringOutput
+	// ClusterName and ClusterEndpoint identify the cluster.
+	ClusterName     pulumi.StringOutput
+	ClusterEndpoint pulumi.StringOutput
+	// Registry is where images are pushed.
+	Registry Registry
+	// RepositoryURL is the image repository (registry host and path, no tag).
+	RepositoryURL pulumi.StringOutput
+	// ServiceAccountAnnotations bind the app's ServiceAccount to a cloud identity (IRSA role, RRSA role).
+	ServiceAccountAnnotations pulumi.StringMapOutput
+	// IngressClass is the ingress class the cluster's controller serves.
+	IngressClass string
+	// IngressAnnotations are the controller-specific annotations an internet-facing Ingress needs.
+	IngressAnnotations map[string]string
+	// PullWithCredentials tells the workload to pull with an image pull secret made from Registry (nodes of
+	// the cluster are not otherwise authorised to pull from it).
+	PullWithCredentials bool
+}
+
+// Registry is a container registry and the credentials to push to it.
+type Registry struct {
+	Server   pulumi.StringOutput
+	Username pulumi.StringOutput
+	// Password is always a secret.
+	Password pulumi.StringOutput
+}
+
+// DockerConfigJSON renders the registry credentials as a kubernetes.io/dockerconfigjson document (secret).
+func (r Registry) DockerConfigJSON() pulumi.StringOutput {
+	doc := pulumi.All(r.Server, r.Username, r.Password).ApplyT(func(v []any) (string, error) {
+		server, user, pass := v[0].(string), v[1].(string), v[2].(string)
+		b, err := json.Marshal(map[string]any{"auths": map[string]any{server: map[string]string{
+			"username": user, "password": pass, "auth": base64.StdEncoding.EncodeToString([]byte(user + ":" + pass)),
+		}}})
+		return string(b), err
+	}).(pulumi.StringOutput)
+	return pulumi.ToSecret(doc).(pulumi.StringOutput)
+}

@@ -1,0 +1,619 @@
+// Package workload deploys the app onto Kubernetes: Namespace, ServiceAccount, ConfigMap, Secret, Deployment,
+// Service, Ingress, HorizontalPodAutoscaler, PodDisruptionBudget and NetworkPolicies, hardened by default.
+package workload
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+
+	appsv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apps/v1"
+	autoscalingv2 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/autoscaling/v2"
+	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
+	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
+	networkingv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/networking/v1"
+	policyv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/policy/v1"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/wechat-deploy/wechat-deploy/app/contract"
+)
+
+// WorkloadType is the type token of the Workload component.
+const WorkloadType = "wechat-deploy:kubernetes:Workload"
+
+// Annotation keys the workload sets.
+const (
+	// ChecksumAnnotation on the pod template changes whenever the ConfigMap or Secret data changes, so that
+	// `pulumi up` rolls the pods onto the new values.
+	ChecksumAnnotation = "wechat-deploy/config-checksum"
+	// SkipAwaitAnnotation tells the Pulumi Kubernetes provider not to wait for the object to become ready.
+	SkipAwaitAnnotation = "pulumi.com/skipAwait"
+)
+
+// preStopSleepSeconds keeps a terminating pod serving while load balancers and kube-proxy drop its endpoint.
+const preStopSleepSeconds = 5
+
+// WorkloadArgs configure the workload. Switches and counts are plain Go values; data that may come from other
+// resources is an Input.
+type WorkloadArgs struct {
+	// Name is the app name (a DNS label); Namespace the namespace it lives in.
+	Name, Namespace string
+	// Instance distinguishes installations (the stack name) in labels.
+	Instance string
+	// Image is the image reference, pinned by digest.
+	Image pulumi.StringInput
+	// Replicas is the initial replica count; the HPA scales between MinReplicas and MaxReplicas.
+	Replicas, MinReplicas, MaxReplicas int
+	// CPUTargetPercent and MemoryTargetPercent are the HPA utilisation targets.
+	CPUTargetPercent, MemoryTargetPercent int
+	// Requests and limits as Kubernetes quantities.
+	CPURequest, MemoryRequest, CPULimit, MemoryLimit string
+	// Port is the container's HTTP port.
+	Port int
+	// Settings are the non-secret settings, put into the ConfigMap and the environment.
+	Settings map[string]string
+	// Secrets maps a file name under the secrets mount to its (secret) value.
+	Secrets map[string]pulumi.StringInput
+	// ServiceAccountAnnotations bind the ServiceAccount to a cloud identity.
+	ServiceAccountAnnotations pulumi.StringMapInput
+	// ImagePullSecret, when set, is a dockerconfigjson (secret) used to pull the image.
+	ImagePullSecret pulumi.StringInput
+	// Domain is the Ingress host; empty means no Ingress.
+	Domain string
+	// IngressClass and IngressAnnotations select and configure the ingress controller.
+	IngressClass       string
+	IngressAnnotations map[string]string
+	// TLSSecretName enables TLS on the Ingress with the certificate in that Secret.
+	TLSSecretName string
+	// ClusterIssuer asks cert-manager to issue the TLS certificate.
+	ClusterIssuer string
+	// SkipIngressAwait stops Pulumi from waiting for an Ingress address (controllers that never write status).
+	SkipIngressAwait bool
+	// ShutdownGraceSeconds is how long the app drains after SIGTERM.
+	ShutdownGraceSeconds int
+	// ZoneSpreadRequired makes zone spreading a hard constraint (production), instead of a preference.
+	ZoneSpreadRequired bool
+	// EgressPorts are extra TCP ports the app may reach in private address ranges (e.g. 5432 for PostgreSQL).
+	EgressPorts []int
+}
+
+// Workload is the deployed app.
+type Workload struct {
+	pulumi.ResourceState
+
+	// Namespace is the namespace name.
+	Namespace pulumi.StringOutput `pulumi:"namespace"`
+	// URL is where the app answers: https://domain, or the in-cluster Service URL without a domain.
+	URL pulumi.StringOutput `pulumi:"url"`
+	// Image is the deployed image reference (by digest).
+	Image pulumi.StringOutput `pulumi:"image"`
+	// ConfigChecksum is the checksum annotation value of the pod template.
+	ConfigChecksum pulumi.StringOutput `pulumi:"configChecksum"`
+}
+
+var (
+	dnsLabel   = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
+	secretFile = regexp.MustCompile(`^[-._a-zA-Z0-9]+$`)
+	// ErrInvalidArgs is wrapped by every argument validation error.
+	ErrInvalidArgs = errors.New("invalid workload arguments")
+)
+
+func (a *WorkloadArgs) validate() error {
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrInvalidArgs}, args...)...))
+	}
+	if !dnsLabel.MatchString(a.Name) {
+		bad("name %q is not a DNS label", a.Name)
+	}
+	if !dnsLabel.MatchString(a.Namespace) {
+		bad("namespace %q is not a DNS label", a.Namespace)
+	}
+	if a.Image == nil {
+		bad("image is required")
+	}
+	if a.MinReplicas < 1 || a.MinReplicas > a.MaxReplicas || a.Replicas < a.MinReplicas || a.Replicas > a.MaxReplicas {
+		bad("replicas %d must lie in [min %d, max %d] with min >= 1", a.Replicas, a.MinReplicas, a.MaxReplicas)
+	}
+	if a.Port < 1 || a.Port > 65535 {
+		bad("port %d is out of range", a.Port)
+	}
+	if a.ShutdownGraceSeconds < 1 {
+		bad("shutdown grace %ds must be positive", a.ShutdownGraceSeconds)
+	}
+	for name := range a.Secrets {
+		if !secretFile.MatchString(name) {
+			bad("secret name %q is not a valid file name", name)
+		}
+	}
+	if a.Domain != "" && a.IngressClass == "" {
+		bad("an Ingress for %s needs an ingress class", a.Domain)
+	}
+	return errors.Join(errs...)
+}
+
+// NewWorkload validates args and registers the workload's objects through the given Kubernetes provider
+// (pass it with pulumi.Provider or pulumi.Providers).
+func NewWorkload(ctx *pulumi.Context, name string, args *WorkloadArgs, opts ...pulumi.ResourceOption) (*Workload, error) {
+	if args == nil {
+		return nil, fmt.Errorf("creating workload %s: %w: args are required", name, ErrInvalidArgs)
+	}
+	if err := args.validate(); err != nil {
+		return nil, fmt.Errorf("creating workload %s: %w", name, err)
+	}
+	w := &Workload{}
+	if err := ctx.RegisterComponentResource(WorkloadType, name, w, opts...); err != nil {
+		return nil, fmt.Errorf("registering workload %s: %w", name, err)
+	}
+	b := builder{ctx: ctx, name: name, args: args, parent: pulumi.Parent(w)}
+	if err := b.build(w); err != nil {
+		return nil, fmt.Errorf("creating workload %s: %w", name, err)
+	}
+	if err := ctx.RegisterResourceOutputs(w, pulumi.Map{
+		"namespace": w.Namespace, "url": w.URL, "image": w.Image, "configChecksum": w.ConfigChecksum,
+	}); err != nil {
+		return nil, fmt.Errorf("registering outputs of workload %s: %w", name, err)
+	}
+	return w, nil
+}
+
+type builder struct {
+	ctx    *pulumi.Context
+	name   string
+	args   *WorkloadArgs
+	parent pulumi.ResourceOption
+}
+
+// labels are on every object; selector labels are the immutable subset the Deployment selects on.
+func (b *builder) selector() pulumi.StringMap {
+	return pulumi.StringMap{
+		"app.kubernetes.io/name":     pulumi.String(b.args.Name),
+		"app.kubernetes.io/instance": pulumi.String(b.args.Instance),
+	}
+}
+
+func (b *builder) labels() pulumi.StringMap {
+	l := b.selector()
+	l["app.kubernetes.io/part-of"] = pulumi.String("wechat-deploy")
+	l["app.kubernetes.io/managed-by"] = pulumi.String("pulumi")
+	return l
+}
+
+func (b *builder) meta(name string, ns pulumi.StringInput, annotations pulumi.StringMapInput) *metav1.ObjectMetaArgs {
+	return &metav1.ObjectMetaArgs{Name: pulumi.String(name), Namespace: ns, Labels: b.labels(), Annotations: annotations}
+}
+
+func (b *builder) build(w *Workload) error {
+	a := b.args
+	ns, err := corev1.NewNamespace(b.ctx, b.name+"-ns", &corev1.NamespaceArgs{
+		Metadata: &metav1.ObjectMetaArgs{
+			Name: pulumi.String(a.Namespace),
+			Labels: pulumi.StringMap{
+				"app.kubernetes.io/part-of":          pulumi.String("wechat-deploy"),
+				"pod-security.kubernetes.io/enforce": pulumi.String("restricted"),
+				"pod-security.kubernetes.io/audit":   pulumi.String("restricted"),
+				"pod-security.kubernetes.io/warn":    pulumi.String("restricted"),
+			},
+		},
+	}, b.parent)
+	if err != nil {
+		return fmt.Errorf("creating namespace: %w", err)
+	}
+	nsName := ns.Metadata.Name().Elem()
+	inNS := []pulumi.ResourceOption{b.parent, pulumi.DependsOn([]pulumi.Resource{ns})}
+
+	saAnnotations := a.ServiceAccountAnnotations
+	if saAnnotations == nil {
+		saAnnotations = pulumi.StringMap{}
+	}
+	sa, err := corev1.NewServiceAccount(b.ctx, b.name+"-sa", &corev1.ServiceAccountArgs{
+		Metadata:                     b.meta(a.Name, nsName, saAnnotations),
+		AutomountServiceAccountToken: pulumi.Bool(false),
+	}, inNS...)
+	if err != nil {
+		return fmt.Errorf("creating service account: %w", err)
+	}
+
+	settings := pulumi.StringMap{}
+	for k, v := range a.Settings {
+		settings[k] = pulumi.String(v)
+	}
+	cm, err := corev1.NewConfigMap(b.ctx, b.name+"-config", &corev1.ConfigMapArgs{
+		Metadata: b.meta(a.Name+"-config", nsName, nil),
+		Data:     settings,
+	}, inNS...)
+	if err != nil {
+		return fmt.Errorf("creating config map: %w", err)
+	}
+
+	secretData := pulumi.StringMap{}
+	for k, v := range a.Secrets {
+		secretData[k] = pulumi.ToSecret(v).(pulumi.StringOutput)
+	}
+	secret, err := corev1.NewSecret(b.ctx, b.name+"-secrets", &corev1.SecretArgs{
+		Metadata:   b.meta(a.Name+"-secrets", nsName, nil),
+		Type:       pulumi.String("Opaque"),
+		StringData: secretData,
+	}, inNS...)
+	if err != nil {
+		return fmt.Errorf("creating secret: %w", err)
+	}
+
+	var pullSecrets corev1.LocalObjectReferenceArray
+	deps := []pulumi.Resource{cm, secret, sa}
+	if a.ImagePullSecret != nil {
+		pull, err := corev1.NewSecret(b.ctx, b.name+"-pull", &corev1.SecretArgs{
+			Metadata:   b.meta(a.Name+"-pull", nsName, nil),
+			Type:       pulumi.String("kubernetes.io/dockerconfigjson"),
+			StringData: pulumi.StringMap{".dockerconfigjson": pulumi.ToSecret(a.ImagePullSecret).(pulumi.StringOutput)},
+		}, inNS...)
+		if err != nil {
+			return fmt.Errorf("creating image pull secret: %w", err)
+		}
+		pullSecrets = corev1.LocalObjectReferenceArray{corev1.LocalObjectReferenceArgs{Name: pulumi.String(a.Name + "-pull")}}
+		deps = append(deps, pull)
+	}
+
+	w.ConfigChecksum = checksum(a.Settings, secretData)
+	deployOpts := []pulumi.ResourceOption{b.parent, pulumi.DependsOn(deps)}
+	if a.MaxReplicas > a.MinReplicas {
+		// The HPA owns the replica count once it exists; re-applying the initial count would fight it.
+		deployOpts = append(deployOpts, pulumi.IgnoreChanges([]string{"spec.replicas"}))
+	}
+	_, err = appsv1.NewDeployment(b.ctx, b.name+"-deployment", &appsv1.DeploymentArgs{
+		Metadata: b.meta(a.Name, nsName, nil),
+		Spec: &appsv1.DeploymentSpecArgs{
+			Replicas:             pulumi.Int(a.Replicas),
+			RevisionHistoryLimit: pulumi.Int(5),
+			Selector:             &metav1.LabelSelectorArgs{MatchLabels: b.selector()},
+			Strategy: &appsv1.DeploymentStrategyArgs{
+				Type: pulumi.String("RollingUpdate"),
+				RollingUpdate: &appsv1.RollingUpdateDeploymentArgs{
+					MaxUnavailable: pulumi.Int(0),
+					MaxSurge:       pulumi.String("25%"),
+				},
+			},
+			Template: &corev1.PodTemplateSpecArgs{
+				Metadata: &metav1.ObjectMetaArgs{
+					Labels:      b.labels(),
+					Annotations: pulumi.StringMap{ChecksumAnnotation: w.ConfigChecksum},
+				},
+				Spec: b.podSpec(pullSecrets),
+			},
+		},
+	}, deployOpts...)
+	if err != nil {
+		return fmt.Errorf("creating deployment: %w", err)
+	}
+
+	svc, err := corev1.NewService(b.ctx, b.name+"-service", &corev1.ServiceArgs{
+		Metadata: b.meta(a.Name, nsName, nil),
+		Spec: &corev1.ServiceSpecArgs{
+			Type:     pulumi.String("ClusterIP"),
+			Selector: b.selector(),
+			Ports: corev1.ServicePortArray{corev1.ServicePortArgs{
+				Name: pulumi.String("http"), Port: pulumi.Int(80), TargetPort: pulumi.String("http"), Protocol: pulumi.String("TCP"),
+			}},
+		},
+	}, inNS...)
+	if err != nil {
+		return fmt.Errorf("creating service: %w", err)
+	}
+
+	if err := b.autoscaling(nsName, inNS); err != nil {
+		return err
+	}
+	if err := b.networkPolicies(nsName, inNS); err != nil {
+		return err
+	}
+
+	w.Namespace = nsName
+	w.Image = a.Image.ToStringOutput()
+	w.URL = pulumi.Sprintf("http://%s.%s.svc.cluster.local", a.Name, nsName)
+	if a.Domain != "" {
+		if err := b.ingress(nsName, svc); err != nil {
+			return err
+		}
+		scheme := "http"
+		if a.TLSSecretName != "" {
+			scheme = "https"
+		}
+		w.URL = pulumi.Sprintf("%s://%s", scheme, a.Domain)
+	}
+	return nil
+}
+
+// checksum hashes the settings and secret values into the pod template annotation. The secret values enter the
+// hash together with the JWT key and AppSecret, which are high-entropy, so the digest reveals nothing usable and
+// can be stored in plain text (a secret annotation would hide every pod-template diff).
+func checksum(settings map[string]string, secrets pulumi.StringMap) pulumi.StringOutput {
+	keys := make([]string, 0, len(secrets))
+	for k := range secrets {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	values := make([]any, len(keys))
+	for i, k := range keys {
+		values[i] = secrets[k]
+	}
+	settingKeys := make([]string, 0, len(settings))
+	for k := range settings {
+		settingKeys = append(settingKeys, k)
+	}
+	sort.Strings(settingKeys)
+	sum := pulumi.All(values...).ApplyT(func(vs []any) string {
+		h := sha256.New()
+		for _, k := range settingKeys {
+			fmt.Fprintf(h, "config:%s=%s\x00", k, settings[k])
+		}
+		for i, k := range keys {
+			fmt.Fprintf(h, "secret:%s=%s\x00", k, vs[i])
+		}
+		return hex.EncodeToString(h.Sum(nil))
+	}).(pulumi.StringOutput)
+	return pulumi.Unsecret(sum).(pulumi.StringOutput)
+}
+
+func (b *builder) podSpec(pullSecrets corev1.LocalObjectReferenceArray) *corev1.PodSpecArgs {
+	a := b.args
+	uid := pulumi.Int(contract.UID)
+	probe := func(path string, period, failures int) *corev1.ProbeArgs {
+		return &corev1.ProbeArgs{
+			HttpGet:          &corev1.HTTPGetActionArgs{Path: pulumi.String(path), Port: pulumi.String("http")},
+			PeriodSeconds:    pulumi.Int(period),
+			FailureThreshold: pulumi.Int(failures),
+			TimeoutSeconds:   pulumi.Int(2),
+		}
+	}
+	spread := func(key string, hard bool) corev1.TopologySpreadConstraintArgs {
+		when := "ScheduleAnyway"
+		if hard {
+			when = "DoNotSchedule"
+		}
+		return corev1.TopologySpreadConstraintArgs{
+			MaxSkew:           pulumi.Int(1),
+			TopologyKey:       pulumi.String(key),
+			WhenUnsatisfiable: pulumi.String(when),
+			LabelSelector:     &metav1.LabelSelectorArgs{MatchLabels: b.selector()},
+		}
+	}
+	return &corev1.PodSpecArgs{
+		ServiceAccountName:           pulumi.String(a.Name),
+		AutomountServiceAccountToken: pulumi.Bool(false),
+		ImagePullSecrets:             pullSecrets,
+		// The app drains for ShutdownGraceSeconds after the preStop pause; a few seconds of margin let it
+		// finish writing logs before the kubelet sends SIGKILL.
+		TerminationGracePeriodSeconds: pulumi.Int(a.ShutdownGraceSeconds + preStopSleepSeconds + 5),
+		SecurityContext: &corev1.PodSecurityContextArgs{
+			RunAsNonRoot:   pulumi.Bool(true),
+			RunAsUser:      uid,
+			RunAsGroup:     uid,
+			FsGroup:        uid,
+			SeccompProfile: &corev1.SeccompProfileArgs{Type: pulumi.String("RuntimeDefault")},
+		},
+		TopologySpreadConstraints: corev1.TopologySpreadConstraintArray{
+			spread("topology.kubernetes.io/zone", a.ZoneSpreadRequired),
+			spread("kubernetes.io/hostname", false),
+		},
+		Containers: corev1.ContainerArray{corev1.ContainerArgs{
+			Name:            pulumi.String("app"),
+			Image:           a.Image,
+			ImagePullPolicy: pulumi.String("IfNotPresent"),
+			Ports: corev1.ContainerPortArray{corev1.ContainerPortArgs{
+				Name: pulumi.String("http"), ContainerPort: pulumi.Int(a.Port), Protocol: pulumi.String("TCP"),
+			}},
+			EnvFrom: corev1.EnvFromSourceArray{corev1.EnvFromSourceArgs{
+				ConfigMapRef: &corev1.ConfigMapEnvSourceArgs{Name: pulumi.String(a.Name + "-config")},
+			}},
+			Resources: &corev1.ResourceRequirementsArgs{
+				Requests: pulumi.StringMap{"cpu": pulumi.String(a.CPURequest), "memory": pulumi.String(a.MemoryRequest)},
+				Limits:   pulumi.StringMap{"cpu": pulumi.String(a.CPULimit), "memory": pulumi.String(a.MemoryLimit)},
+			},
+			StartupProbe:   probe(contract.PathLiveness, 2, 30),
+			LivenessProbe:  probe(contract.PathLiveness, 10, 3),
+			ReadinessProbe: probe(contract.PathReadiness, 5, 2),
+			Lifecycle: &corev1.LifecycleArgs{
+				PreStop: &corev1.LifecycleHandlerArgs{Sleep: &corev1.SleepActionArgs{Seconds: pulumi.Int(preStopSleepSeconds)}},
+			},
+			SecurityContext: &corev1.SecurityContextArgs{
+				AllowPrivilegeEscalation: pulumi.Bool(false),
+				Privileged:               pulumi.Bool(false),
+				ReadOnlyRootFilesystem:   pulumi.Bool(true),
+				RunAsNonRoot:             pulumi.Bool(true),
+				RunAsUser:                uid,
+				RunAsGroup:               uid,
+				Capabilities:             &corev1.CapabilitiesArgs{Drop: pulumi.StringArray{pulumi.String("ALL")}},
+				SeccompProfile:           &corev1.SeccompProfileArgs{Type: pulumi.String("RuntimeDefault")},
+			},
+			VolumeMounts: corev1.VolumeMountArray{
+				corev1.VolumeMountArgs{Name: pulumi.String("secrets"), MountPath: pulumi.String(contract.DefaultSecretsDir), ReadOnly: pulumi.Bool(true)},
+				corev1.VolumeMountArgs{Name: pulumi.String("tmp"), MountPath: pulumi.String("/tmp")},
+			},
+		}},
+		Volumes: corev1.VolumeArray{
+			corev1.VolumeArgs{
+				Name: pulumi.String("secrets"),
+				Secret: &corev1.SecretVolumeSourceArgs{
+					SecretName:  pulumi.String(a.Name + "-secrets"),
+					DefaultMode: pulumi.Int(0o440),
+				},
+			},
+			corev1.VolumeArgs{
+				Name:     pulumi.String("tmp"),
+				EmptyDir: &corev1.EmptyDirVolumeSourceArgs{Medium: pulumi.String("Memory"), SizeLimit: pulumi.String("16Mi")},
+			},
+		},
+	}
+}
+
+func (b *builder) autoscaling(ns pulumi.StringOutput, opts []pulumi.ResourceOption) error {
+	a := b.args
+	if a.MaxReplicas > a.MinReplicas {
+		util := func(resource string, target int) autoscalingv2.MetricSpecArgs {
+			return autoscalingv2.MetricSpecArgs{
+				Type: pulumi.String("Resource"),
+				Resource: &autoscalingv2.ResourceMetricSourceArgs{
+					Name:   pulumi.String(resource),
+					Target: &autoscalingv2.MetricTargetArgs{Type: pulumi.String("Utilization"), AverageUtilization: pulumi.Int(target)},
+				},
+			}
+		}
+		_, err := autoscalingv2.NewHorizontalPodAutoscaler(b.ctx, b.name+"-hpa", &autoscalingv2.HorizontalPodAutoscalerArgs{
+			Metadata: b.meta(a.Name, ns, nil),
+			Spec: &autoscalingv2.HorizontalPodAutoscalerSpecArgs{
+				ScaleTargetRef: &autoscalingv2.CrossVersionObjectReferenceArgs{
+					ApiVersion: pulumi.String("apps/v1"), Kind: pulumi.String("Deployment"), Name: pulumi.String(a.Name),
+				},
+				MinReplicas: pulumi.Int(a.MinReplicas),
+				MaxReplicas: pulumi.Int(a.MaxReplicas),
+				Metrics: autoscalingv2.MetricSpecArray{
+					util("cpu", a.CPUTargetPercent),
+					util("memory", a.MemoryTargetPercent),
+				},
+				Behavior: &autoscalingv2.HorizontalPodAutoscalerBehaviorArgs{
+					// Scale down slowly: WeChat traffic is bursty around mealtimes and evenings.
+					ScaleDown: &autoscalingv2.HPAScalingRulesArgs{StabilizationWindowSeconds: pulumi.Int(300)},
+				},
+			},
+		}, opts...)
+		if err != nil {
+			return fmt.Errorf("creating horizontal pod autoscaler: %w", err)
+		}
+	}
+	// One pod at a time may be evicted by drains and upgrades; with one replica that is the only pod, so
+	// the budget then allows no voluntary eviction only when there are at least two.
+	_, err := policyv1.NewPodDisruptionBudget(b.ctx, b.name+"-pdb", &policyv1.PodDisruptionBudgetArgs{
+		Metadata: b.meta(a.Name, ns, nil),
+		Spec: &policyv1.PodDisruptionBudgetSpecArgs{
+			MaxUnavailable: pulumi.Int(1),
+			Selector:       &metav1.LabelSelectorArgs{MatchLabels: b.selector()},
+		},
+	}, opts...)
+	if err != nil {
+		return fmt.Errorf("creating pod disruption budget: %w", err)
+	}
+	return nil
+}
+
+// privateRanges are where the app's database and other private dependencies live.
+var privateRanges = []string{"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"}
+
+// metadataEndpoints are the cloud instance metadata services; pods must not reach them (credential theft).
+var metadataEndpoints = []string{"169.254.169.254/32", "100.100.100.200/32"}
+
+func (b *builder) networkPolicies(ns pulumi.StringOutput, opts []pulumi.ResourceOption) error {
+	a := b.args
+	_, err := networkingv1.NewNetworkPolicy(b.ctx, b.name+"-default-deny", &networkingv1.NetworkPolicyArgs{
+		Metadata: b.meta("default-deny", ns, nil),
+		Spec: &networkingv1.NetworkPolicySpecArgs{
+			PodSelector: &metav1.LabelSelectorArgs{},
+			PolicyTypes: pulumi.StringArray{pulumi.String("Ingress"), pulumi.String("Egress")},
+		},
+	}, opts...)
+	if err != nil {
+		return fmt.Errorf("creating default-deny network policy: %w", err)
+	}
+	tcp := func(port int) networkingv1.NetworkPolicyPortArgs {
+		return networkingv1.NetworkPolicyPortArgs{Protocol: pulumi.String("TCP"), Port: pulumi.Int(port)}
+	}
+	var privatePeers networkingv1.NetworkPolicyPeerArray
+	for _, r := range privateRanges {
+		privatePeers = append(privatePeers, networkingv1.NetworkPolicyPeerArgs{IpBlock: &networkingv1.IPBlockArgs{Cidr: pulumi.String(r)}})
+	}
+	var egressPorts networkingv1.NetworkPolicyPortArray
+	for _, p := range a.EgressPorts {
+		egressPorts = append(egressPorts, tcp(p))
+	}
+	except := pulumi.StringArray{}
+	for _, m := range metadataEndpoints {
+		except = append(except, pulumi.String(m))
+	}
+	for _, r := range privateRanges {
+		except = append(except, pulumi.String(r))
+	}
+	egress := networkingv1.NetworkPolicyEgressRuleArray{
+		// DNS through the cluster resolver.
+		networkingv1.NetworkPolicyEgressRuleArgs{
+			To: networkingv1.NetworkPolicyPeerArray{networkingv1.NetworkPolicyPeerArgs{
+				NamespaceSelector: &metav1.LabelSelectorArgs{MatchLabels: pulumi.StringMap{"kubernetes.io/metadata.name": pulumi.String("kube-system")}},
+				PodSelector:       &metav1.LabelSelectorArgs{MatchLabels: pulumi.StringMap{"k8s-app": pulumi.String("kube-dns")}},
+			}},
+			Ports: networkingv1.NetworkPolicyPortArray{
+				networkingv1.NetworkPolicyPortArgs{Protocol: pulumi.String("UDP"), Port: pulumi.Int(53)},
+				tcp(53),
+			},
+		},
+		// HTTPS to the internet (the WeChat API), never to the metadata services or private ranges.
+		networkingv1.NetworkPolicyEgressRuleArgs{
+			To: networkingv1.NetworkPolicyPeerArray{networkingv1.NetworkPolicyPeerArgs{
+				IpBlock: &networkingv1.IPBlockArgs{Cidr: pulumi.String("0.0.0.0/0"), Except: except},
+			}},
+			Ports: networkingv1.NetworkPolicyPortArray{tcp(443)},
+		},
+	}
+	if len(egressPorts) > 0 {
+		egress = append(egress, networkingv1.NetworkPolicyEgressRuleArgs{To: privatePeers, Ports: egressPorts})
+	}
+	_, err = networkingv1.NewNetworkPolicy(b.ctx, b.name+"-app", &networkingv1.NetworkPolicyArgs{
+		Metadata: b.meta(a.Name, ns, nil),
+		Spec: &networkingv1.NetworkPolicySpecArgs{
+			PodSelector: &metav1.LabelSelectorArgs{MatchLabels: b.selector()},
+			PolicyTypes: pulumi.StringArray{pulumi.String("Ingress"), pulumi.String("Egress")},
+			// Only the HTTP port is reachable: from the ingress controller, load balancer targets and probes.
+			Ingress: networkingv1.NetworkPolicyIngressRuleArray{networkingv1.NetworkPolicyIngressRuleArgs{
+				Ports: networkingv1.NetworkPolicyPortArray{tcp(a.Port)},
+			}},
+			Egress: egress,
+		},
+	}, opts...)
+	if err != nil {
+		return fmt.Errorf("creating app network policy: %w", err)
+	}
+	return nil
+}
+
+func (b *builder) ingress(ns pulumi.StringOutput, svc *corev1.Service) error {
+	a := b.args
+	annotations := pulumi.StringMap{}
+	for k, v := range a.IngressAnnotations {
+		annotations[k] = pulumi.String(v)
+	}
+	if a.ClusterIssuer != "" {
+		annotations["cert-manager.io/cluster-issuer"] = pulumi.String(a.ClusterIssuer)
+	}
+	if a.SkipIngressAwait {
+		annotations[SkipAwaitAnnotation] = pulumi.String(strconv.FormatBool(true))
+	}
+	var tls networkingv1.IngressTLSArray
+	if a.TLSSecretName != "" {
+		tls = networkingv1.IngressTLSArray{networkingv1.IngressTLSArgs{
+			Hosts: pulumi.StringArray{pulumi.String(a.Domain)}, SecretName: pulumi.String(a.TLSSecretName),
+		}}
+	}
+	_, err := networkingv1.NewIngress(b.ctx, b.name+"-ingress", &networkingv1.IngressArgs{
+		Metadata: b.meta(a.Name, ns, annotations),
+		Spec: &networkingv1.IngressSpecArgs{
+			IngressClassName: pulumi.String(a.IngressClass),
+			Tls:              tls,
+			Rules: networkingv1.IngressRuleArray{networkingv1.IngressRuleArgs{
+				Host: pulumi.String(a.Domain),
+				Http: &networkingv1.HTTPIngressRuleValueArgs{Paths: networkingv1.HTTPIngressPathArray{networkingv1.HTTPIngressPathArgs{
+					Path:     pulumi.String("/"),
+					PathType: pulumi.String("Prefix"),
+					Backend: &networkingv1.IngressBackendArgs{Service: &networkingv1.IngressServiceBackendArgs{
+						Name: pulumi.String(a.Name),
+						Port: &networkingv1.ServiceBackendPortArgs{Name: pulumi.String("http")},
+					}},
+				}}},
+			}},
+		},
+	}, b.parent, pulumi.DependsOn([]pulumi.Resource{svc}))
+	if err != nil {
+		return fmt.Errorf("creating ingress: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,219 @@
+package harness
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+)
+
+// Fake identities the cloud responder answers with.
+const (
+	AccountID = "123456789012"
+	// FakeRegistryPassword is the push password the fake registries hand out; tests check it stays secret.
+	FakeRegistryPassword = "fake-registry-password-0123456789"
+	// FakeCA is a base64 certificate authority bundle for fake clusters.
+	FakeCA = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUZBS0UKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo="
+)
+
+// Cloud is the default Responder: it answers like AWS, Alibaba Cloud, Docker and Kubernetes would, with
+// deterministic values derived from names and inputs so that two runs with equal inputs answer identically.
+type Cloud struct {
+	Region string
+}
+
+// NewCloud returns a responder whose region is the config's region key (any namespace), or us-east-1.
+func NewCloud(config map[string]string) *Cloud {
+	c := &Cloud{Region: "us-east-1"}
+	for k, v := range config {
+		if strings.HasSuffix(k, ":region") && v != "" {
+			c.Region = v
+		}
+	}
+	return c
+}
+
+// Outputs implements Responder.
+func (c *Cloud) Outputs(typ, name string, inputs resource.PropertyMap) (string, resource.PropertyMap) {
+	out := inputs.Copy()
+	id := name + "-id"
+	str := func(k, v string) { out[resource.PropertyKey(k)] = resource.NewStringProperty(v) }
+	pkg, _, _ := strings.Cut(typ, ":")
+	physical := name
+	if v, ok := inputs["name"]; ok && v.IsString() {
+		physical = v.StringValue()
+	}
+	switch pkg {
+	case "aws":
+		mod := typ[strings.Index(typ, ":")+1:]
+		svc, _, _ := strings.Cut(mod, "/")
+		str("arn", fmt.Sprintf("arn:aws:%s:%s:%s:%s/%s", svc, c.Region, AccountID, strings.ToLower(lastSegment(typ)), physical))
+	case "alicloud":
+		id = fmt.Sprintf("%s-%s", strings.ToLower(lastSegment(typ))[:3], shortHash(typ+name))
+	}
+	switch typ {
+	case "aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:ec2/natGateway:NatGateway", "aws:ec2/eip:Eip",
+		"aws:ec2/internetGateway:InternetGateway", "aws:ec2/routeTable:RouteTable", "aws:ec2/securityGroup:SecurityGroup",
+		"aws:ec2/launchTemplate:LaunchTemplate":
+		id = strings.ToLower(lastSegment(typ))[:3] + "-" + shortHash(name)
+	case "aws:iam/role:Role":
+		str("arn", fmt.Sprintf("arn:aws:iam::%s:role/%s", AccountID, physical))
+		str("name", physical)
+	case "aws:iam/policy:Policy":
+		str("arn", fmt.Sprintf("arn:aws:iam::%s:policy/%s", AccountID, physical))
+	case "aws:kms/key:Key":
+		id = "key-" + shortHash(name)
+		str("keyId", id)
+		str("arn", fmt.Sprintf("arn:aws:kms:%s:%s:key/%s", c.Region, AccountID, id))
+	case "aws:eks/cluster:Cluster":
+		id = physical
+		str("name", physical)
+		str("endpoint", fmt.Sprintf("https://%s.gr7.%s.eks.amazonaws.com", strings.ToUpper(shortHash(name)), c.Region))
+		out["certificateAuthority"] = resource.NewObjectProperty(resource.PropertyMap{"data": resource.NewStringProperty(FakeCA)})
+		out["identities"] = resource.NewArrayProperty([]resource.PropertyValue{resource.NewObjectProperty(resource.PropertyMap{
+			"oidcs": resource.NewArrayProperty([]resource.PropertyValue{resource.NewObjectProperty(resource.PropertyMap{
+				"issuer": resource.NewStringProperty(fmt.Sprintf("https://oidc.eks.%s.amazonaws.com/id/%s", c.Region, strings.ToUpper(shortHash(name)))),
+			})}),
+		})})
+	case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+		url := ""
+		if v, ok := inputs["url"]; ok && v.IsString() {
+			url = strings.TrimPrefix(v.StringValue(), "https://")
+		}
+		str("arn", fmt.Sprintf("arn:aws:iam::%s:oidc-provider/%s", AccountID, url))
+	case "aws:ecr/repository:Repository":
+		str("repositoryUrl", fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/%s", AccountID, c.Region, physical))
+		str("registryId", AccountID)
+	case "docker:index/image:Image":
+		image := ""
+		if v, ok := inputs["imageName"]; ok && v.IsString() {
+			image = v.StringValue()
+		}
+		repo, _, _ := strings.Cut(image, ":")
+		if i := strings.LastIndex(image, ":"); i > strings.LastIndex(image, "/") {
+			repo = image[:i]
+		}
+		sum := sha256.Sum256([]byte(fmt.Sprint(inputs)))
+		str("repoDigest", repo+"@sha256:"+hex.EncodeToString(sum[:]))
+		str("imageName", image)
+	case "alicloud:cs/managedKubernetes:ManagedKubernetes":
+		id = "c" + shortHash(name) + shortHash(name+"x")
+		str("connections", "")
+		out["connections"] = resource.NewObjectProperty(resource.PropertyMap{
+			"apiServerInternet": resource.NewStringProperty("https://47.0.0.1:6443"),
+			"apiServerIntranet": resource.NewStringProperty("https://10.0.0.10:6443"),
+		})
+		str("rrsaMetadata", "")
+		out["rrsaMetadata"] = resource.NewObjectProperty(resource.PropertyMap{
+			"enabled":             resource.NewBoolProperty(true),
+			"ramOidcProviderArn":  resource.NewStringProperty(fmt.Sprintf("acs:ram::%s:oidc-provider/ack-rrsa-%s", AccountID, id)),
+			"ramOidcProviderName": resource.NewStringProperty("ack-rrsa-" + id),
+			"rrsaOidcIssuerUrl":   resource.NewStringProperty("https://oidc-ack-" + c.Region + ".oss-" + c.Region + ".aliyuncs.com/" + id),
+		})
+	case "alicloud:cr/registryEnterpriseInstance:RegistryEnterpriseInstance":
+		id = "cri-" + shortHash(name)
+	}
+	if strings.HasPrefix(typ, "kubernetes:") {
+		meta := resource.PropertyMap{}
+		if v, ok := inputs["metadata"]; ok && v.IsObject() {
+			meta = v.ObjectValue().Copy()
+		}
+		if _, ok := meta["name"]; !ok {
+			meta["name"] = resource.NewStringProperty(name + "-" + shortHash(name)[:8])
+		}
+		out["metadata"] = resource.NewObjectProperty(meta)
+		id = meta["name"].StringValue()
+		if ns, ok := meta["namespace"]; ok && ns.IsString() {
+			id = ns.StringValue() + "/" + id
+		}
+		if typ == "kubernetes:networking.k8s.io/v1:Ingress" {
+			out["status"] = resource.NewObjectProperty(resource.PropertyMap{"loadBalancer": resource.NewObjectProperty(resource.PropertyMap{
+				"ingress": resource.NewArrayProperty([]resource.PropertyValue{resource.NewObjectProperty(resource.PropertyMap{
+					"hostname": resource.NewStringProperty("k8s-lb-" + shortHash(name) + ".elb.amazonaws.com"),
+				})}),
+			})})
+		}
+	}
+	return id, out
+}
+
+// Invoke implements Responder.
+func (c *Cloud) Invoke(token string, args resource.PropertyMap) (resource.PropertyMap, error) {
+	strs := func(vs ...string) resource.PropertyValue {
+		arr := make([]resource.PropertyValue, len(vs))
+		for i, v := range vs {
+			arr[i] = resource.NewStringProperty(v)
+		}
+		return resource.NewArrayProperty(arr)
+	}
+	switch token {
+	case "aws:index/getAvailabilityZones:getAvailabilityZones":
+		var names, ids []string
+		for i, s := range "abcdef" {
+			names = append(names, c.Region+string(s))
+			ids = append(ids, fmt.Sprintf("use1-az%d", i+1))
+		}
+		return resource.PropertyMap{"names": strs(names...), "zoneIds": strs(ids...), "id": resource.NewStringProperty(c.Region)}, nil
+	case "aws:index/getCallerIdentity:getCallerIdentity":
+		return resource.PropertyMap{
+			"accountId": resource.NewStringProperty(AccountID),
+			"arn":       resource.NewStringProperty("arn:aws:iam::" + AccountID + ":role/deployer"),
+			"userId":    resource.NewStringProperty("AROAEXAMPLE"),
+			"id":        resource.NewStringProperty(AccountID),
+		}, nil
+	case "aws:index/getPartition:getPartition":
+		return resource.PropertyMap{"partition": resource.NewStringProperty("aws"), "dnsSuffix": resource.NewStringProperty("amazonaws.com"),
+			"id": resource.NewStringProperty("aws")}, nil
+	case "aws:index/getRegion:getRegion":
+		return resource.PropertyMap{"name": resource.NewStringProperty(c.Region), "id": resource.NewStringProperty(c.Region)}, nil
+	case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+		token := base64.StdEncoding.EncodeToString([]byte("AWS:" + FakeRegistryPassword))
+		return resource.PropertyMap{
+			"userName":           resource.NewStringProperty("AWS"),
+			"password":           resource.MakeSecret(resource.NewStringProperty(FakeRegistryPassword)),
+			"authorizationToken": resource.MakeSecret(resource.NewStringProperty(token)),
+			"proxyEndpoint":      resource.NewStringProperty(fmt.Sprintf("https://%s.dkr.ecr.%s.amazonaws.com", AccountID, c.Region)),
+			"id":                 resource.NewStringProperty(c.Region),
+		}, nil
+	case "alicloud:index/getZones:getZones":
+		var zones []resource.PropertyValue
+		var ids []string
+		for _, s := range "hijkbg" {
+			id := c.Region + "-" + string(s)
+			ids = append(ids, id)
+			zones = append(zones, resource.NewObjectProperty(resource.PropertyMap{"id": resource.NewStringProperty(id)}))
+		}
+		return resource.PropertyMap{"ids": strs(ids...), "zones": resource.NewArrayProperty(zones), "id": resource.NewStringProperty(c.Region)}, nil
+	case "alicloud:cs/getKubernetesClusterCredential:getKubernetesClusterCredential",
+		"alicloud:cs/getClusterCredential:getClusterCredential":
+		return resource.PropertyMap{
+			"kubeConfig": resource.MakeSecret(resource.NewStringProperty(fakeAckKubeconfig(c.Region))),
+			"id":         resource.NewStringProperty("cred"),
+		}, nil
+	case "alicloud:index/getAccount:getAccount":
+		return resource.PropertyMap{"id": resource.NewStringProperty(AccountID)}, nil
+	}
+	return resource.PropertyMap{}, nil
+}
+
+func fakeAckKubeconfig(region string) string {
+	return "apiVersion: v1\nkind: Config\nclusters:\n- name: kubernetes\n  cluster:\n    server: https://47.0.0.1:6443\n" +
+		"    certificate-authority-data: " + FakeCA + "\ncontexts:\n- name: ack\n  context:\n    cluster: kubernetes\n    user: admin\n" +
+		"current-context: ack\nusers:\n- name: admin\n  user:\n    client-certificate-data: Zm9v\n    client-key-data: " +
+		base64.StdEncoding.EncodeToString([]byte("fake-ack-client-key-"+region)) + "\n"
+}
+
+func lastSegment(typ string) string {
+	if i := strings.LastIndex(typ, ":"); i >= 0 {
+		return typ[i+1:]
+	}
+	return typ
+}
+
+func shortHash(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])[:12]
+}

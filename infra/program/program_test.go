@@ -1,0 +1,144 @@
+package program
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/wechat-deploy/wechat-deploy/infra/harness"
+)
+
+const root = "../.."
+
+// fakeSecrets are well-formed stand-ins for the secrets no stack file carries.
+func fakeSecrets(t testing.TB) map[string]string {
+	t.Helper()
+	kc, err := os.ReadFile("testdata/kubeconfig.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{
+		"wechatAppId":      "wx0123456789abcdef",
+		"wechatAppSecret":  "fake-wechat-app-secret-5d41402abc4b2a76",
+		"jwtSigningKey":    "fake-jwt-signing-key-9f86d081884c7d659a2feaa0c55ad015",
+		"databaseUrl":      "postgres://app:fake-db-password-1f0e3dad@db.internal:5432/app?sslmode=require",
+		"registryPassword": "fake-registry-push-token-c4ca4238a0b9",
+		"kubeconfig":       string(kc),
+	}
+}
+
+// stackRun is one whole-program mock run.
+type stackRun struct {
+	*harness.Result
+	exports map[string]harness.Awaited
+}
+
+// runStack runs the whole program for a stack file under mocks, with the given secrets.
+func runStack(t testing.TB, stack string, secrets map[string]string, edit func(opts *harness.Options)) stackRun {
+	t.Helper()
+	opts, err := harness.StackOptions(root, stack, secrets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if edit != nil {
+		edit(&opts)
+	}
+	var mu sync.Mutex
+	var outs map[string]pulumi.Output
+	res, err := harness.Run(opts, func(ctx *pulumi.Context) error {
+		o, err := Deploy(ctx)
+		mu.Lock()
+		outs = o
+		mu.Unlock()
+		for k, v := range o {
+			ctx.Export(k, v)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatalf("stack %s: %v", stack, err)
+	}
+	exports := map[string]harness.Awaited{}
+	for k, v := range outs {
+		a, err := harness.Await(v)
+		if err != nil {
+			t.Fatalf("stack %s: export %s: %v", stack, k, err)
+		}
+		exports[k] = a
+	}
+	return stackRun{Result: res, exports: exports}
+}
+
+func stacks(t testing.TB) []string {
+	t.Helper()
+	names, err := harness.StackNames(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(names) < 6 {
+		t.Fatalf("found stacks %v, want the six of the design", names)
+	}
+	return names
+}
+
+// TestStacks runs every stack file through the whole program and checks the resource list against its golden
+// file, that everything is parented under a component and that no secret leaks in plain text.
+func TestStacks(t *testing.T) {
+	for _, stack := range stacks(t) {
+		t.Run(stack, func(t *testing.T) {
+			t.Parallel()
+			secrets := fakeSecrets(t)
+			run := runStack(t, stack, secrets, nil)
+			harness.Golden(t, filepath.Join("testdata", "golden", stack+".txt"), run.List())
+			if orphans := run.Orphans(); len(orphans) > 0 {
+				t.Errorf("resources not parented under a component:\n  %s", strings.Join(orphans, "\n  "))
+			}
+			for _, leak := range run.FindLeaks(secrets, run.exports) {
+				t.Errorf("secret leak: %s", leak)
+			}
+			if kc := run.exports["kubeconfig"]; !kc.Secret {
+				t.Error("kubeconfig export is not secret")
+			}
+			for _, k := range []string{"appUrl", "namespace", "imageDigest", "clusterName"} {
+				e := run.exports[k]
+				if !e.Known || e.Value == "" || e.Secret {
+					t.Errorf("export %s = %+v, want a known non-secret value", k, e)
+				}
+			}
+			if d, _ := run.exports["imageDigest"].Value.(string); !strings.HasPrefix(d, "sha256:") {
+				t.Errorf("imageDigest = %q, want sha256:...", d)
+			}
+		})
+	}
+}
+
+// TestStackKeysDeclared keeps the stack files honest: every key they set is declared in Pulumi.yaml or is one of
+// the optional secrets.
+func TestStackKeysDeclared(t *testing.T) {
+	proj, err := harness.LoadProject(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stack := range stacks(t) {
+		sf, err := harness.LoadStackFile(root, stack)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var keys []string
+		for k := range sf.Config {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			short := strings.TrimPrefix(k, proj.Name+":")
+			if _, ok := proj.Config[short]; !ok {
+				t.Errorf("%s sets %s, which Pulumi.yaml does not declare", sf.Path, k)
+			}
+		}
+	}
+}
