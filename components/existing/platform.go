@@ -34,6 +34,8 @@ type PlatformArgs struct {
 	Repository string
 	// IngressClass is the cluster's ingress class.
 	IngressClass string
+	// PullWithCredentials makes workloads pull with an image pull secret from the registry credentials.
+	PullWithCredentials bool
 }
 
 // Platform is an existing cluster and registry.
@@ -42,7 +44,7 @@ type Platform struct {
 
 	// Outputs is the platform contract.
 	Outputs platform.Outputs `pulumi:"-"`
-	// ClusterIdentifier names the cluster stably (for the Kubernetes provider).
+	// ClusterIdentifier names the cluster stably (the Kubernetes provider's replacement key).
 	ClusterIdentifier string `pulumi:"-"`
 	// KubeconfigSource tells where the kubeconfig came from (a path, or "secret"), for messages.
 	KubeconfigSource string `pulumi:"-"`
@@ -105,8 +107,16 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 	if args.RegistryServer != "" {
 		repo = args.RegistryServer + "/" + args.Repository
 	}
+	kubeconfig := pulumi.ToSecret(pulumi.String(min.JSON)).(pulumi.StringOutput)
+	provider, err := kube.NewProvider(ctx, name+"-k8s", &kube.ProviderArgs{
+		Kubeconfig: kubeconfig, ClusterIdentifier: min.Identifier,
+	}, pulumi.Parent(p))
+	if err != nil {
+		return nil, fmt.Errorf("creating existing platform %s: %w", name, err)
+	}
 	p.Outputs = platform.Outputs{
-		Kubeconfig:      pulumi.ToSecret(pulumi.String(min.JSON)).(pulumi.StringOutput),
+		Provider:        provider,
+		Kubeconfig:      kubeconfig,
 		ClusterName:     pulumi.String(min.ClusterName).ToStringOutput(),
 		ClusterEndpoint: pulumi.String(min.Server).ToStringOutput(),
 		Registry: platform.Registry{
@@ -117,6 +127,7 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 		RepositoryURL:             pulumi.String(repo).ToStringOutput(),
 		ServiceAccountAnnotations: pulumi.StringMap{}.ToStringMapOutput(),
 		IngressClass:              args.IngressClass,
+		PullWithCredentials:       args.PullWithCredentials,
 	}
 	if err := ctx.RegisterResourceOutputs(p, pulumi.Map{
 		"clusterName":     p.Outputs.ClusterName,

@@ -6,11 +6,15 @@ import (
 	"encoding/base64"
 	"encoding/json"
 
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 // Outputs is what a platform hands to the image and workload layers.
 type Outputs struct {
+	// Provider is the Kubernetes provider for the cluster, with a stable cluster identifier so that a
+	// credential rotation never replaces the workloads.
+	Provider *kubernetes.Provider
 	// Kubeconfig reaches the cluster; always a secret.
 	Kubeconfig pulumi.StringOutput
 	// ClusterName and ClusterEndpoint identify the cluster.

@@ -152,7 +152,7 @@ type App struct {
 
 // Build is how the image is built when no prebuilt image is given.
 type Build struct {
-	Context    string `json:"context" doc:"Docker build context relative to the project root."`
+	Context    string `json:"context" doc:"Docker build context relative to the project root (the root: the app shares its go.mod)."`
 	Dockerfile string `json:"dockerfile" doc:"Dockerfile relative to the project root."`
 	Platform   string `json:"platform" doc:"Target platform of the image."`
 	Tag        string `json:"tag" doc:"Image tag; empty derives it from the git commit or the content hash (never latest)."`

@@ -28,7 +28,7 @@ const (
 	DefaultMemoryRequest        = "128Mi"
 	DefaultCPULimit             = "500m"
 	DefaultMemoryLimit          = "256Mi"
-	DefaultBuildContext         = "app"
+	DefaultBuildContext         = "."
 	DefaultDockerfile           = "app/Dockerfile"
 	DefaultPlatform             = "linux/amd64"
 )

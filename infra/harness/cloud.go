@@ -55,6 +55,9 @@ func (c *Cloud) Outputs(typ, name string, inputs resource.PropertyMap) (string, 
 		id = fmt.Sprintf("%s-%s", strings.ToLower(lastSegment(typ))[:3], shortHash(typ+name))
 	}
 	switch typ {
+	case "pulumi:pulumi:StackReference":
+		// A stack's first update: no outputs yet.
+		out["outputs"] = resource.NewObjectProperty(resource.PropertyMap{})
 	case "aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:ec2/natGateway:NatGateway", "aws:ec2/eip:Eip",
 		"aws:ec2/internetGateway:InternetGateway", "aws:ec2/routeTable:RouteTable", "aws:ec2/securityGroup:SecurityGroup",
 		"aws:ec2/launchTemplate:LaunchTemplate":

@@ -109,7 +109,7 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 	r.mu.Lock()
 	r.resources = append(r.resources, res)
 	r.mu.Unlock()
-	if !args.Custom {
+	if !args.Custom && args.ReadRPC == nil { // components have no state; reads (stack references) do
 		return "", resource.PropertyMap{}, nil
 	}
 	return id, outputs, nil

@@ -15,7 +15,6 @@ import (
 	"github.com/wechat-deploy/wechat-deploy/app/contract"
 	"github.com/wechat-deploy/wechat-deploy/components/existing"
 	"github.com/wechat-deploy/wechat-deploy/components/image"
-	"github.com/wechat-deploy/wechat-deploy/components/kube"
 	"github.com/wechat-deploy/wechat-deploy/components/platform"
 	"github.com/wechat-deploy/wechat-deploy/components/workload"
 	"github.com/wechat-deploy/wechat-deploy/infra/config"
@@ -53,18 +52,11 @@ func Deploy(ctx *pulumi.Context) (map[string]pulumi.Output, error) {
 	if err != nil {
 		return nil, err
 	}
-	provider, err := kube.NewProvider(ctx, cfg.Environment+"-k8s", &kube.ProviderArgs{
-		Kubeconfig:        plat.Outputs.Kubeconfig,
-		ClusterIdentifier: plat.ClusterIdentifier,
-	}, plat.providerOpts...)
+	wl, err := workload.NewWorkload(ctx, cfg.App.Name, workloadArgs(&cfg, plat, imageRef), pulumi.Provider(plat.Provider))
 	if err != nil {
 		return nil, err
 	}
-	wl, err := workload.NewWorkload(ctx, cfg.App.Name, workloadArgs(&cfg, plat.Outputs, imageRef), pulumi.Provider(provider))
-	if err != nil {
-		return nil, err
-	}
-	out := plat.Outputs
+	out := plat
 	return map[string]pulumi.Output{
 		"cloud":           pulumi.String(cfg.Cloud).ToStringOutput(),
 		"environment":     pulumi.String(cfg.Environment).ToStringOutput(),
@@ -88,14 +80,7 @@ func digestOf(ref string) string {
 	return ""
 }
 
-// builtPlatform is a platform component's contract plus what the program needs to wire the provider.
-type builtPlatform struct {
-	Outputs           platform.Outputs
-	ClusterIdentifier string
-	providerOpts      []pulumi.ResourceOption
-}
-
-func newPlatform(ctx *pulumi.Context, cfg *config.Config) (*builtPlatform, error) {
+func newPlatform(ctx *pulumi.Context, cfg *config.Config) (platform.Outputs, error) {
 	name := cfg.Environment
 	switch cfg.Cloud {
 	case config.CloudExisting:
@@ -109,13 +94,13 @@ func newPlatform(ctx *pulumi.Context, cfg *config.Config) (*builtPlatform, error
 			RegistryPassword: cfg.Secrets.RegistryPassword,
 			Repository:       cfg.Registry.Name,
 			IngressClass:     cfg.App.IngressClass,
+			// Nodes of an arbitrary cluster hold no credentials for the registry.
+			PullWithCredentials: e.RegistryUsername != "",
 		})
 		if err != nil {
-			return nil, fmt.Errorf("%s: %s:existing: %w", cfg.File, config.Namespace, err)
+			return platform.Outputs{}, fmt.Errorf("%s: %s:existing: %w", cfg.File, config.Namespace, err)
 		}
-		out := p.Outputs
-		out.PullWithCredentials = e.RegistryUsername != ""
-		return &builtPlatform{Outputs: out, ClusterIdentifier: p.ClusterIdentifier}, nil
+		return p.Outputs, nil
 	default:
 		return newCloudPlatform(ctx, cfg)
 	}
@@ -123,7 +108,7 @@ func newPlatform(ctx *pulumi.Context, cfg *config.Config) (*builtPlatform, error
 
 // newImage returns the image reference to deploy: the prebuilt one from config, or a build pushed to the
 // platform's registry.
-func newImage(ctx *pulumi.Context, cfg *config.Config, plat *builtPlatform) (pulumi.StringOutput, error) {
+func newImage(ctx *pulumi.Context, cfg *config.Config, plat platform.Outputs) (pulumi.StringOutput, error) {
 	if cfg.App.Image != "" {
 		return pulumi.String(cfg.App.Image).ToStringOutput(), nil
 	}
@@ -136,20 +121,21 @@ func newImage(ctx *pulumi.Context, cfg *config.Config, plat *builtPlatform) (pul
 	if err != nil {
 		return pulumi.StringOutput{}, fmt.Errorf("reading the previous image of stack %s: %w", ctx.Stack(), err)
 	}
-	previous := self.GetStringOutput(pulumi.String("imageRef")).ApplyT(func(ref string) []string {
-		if ref == "" {
-			return nil
+	// GetOutput (not GetStringOutput): a stack's first update has no previous image.
+	previous := self.GetOutput(pulumi.String("imageRef")).ApplyT(func(ref any) []string {
+		if s, ok := ref.(string); ok && s != "" {
+			return []string{s}
 		}
-		return []string{ref}
+		return nil
 	}).(pulumi.StringArrayOutput)
 	b := cfg.App.Build
 	img, err := image.NewImage(ctx, cfg.App.Name, &image.ImageArgs{
 		Context:    filepath.Join(root, b.Context),
 		Dockerfile: filepath.Join(root, b.Dockerfile),
 		Platform:   b.Platform,
-		Repository: plat.Outputs.RepositoryURL,
+		Repository: plat.RepositoryURL,
 		Tag:        b.Tag,
-		Registry:   plat.Outputs.Registry,
+		Registry:   plat.Registry,
 		CacheFrom:  previous,
 	})
 	if err != nil {

@@ -1,0 +1,235 @@
+package aws
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"strconv"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/wechat-deploy/wechat-deploy/components/netplan"
+)
+
+// NetworkType is the type token of the Network component.
+const NetworkType = "wechat-deploy:aws:Network"
+
+// ErrInvalidArgs is wrapped by every argument validation error of this package.
+var ErrInvalidArgs = errors.New("invalid arguments")
+
+// NetworkArgs configure the VPC.
+type NetworkArgs struct {
+	// CIDR is the VPC block.
+	CIDR string
+	// Zones are the availability zones to use, one public and one private subnet in each.
+	Zones []string
+	// PrivatePrefix and PublicPrefix are the prefix lengths of the subnets.
+	PrivatePrefix, PublicPrefix int
+	// NATPerZone gives every zone its own NAT gateway; otherwise all private subnets share the first one.
+	NATPerZone bool
+	// FlowLogRetentionDays is the retention of the VPC flow log group.
+	FlowLogRetentionDays int
+	// ClusterName is tagged onto subnets for the load balancer controller's discovery.
+	ClusterName string
+	// Protect protects the VPC from deletion.
+	Protect bool
+}
+
+// Network is a VPC with public and private subnets per zone, NAT, routing and flow logs.
+type Network struct {
+	pulumi.ResourceState
+
+	VpcID            pulumi.StringOutput      `pulumi:"vpcId"`
+	PrivateSubnetIDs pulumi.StringArrayOutput `pulumi:"privateSubnetIds"`
+	PublicSubnetIDs  pulumi.StringArrayOutput `pulumi:"publicSubnetIds"`
+	// Plan is the subnet layout that was created.
+	Plan []netplan.Subnet `pulumi:"-"`
+}
+
+// NewNetwork validates args, plans the subnets and registers the network.
+func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pulumi.ResourceOption) (*Network, error) {
+	if args == nil {
+		return nil, fmt.Errorf("creating network %s: %w: args are required", name, ErrInvalidArgs)
+	}
+	vpcCIDR, err := netip.ParsePrefix(args.CIDR)
+	if err != nil {
+		return nil, fmt.Errorf("creating network %s: %w: VPC CIDR: %v", name, ErrInvalidArgs, err)
+	}
+	if len(args.Zones) < 2 {
+		return nil, fmt.Errorf("creating network %s: %w: EKS needs at least 2 zones, got %d", name, ErrInvalidArgs, len(args.Zones))
+	}
+	plan, err := netplan.Plan(vpcCIDR, len(args.Zones), []netplan.Tier{
+		{Name: "private", Prefix: args.PrivatePrefix}, {Name: "public", Prefix: args.PublicPrefix},
+	}, netplan.MaxPrefixAWS)
+	if err != nil {
+		return nil, fmt.Errorf("creating network %s: %w: %v", name, ErrInvalidArgs, err)
+	}
+	n := &Network{Plan: plan}
+	if err := ctx.RegisterComponentResource(NetworkType, name, n, opts...); err != nil {
+		return nil, fmt.Errorf("registering network %s: %w", name, err)
+	}
+	parent := pulumi.Parent(n)
+	tags := func(resourceName string, extra map[string]string) pulumi.StringMap {
+		m := pulumi.StringMap{"Name": pulumi.String(resourceName)}
+		for k, v := range extra {
+			m[k] = pulumi.String(v)
+		}
+		return m
+	}
+
+	vpc, err := ec2.NewVpc(ctx, name+"-vpc", &ec2.VpcArgs{
+		CidrBlock:          pulumi.String(args.CIDR),
+		EnableDnsSupport:   pulumi.Bool(true),
+		EnableDnsHostnames: pulumi.Bool(true),
+		Tags:               tags(name, nil),
+	}, parent, pulumi.Protect(args.Protect))
+	if err != nil {
+		return nil, fmt.Errorf("creating VPC for network %s: %w", name, err)
+	}
+	// The default security group allows all traffic between its members; strip it so nothing relies on it.
+	if _, err := ec2.NewDefaultSecurityGroup(ctx, name+"-default-sg", &ec2.DefaultSecurityGroupArgs{
+		VpcId: vpc.ID(), Tags: tags(name+"-default-deny", nil),
+	}, parent); err != nil {
+		return nil, fmt.Errorf("restricting default security group of network %s: %w", name, err)
+	}
+
+	igw, err := ec2.NewInternetGateway(ctx, name+"-igw", &ec2.InternetGatewayArgs{VpcId: vpc.ID(), Tags: tags(name, nil)}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating internet gateway for network %s: %w", name, err)
+	}
+	publicRT, err := ec2.NewRouteTable(ctx, name+"-public-rt", &ec2.RouteTableArgs{
+		VpcId: vpc.ID(),
+		Routes: ec2.RouteTableRouteArray{ec2.RouteTableRouteArgs{
+			CidrBlock: pulumi.String("0.0.0.0/0"), GatewayId: igw.ID(),
+		}},
+		Tags: tags(name+"-public", nil),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating public route table for network %s: %w", name, err)
+	}
+
+	zones := len(args.Zones)
+	var private, public pulumi.StringArray
+	var natIDs []pulumi.IDOutput
+	for z, zone := range args.Zones {
+		suffix := strconv.Itoa(z)
+		pub, err := ec2.NewSubnet(ctx, name+"-public-"+suffix, &ec2.SubnetArgs{
+			VpcId: vpc.ID(), CidrBlock: pulumi.String(plan[zones+z].CIDR.String()), AvailabilityZone: pulumi.String(zone),
+			MapPublicIpOnLaunch: pulumi.Bool(false),
+			Tags: tags(name+"-public-"+zone, map[string]string{
+				"kubernetes.io/role/elb": "1", "kubernetes.io/cluster/" + args.ClusterName: "shared",
+			}),
+		}, parent)
+		if err != nil {
+			return nil, fmt.Errorf("creating public subnet in %s for network %s: %w", zone, name, err)
+		}
+		public = append(public, pub.ID())
+		if _, err := ec2.NewRouteTableAssociation(ctx, name+"-public-"+suffix, &ec2.RouteTableAssociationArgs{
+			SubnetId: pub.ID(), RouteTableId: publicRT.ID(),
+		}, parent); err != nil {
+			return nil, fmt.Errorf("routing public subnet in %s for network %s: %w", zone, name, err)
+		}
+		if args.NATPerZone || z == 0 {
+			eip, err := ec2.NewEip(ctx, name+"-nat-"+suffix, &ec2.EipArgs{Domain: pulumi.String("vpc"), Tags: tags(name+"-nat-"+zone, nil)}, parent)
+			if err != nil {
+				return nil, fmt.Errorf("creating NAT address in %s for network %s: %w", zone, name, err)
+			}
+			nat, err := ec2.NewNatGateway(ctx, name+"-nat-"+suffix, &ec2.NatGatewayArgs{
+				AllocationId: eip.ID(), SubnetId: pub.ID(), ConnectivityType: pulumi.String("public"), Tags: tags(name+"-"+zone, nil),
+			}, parent, pulumi.DependsOn([]pulumi.Resource{igw}))
+			if err != nil {
+				return nil, fmt.Errorf("creating NAT gateway in %s for network %s: %w", zone, name, err)
+			}
+			natIDs = append(natIDs, nat.ID())
+		}
+	}
+	for z, zone := range args.Zones {
+		suffix := strconv.Itoa(z)
+		priv, err := ec2.NewSubnet(ctx, name+"-private-"+suffix, &ec2.SubnetArgs{
+			VpcId: vpc.ID(), CidrBlock: pulumi.String(plan[z].CIDR.String()), AvailabilityZone: pulumi.String(zone),
+			Tags: tags(name+"-private-"+zone, map[string]string{
+				"kubernetes.io/role/internal-elb": "1", "kubernetes.io/cluster/" + args.ClusterName: "shared",
+			}),
+		}, parent)
+		if err != nil {
+			return nil, fmt.Errorf("creating private subnet in %s for network %s: %w", zone, name, err)
+		}
+		private = append(private, priv.ID())
+		nat := natIDs[0]
+		if args.NATPerZone {
+			nat = natIDs[z]
+		}
+		rt, err := ec2.NewRouteTable(ctx, name+"-private-rt-"+suffix, &ec2.RouteTableArgs{
+			VpcId: vpc.ID(),
+			Routes: ec2.RouteTableRouteArray{ec2.RouteTableRouteArgs{
+				CidrBlock: pulumi.String("0.0.0.0/0"), NatGatewayId: nat,
+			}},
+			Tags: tags(name+"-private-"+zone, nil),
+		}, parent)
+		if err != nil {
+			return nil, fmt.Errorf("creating private route table in %s for network %s: %w", zone, name, err)
+		}
+		if _, err := ec2.NewRouteTableAssociation(ctx, name+"-private-"+suffix, &ec2.RouteTableAssociationArgs{
+			SubnetId: priv.ID(), RouteTableId: rt.ID(),
+		}, parent); err != nil {
+			return nil, fmt.Errorf("routing private subnet in %s for network %s: %w", zone, name, err)
+		}
+	}
+
+	if err := flowLogs(ctx, name, vpc, args.FlowLogRetentionDays, parent); err != nil {
+		return nil, err
+	}
+
+	n.VpcID = vpc.ID().ToStringOutput()
+	n.PrivateSubnetIDs = private.ToStringArrayOutput()
+	n.PublicSubnetIDs = public.ToStringArrayOutput()
+	if err := ctx.RegisterResourceOutputs(n, pulumi.Map{
+		"vpcId": n.VpcID, "privateSubnetIds": n.PrivateSubnetIDs, "publicSubnetIds": n.PublicSubnetIDs,
+	}); err != nil {
+		return nil, fmt.Errorf("registering outputs of network %s: %w", name, err)
+	}
+	return n, nil
+}
+
+// flowLogs sends every accepted and rejected flow of the VPC to a CloudWatch log group with a retention.
+func flowLogs(ctx *pulumi.Context, name string, vpc *ec2.Vpc, retentionDays int, parent pulumi.ResourceOption) error {
+	group, err := cloudwatch.NewLogGroup(ctx, name+"-flow-logs", &cloudwatch.LogGroupArgs{
+		Name:            pulumi.String("/aws/vpc/" + name + "/flow-logs"),
+		RetentionInDays: pulumi.Int(retentionDays),
+	}, parent)
+	if err != nil {
+		return fmt.Errorf("creating flow log group for network %s: %w", name, err)
+	}
+	role, err := iam.NewRole(ctx, name+"-flow-logs", &iam.RoleArgs{
+		AssumeRolePolicy: pulumi.String(serviceTrust("vpc-flow-logs.amazonaws.com")),
+	}, parent)
+	if err != nil {
+		return fmt.Errorf("creating flow log role for network %s: %w", name, err)
+	}
+	if _, err := iam.NewRolePolicy(ctx, name+"-flow-logs", &iam.RolePolicyArgs{
+		Role: role.ID(),
+		Policy: group.Arn.ApplyT(func(arn string) string {
+			return policyDocument(statement{
+				Effect:   "Allow",
+				Action:   []string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"},
+				Resource: []string{arn, arn + ":*"},
+			})
+		}).(pulumi.StringOutput),
+	}, parent); err != nil {
+		return fmt.Errorf("granting flow log role for network %s: %w", name, err)
+	}
+	if _, err := ec2.NewFlowLog(ctx, name+"-flow-logs", &ec2.FlowLogArgs{
+		VpcId:                  vpc.ID(),
+		TrafficType:            pulumi.String("ALL"),
+		LogDestinationType:     pulumi.String("cloud-watch-logs"),
+		LogDestination:         group.Arn,
+		IamRoleArn:             role.Arn,
+		MaxAggregationInterval: pulumi.Int(60),
+	}, parent); err != nil {
+		return fmt.Errorf("creating flow log for network %s: %w", name, err)
+	}
+	return nil
+}

@@ -1,0 +1,150 @@
+// Package aws is the AWS platform: a VPC, an EKS cluster, an ECR repository and the AWS Load Balancer
+// Controller, as typed components with the same outputs contract as the other clouds.
+package aws
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/wechat-deploy/wechat-deploy/app/contract"
+	"github.com/wechat-deploy/wechat-deploy/components/kube"
+	"github.com/wechat-deploy/wechat-deploy/components/platform"
+)
+
+// PlatformType is the type token of the Platform component.
+const PlatformType = "wechat-deploy:aws:Platform"
+
+// PlatformArgs configure the whole AWS platform.
+type PlatformArgs struct {
+	// Region is where everything is created; Tags go on every resource through the provider's default tags.
+	Region string
+	Tags   map[string]string
+	// Zones are explicit availability zones; empty picks the first ZoneCount available zones of the region.
+	Zones     []string
+	ZoneCount int
+	// Network, Cluster and Registry configure the parts; the platform fills in what it wires between them
+	// (VPC, subnets, zones, region, cluster name on subnets).
+	Network  NetworkArgs
+	Cluster  ClusterArgs
+	Registry RegistryArgs
+}
+
+// Platform is the AWS platform.
+type Platform struct {
+	pulumi.ResourceState
+
+	// Outputs is the platform contract.
+	Outputs platform.Outputs `pulumi:"-"`
+	// Network, Cluster and Registry are the parts, for callers that need more than the contract.
+	Network  *Network  `pulumi:"-"`
+	Cluster  *Cluster  `pulumi:"-"`
+	Registry *Registry `pulumi:"-"`
+}
+
+// NewPlatform registers the AWS platform.
+func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...pulumi.ResourceOption) (*Platform, error) {
+	if args == nil || args.Region == "" {
+		return nil, fmt.Errorf("creating AWS platform %s: %w: a region is required", name, ErrInvalidArgs)
+	}
+	p := &Platform{}
+	if err := ctx.RegisterComponentResource(PlatformType, name, p, opts...); err != nil {
+		return nil, fmt.Errorf("registering AWS platform %s: %w", name, err)
+	}
+	provider, err := aws.NewProvider(ctx, name+"-aws", &aws.ProviderArgs{
+		Region:      pulumi.String(args.Region),
+		DefaultTags: &aws.ProviderDefaultTagsArgs{Tags: pulumi.ToStringMap(args.Tags)},
+	}, pulumi.Parent(p))
+	if err != nil {
+		return nil, fmt.Errorf("creating AWS provider for platform %s: %w", name, err)
+	}
+	child := []pulumi.ResourceOption{pulumi.Parent(p), pulumi.Provider(provider)}
+
+	zones := args.Zones
+	if len(zones) == 0 {
+		azs, err := aws.GetAvailabilityZones(ctx, &aws.GetAvailabilityZonesArgs{State: pulumi.StringRef("available")},
+			pulumi.Provider(provider))
+		if err != nil {
+			return nil, fmt.Errorf("creating AWS platform %s: listing availability zones of %s: %w", name, args.Region, err)
+		}
+		if len(azs.Names) < args.ZoneCount {
+			return nil, fmt.Errorf("creating AWS platform %s: %w: %s has %d available zones, %d requested",
+				name, ErrInvalidArgs, args.Region, len(azs.Names), args.ZoneCount)
+		}
+		zones = azs.Names[:args.ZoneCount]
+	}
+	partition, err := aws.GetPartition(ctx, &aws.GetPartitionArgs{}, pulumi.Provider(provider))
+	if err != nil {
+		return nil, fmt.Errorf("creating AWS platform %s: reading partition: %w", name, err)
+	}
+
+	netArgs := args.Network
+	netArgs.Zones = zones
+	netArgs.ClusterName = args.Cluster.ClusterName
+	p.Network, err = NewNetwork(ctx, name, &netArgs, child...)
+	if err != nil {
+		return nil, err
+	}
+	clusterArgs := args.Cluster
+	clusterArgs.Region = args.Region
+	clusterArgs.Partition = partition.Partition
+	clusterArgs.VpcID = p.Network.VpcID
+	clusterArgs.PrivateSubnetIDs = p.Network.PrivateSubnetIDs
+	p.Cluster, err = NewCluster(ctx, name, &clusterArgs, child...)
+	if err != nil {
+		return nil, err
+	}
+	p.Registry, err = NewRegistry(ctx, name, &args.Registry, child...)
+	if err != nil {
+		return nil, err
+	}
+	k8s, err := kube.NewProvider(ctx, name+"-k8s", &kube.ProviderArgs{
+		Kubeconfig:        p.Cluster.Kubeconfig,
+		ClusterIdentifier: ClusterIdentifier(partition.Partition, args.Region, args.Cluster.ClusterName),
+	}, pulumi.Parent(p))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := NewLoadBalancerController(ctx, name+"-lb", &LoadBalancerControllerArgs{
+		ClusterName:     p.Cluster.ClusterName,
+		Region:          args.Region,
+		VpcID:           p.Network.VpcID,
+		OIDCProviderARN: p.Cluster.OIDCProviderARN,
+		OIDCIssuerURL:   p.Cluster.OIDCIssuerURL,
+	}, pulumi.Parent(p), pulumi.Providers(provider, k8s)); err != nil {
+		return nil, err
+	}
+
+	p.Outputs = platform.Outputs{
+		Provider:        k8s,
+		Kubeconfig:      p.Cluster.Kubeconfig,
+		ClusterName:     p.Cluster.ClusterName,
+		ClusterEndpoint: p.Cluster.Endpoint,
+		Registry:        p.Registry.Credentials,
+		RepositoryURL:   p.Registry.RepositoryURL,
+		ServiceAccountAnnotations: pulumi.StringMap{
+			"eks.amazonaws.com/role-arn": p.Cluster.AppRoleARN,
+		}.ToStringMapOutput(),
+		IngressClass: "alb",
+		IngressAnnotations: map[string]string{
+			"alb.ingress.kubernetes.io/scheme":           "internet-facing",
+			"alb.ingress.kubernetes.io/target-type":      "ip",
+			"alb.ingress.kubernetes.io/healthcheck-path": contract.PathReadiness,
+			"alb.ingress.kubernetes.io/ssl-policy":       "ELBSecurityPolicy-TLS13-1-2-2021-06",
+		},
+	}
+	if err := ctx.RegisterResourceOutputs(p, pulumi.Map{
+		"clusterName": p.Outputs.ClusterName, "repositoryUrl": p.Outputs.RepositoryURL, "vpcId": p.Network.VpcID,
+	}); err != nil {
+		return nil, fmt.Errorf("registering outputs of AWS platform %s: %w", name, err)
+	}
+	return p, nil
+}
+
+// ClusterIdentifier is the stable identity of an EKS cluster: its ARN without the account, which a credential
+// or kubeconfig format change never alters.
+func ClusterIdentifier(partition, region, clusterName string) string {
+	return strings.Join([]string{"arn", partition, "eks", region, "cluster/" + clusterName}, ":")
+}

@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# Builds the pinned tools from the Go module proxy into a cache keyed by version, once; later calls reuse them.
+#
+#   infra/tools/tools.sh [pulumi|k8s-provider|kubernetes|etcd|kwok|all]   build (or reuse) and print bin dirs
+#   infra/tools/tools.sh path                                              print the PATH additions only
+#
+# Cache: $WECHAT_DEPLOY_TOOLS (default ~/.cache/wechat-deploy/tools), one directory per tool and version.
+# Clear it with: rm -rf ~/.cache/wechat-deploy/tools
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+# shellcheck source=versions.env
+. "$here/versions.env"
+cache=${WECHAT_DEPLOY_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/wechat-deploy/tools}
+mkdir -p "$cache"
+
+log() { printf '[tools] %s\n' "$*" >&2; }
+die() { printf '[tools] error: %s\n' "$*" >&2; exit 1; }
+
+command -v go >/dev/null || die "Go is not installed; install Go 1.26 (https://go.dev/dl) and retry"
+export GOFLAGS=-mod=mod GOTOOLCHAIN=${GOTOOLCHAIN:-local}
+
+# build_once <dir> <builder>: runs builder into a temp dir and renames it into place, so an interrupted build
+# never leaves a half-filled cache entry behind.
+build_once() {
+	local dir=$1 builder=$2
+	if [ -f "$dir/.complete" ]; then return 0; fi
+	local tmp="$dir.tmp.$$"
+	rm -rf "$tmp" && mkdir -p "$tmp/bin" "$tmp/src"
+	local start=$SECONDS
+	log "building $(basename "$dir") (first time only; see $tmp/build.log)"
+	if ! ( cd "$tmp/src" && "$builder" "$tmp" ) >"$tmp/build.log" 2>&1; then
+		tail -n 40 "$tmp/build.log" >&2
+		die "building $(basename "$dir") failed; full log: $tmp/build.log"
+	fi
+	rm -rf "$tmp/src"
+	echo "$((SECONDS - start))" >"$tmp/build-seconds"
+	touch "$tmp/.complete"
+	rm -rf "$dir" && mv "$tmp" "$dir"
+	log "built $(basename "$dir") in $((SECONDS - start))s"
+}
+
+build_pulumi() {
+	local out=$1
+	cat >go.mod <<EOT
+module wechat-deploy/tools/pulumi
+
+go 1.26
+
+replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e
+EOT
+	go get "github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION" "github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION"
+	go build -trimpath -o "$out/bin/pulumi" \
+		-ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" \
+		github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+	"$out/bin/pulumi" version
+}
+
+build_k8s_provider() {
+	local out=$1 mod=github.com/pulumi/pulumi-kubernetes/provider/v4
+	local src
+	src=$(go mod download -json "$mod@$PULUMI_K8S_PROVIDER_MODULE" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+	[ -d "$src" ] || die "could not download $mod@$PULUMI_K8S_PROVIDER_MODULE"
+	cp -r "$src" provider && chmod -R u+w provider
+	(cd "$root" && go run ./infra/tools/schemaembed "$OLDPWD/provider/cmd/pulumi-resource-kubernetes" "$PULUMI_K8S_VERSION")
+	mkdir wrapper && cd wrapper
+	cat >go.mod <<EOT
+module wechat-deploy/tools/k8sprovider
+
+go 1.26
+
+replace $mod => ../provider
+
+replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e
+EOT
+	go get "$mod@$PULUMI_K8S_PROVIDER_MODULE"
+	go build -trimpath -o "$out/bin/pulumi-resource-kubernetes" \
+		-ldflags "-s -w -X $mod/pkg/version.Version=$PULUMI_K8S_VERSION" "$mod/cmd/pulumi-resource-kubernetes"
+}
+
+build_kubernetes() {
+	local out=$1 src
+	src=$(go mod download -json "k8s.io/kubernetes@v$KUBERNETES_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+	[ -f "$src/go.mod" ] || die "could not download k8s.io/kubernetes@v$KUBERNETES_VERSION"
+	{
+		echo "module wechat-deploy/tools/kubernetes"
+		echo
+		echo "go 1.26"
+		echo
+		# k8s.io/kubernetes replaces its staging modules with relative paths; pin them to the matching releases.
+		sed -n 's#^\s*\(k8s\.io/[a-z0-9-]*\) => \./staging/src/.*#replace \1 => \1 v0.${KUBERNETES_VERSION#1.}#p' "$src/go.mod" |
+			sed "s/\${KUBERNETES_VERSION#1.}/${KUBERNETES_VERSION#1.}/"
+	} >go.mod
+	[ "$(grep -c '^replace' go.mod)" -ge 20 ] || die "found too few staging modules in k8s.io/kubernetes go.mod"
+	go get "k8s.io/kubernetes@v$KUBERNETES_VERSION"
+	go build -trimpath -o "$out/bin/" -ldflags "-s -w" \
+		k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+		k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl
+}
+
+build_etcd() {
+	local out=$1
+	cat >go.mod <<EOT
+module wechat-deploy/tools/etcd
+
+go 1.26
+EOT
+	cat >main.go <<'EOT'
+package main
+
+import (
+	"os"
+
+	"go.etcd.io/etcd/server/v3/etcdmain"
+)
+
+func main() { etcdmain.Main(os.Args) }
+EOT
+	local v=v$ETCD_VERSION
+	go get "go.etcd.io/etcd/server/v3@$v" "go.etcd.io/etcd/api/v3@$v" "go.etcd.io/etcd/client/pkg/v3@$v" \
+		"go.etcd.io/etcd/client/v3@$v" "go.etcd.io/etcd/pkg/v3@$v"
+	go mod tidy
+	go build -trimpath -o "$out/bin/etcd" -ldflags "-s -w" .
+}
+
+build_kwok() {
+	local out=$1
+	GOBIN="$out/bin" go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@v$KWOK_VERSION"
+	local src
+	src=$(go mod download -json "sigs.k8s.io/kwok@v$KWOK_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+	mkdir -p "$out/stages"
+	for stage in node/fast node/heartbeat-with-lease pod/fast; do
+		for f in "$src/kustomize/stage/$stage"/*.yaml; do
+			case $(basename "$f") in kustomization.yaml) continue ;; esac
+			cp "$f" "$out/stages/$(echo "$stage" | tr / -)-$(basename "$f")"
+		done
+	done
+	ls "$out/stages" | grep -q . || die "no KWOK stages found in $src/kustomize/stage"
+}
+
+tool_dir() {
+	case $1 in
+	pulumi) echo "$cache/pulumi-$PULUMI_VERSION" ;;
+	k8s-provider) echo "$cache/pulumi-resource-kubernetes-$PULUMI_K8S_VERSION" ;;
+	kubernetes) echo "$cache/kubernetes-$KUBERNETES_VERSION" ;;
+	etcd) echo "$cache/etcd-$ETCD_VERSION" ;;
+	kwok) echo "$cache/kwok-$KWOK_VERSION" ;;
+	*) die "unknown tool $1 (pulumi, k8s-provider, kubernetes, etcd, kwok)" ;;
+	esac
+}
+
+ensure() {
+	local t=$1
+	build_once "$(tool_dir "$t")" "build_${t//-/_}"
+}
+
+all_tools="pulumi k8s-provider kubernetes etcd kwok"
+case ${1:-all} in
+path)
+	for t in $all_tools; do printf '%s:' "$(tool_dir "$t")/bin"; done
+	echo
+	;;
+dir) tool_dir "${2:?tool name}" ;;
+all) for t in $all_tools; do ensure "$t"; done ;;
+*) for t in "$@"; do ensure "$t"; done ;;
+esac
