@@ -5,6 +5,7 @@ package platform
 import (
 	"encoding/base64"
 	"encoding/json"
+	"strings"
 
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -24,8 +25,12 @@ type Outputs struct {
 	Registry Registry
 	// RepositoryURL is the image repository (registry host and path, no tag).
 	RepositoryURL pulumi.StringOutput
+	// PullServer, when set, is the registry host nodes pull from (a private endpoint of the push server).
+	PullServer pulumi.StringOutput
 	// ServiceAccountAnnotations bind the app's ServiceAccount to a cloud identity (IRSA role, RRSA role).
 	ServiceAccountAnnotations pulumi.StringMapOutput
+	// NamespaceLabels are labels the app's namespace needs (e.g. to inject cloud identity).
+	NamespaceLabels map[string]string
 	// IngressClass is the ingress class the cluster's controller serves.
 	IngressClass string
 	// IngressAnnotations are the controller-specific annotations an internet-facing Ingress needs.
@@ -53,4 +58,19 @@ func (r Registry) DockerConfigJSON() pulumi.StringOutput {
 		return string(b), err
 	}).(pulumi.StringOutput)
 	return pulumi.ToSecret(doc).(pulumi.StringOutput)
+}
+
+// PullReference rewrites an image reference pushed to the registry server so that nodes pull it from the
+// PullServer instead (same repository and digest); without a PullServer it returns ref.
+func (o Outputs) PullReference(ref pulumi.StringOutput) pulumi.StringOutput {
+	if o.PullServer == (pulumi.StringOutput{}) {
+		return ref
+	}
+	return pulumi.All(ref, o.Registry.Server, o.PullServer).ApplyT(func(v []any) string {
+		r, push, pull := v[0].(string), v[1].(string), v[2].(string)
+		if rest, ok := strings.CutPrefix(r, push+"/"); ok && pull != "" {
+			return pull + "/" + rest
+		}
+		return r
+	}).(pulumi.StringOutput)
 }

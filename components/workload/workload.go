@@ -60,6 +60,8 @@ type WorkloadArgs struct {
 	Secrets map[string]pulumi.StringInput
 	// ServiceAccountAnnotations bind the ServiceAccount to a cloud identity.
 	ServiceAccountAnnotations pulumi.StringMapInput
+	// NamespaceLabels are extra labels of the namespace (e.g. to turn on identity injection).
+	NamespaceLabels map[string]string
 	// ImagePullSecret, when set, is a dockerconfigjson (secret) used to pull the image.
 	ImagePullSecret pulumi.StringInput
 	// Domain is the Ingress host; empty means no Ingress.
@@ -189,16 +191,22 @@ func (b *builder) meta(name string, ns pulumi.StringInput, annotations pulumi.St
 
 func (b *builder) build(w *Workload) error {
 	a := b.args
+	nsLabels := pulumi.StringMap{}
+	for k, v := range a.NamespaceLabels {
+		nsLabels[k] = pulumi.String(v)
+	}
+	// The restricted Pod Security Standard is enforced on the namespace: the API server itself rejects a
+	// privileged or root pod, whatever deploys it.
+	for k, v := range map[string]string{
+		"app.kubernetes.io/part-of":          "wechat-deploy",
+		"pod-security.kubernetes.io/enforce": "restricted",
+		"pod-security.kubernetes.io/audit":   "restricted",
+		"pod-security.kubernetes.io/warn":    "restricted",
+	} {
+		nsLabels[k] = pulumi.String(v)
+	}
 	ns, err := corev1.NewNamespace(b.ctx, b.name+"-ns", &corev1.NamespaceArgs{
-		Metadata: &metav1.ObjectMetaArgs{
-			Name: pulumi.String(a.Namespace),
-			Labels: pulumi.StringMap{
-				"app.kubernetes.io/part-of":          pulumi.String("wechat-deploy"),
-				"pod-security.kubernetes.io/enforce": pulumi.String("restricted"),
-				"pod-security.kubernetes.io/audit":   pulumi.String("restricted"),
-				"pod-security.kubernetes.io/warn":    pulumi.String("restricted"),
-			},
-		},
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(a.Namespace), Labels: nsLabels},
 	}, b.parent)
 	if err != nil {
 		return fmt.Errorf("creating namespace: %w", err)

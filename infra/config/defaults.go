@@ -9,7 +9,6 @@ const (
 	DefaultVPCCIDR              = "10.0.0.0/16"
 	DefaultZones                = 2
 	DefaultFlowLogRetentionDays = 30
-	DefaultKubernetesVersion    = "1.33"
 	DefaultMinNodes             = 2
 	DefaultMaxNodes             = 4
 	DefaultDiskSizeGiB          = 50
@@ -39,7 +38,9 @@ var (
 		CloudAWS:      {"m6i.large", "m5.large"},
 		CloudAlicloud: {"ecs.g7.xlarge", "ecs.g6.xlarge"},
 	}
-	defaultServiceCIDR = map[Cloud]string{CloudAWS: "172.20.0.0/16", CloudAlicloud: "172.21.0.0/20"}
+	// DefaultKubernetesVersion per cloud: EKS takes a minor version, ACK a full one.
+	DefaultKubernetesVersion = map[Cloud]string{CloudAWS: "1.33", CloudAlicloud: "1.33.3-aliyun.1"}
+	defaultServiceCIDR       = map[Cloud]string{CloudAWS: "172.20.0.0/16", CloudAlicloud: "172.21.0.0/20"}
 	// DefaultAddons are the managed addons each cloud installs, with versions pinned for Kubernetes 1.33.
 	DefaultAddons = map[Cloud][]Addon{
 		CloudAWS: {
@@ -50,6 +51,7 @@ var (
 		},
 		CloudAlicloud: {
 			{Name: "terway-eniip"},
+			{Name: "ack-pod-identity-webhook"},
 			{Name: "csi-plugin"},
 			{Name: "csi-provisioner"},
 			{Name: "nginx-ingress-controller", Config: `{"IngressSlbNetworkType":"internet"}`},
@@ -94,7 +96,7 @@ func applyDefaults(c *Config) {
 
 	k := &c.Cluster
 	if k.Version == "" {
-		k.Version = DefaultKubernetesVersion
+		k.Version = DefaultKubernetesVersion[c.Cloud]
 	}
 	if len(k.InstanceTypes) == 0 {
 		k.InstanceTypes = append([]string(nil), defaultInstanceTypes[c.Cloud]...)

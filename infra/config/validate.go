@@ -246,6 +246,8 @@ func validateCluster(c *Config, p *problems) {
 		p.add("cluster.version", "%q is not supported; allowed: 1.%d to 1.%d", k.Version, MinKubernetesMinor, MaxKubernetesMinor)
 	} else if c.Cloud == CloudAWS && m[2] != "" {
 		p.add("cluster.version", "%q: EKS takes a minor version only, e.g. 1.%s", k.Version, m[1])
+	} else if c.Cloud == CloudAlicloud && m[3] == "" {
+		p.add("cluster.version", "%q: ACK takes a full version, e.g. 1.%s.3-aliyun.1", k.Version, m[1])
 	}
 	if len(k.InstanceTypes) == 0 {
 		p.add("cluster.instanceTypes", "is empty; list at least one instance type")

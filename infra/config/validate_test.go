@@ -132,7 +132,7 @@ func TestDefaults(t *testing.T) {
 		{"natMode", c.Network.NATMode, NATSingle},
 		{"private prefix", c.Network.PrivateSubnetPrefix, 18},
 		{"public prefix", c.Network.PublicSubnetPrefix, 19},
-		{"version", c.Cluster.Version, DefaultKubernetesVersion},
+		{"version", c.Cluster.Version, DefaultKubernetesVersion[CloudAlicloud]},
 		{"instance types", strings.Join(c.Cluster.InstanceTypes, ","), "ecs.g7.xlarge,ecs.g6.xlarge"},
 		{"desired", c.Cluster.DesiredNodes, DefaultMinNodes},
 		{"spec", c.Cluster.Spec, "ack.pro.small"},

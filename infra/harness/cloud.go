@@ -196,6 +196,27 @@ func (c *Cloud) Invoke(token string, args resource.PropertyMap) (resource.Proper
 			"kubeConfig": resource.MakeSecret(resource.NewStringProperty(fakeAckKubeconfig(c.Region))),
 			"id":         resource.NewStringProperty("cred"),
 		}, nil
+	case "alicloud:cs/getRegistryEnterpriseInstances:getRegistryEnterpriseInstances":
+		var instances []resource.PropertyValue
+		if ids, ok := args["ids"]; ok && ids.IsArray() {
+			for _, id := range ids.ArrayValue() {
+				name := "acr-" + shortHash(id.StringValue())
+				instances = append(instances, resource.NewObjectProperty(resource.PropertyMap{
+					"id":                 id,
+					"name":               resource.NewStringProperty(name),
+					"tempUsername":       resource.NewStringProperty("cr_temp_user"),
+					"authorizationToken": resource.MakeSecret(resource.NewStringProperty(FakeRegistryPassword)),
+					"publicEndpoints":    strs(name + "-registry." + c.Region + ".cr.aliyuncs.com"),
+					"vpcEndpoints":       strs(name + "-registry-vpc." + c.Region + ".cr.aliyuncs.com"),
+				}))
+			}
+		}
+		return resource.PropertyMap{"instances": resource.NewArrayProperty(instances), "id": resource.NewStringProperty(c.Region)}, nil
+	case "alicloud:cr/getEndpointAclService:getEndpointAclService":
+		out := args.Copy()
+		out["status"] = resource.NewStringProperty("RUNNING")
+		out["id"] = resource.NewStringProperty("acl")
+		return out, nil
 	case "alicloud:index/getAccount:getAccount":
 		return resource.PropertyMap{"id": resource.NewStringProperty(AccountID)}, nil
 	}

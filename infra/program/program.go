@@ -141,7 +141,7 @@ func newImage(ctx *pulumi.Context, cfg *config.Config, plat platform.Outputs) (p
 	if err != nil {
 		return pulumi.StringOutput{}, fmt.Errorf("%s: %s:app.build: %w", cfg.File, config.Namespace, err)
 	}
-	return img.RepoDigest, nil
+	return plat.PullReference(img.RepoDigest), nil
 }
 
 func orgOf(ctx *pulumi.Context) string {
@@ -187,6 +187,7 @@ func workloadArgs(cfg *config.Config, out platform.Outputs, imageRef pulumi.Stri
 		Settings:                  settings,
 		Secrets:                   secrets,
 		ServiceAccountAnnotations: out.ServiceAccountAnnotations,
+		NamespaceLabels:           out.NamespaceLabels,
 		Domain:                    a.Domain,
 		IngressClass:              a.IngressClass,
 		IngressAnnotations:        ingressAnnotations(cfg, out),

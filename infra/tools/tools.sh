@@ -89,8 +89,8 @@ build_kubernetes() {
 		echo "go 1.26"
 		echo
 		# k8s.io/kubernetes replaces its staging modules with relative paths; pin them to the matching releases.
-		sed -n 's#^\s*\(k8s\.io/[a-z0-9-]*\) => \./staging/src/.*#replace \1 => \1 v0.${KUBERNETES_VERSION#1.}#p' "$src/go.mod" |
-			sed "s/\${KUBERNETES_VERSION#1.}/${KUBERNETES_VERSION#1.}/"
+		awk -v v="v0.${KUBERNETES_VERSION#1.}" \
+			'$1 ~ /^k8s\.io\// && $2 == "=>" && $3 ~ /^\.\/staging\// { print "replace " $1 " => " $1 " " v }' "$src/go.mod"
 	} >go.mod
 	[ "$(grep -c '^replace' go.mod)" -ge 20 ] || die "found too few staging modules in k8s.io/kubernetes go.mod"
 	go get "k8s.io/kubernetes@v$KUBERNETES_VERSION"

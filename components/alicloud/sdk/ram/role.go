@@ -1,0 +1,48 @@
+// Package ram mirrors github.com/pulumi/pulumi-alicloud/sdk/v3/go/alicloud/ram for the resources wechat-deploy
+// uses.
+package ram
+
+import (
+	"reflect"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/wechat-deploy/wechat-deploy/components/alicloud/sdk/internal"
+)
+
+// Role is a RAM role (alicloud:ram/role:Role).
+type Role struct {
+	pulumi.CustomResourceState
+
+	Arn      pulumi.StringOutput `pulumi:"arn"`
+	RoleName pulumi.StringOutput `pulumi:"roleName"`
+}
+
+type roleArgs struct {
+	AssumeRolePolicyDocument *string           `pulumi:"assumeRolePolicyDocument"`
+	Description              *string           `pulumi:"description"`
+	MaxSessionDuration       *int              `pulumi:"maxSessionDuration"`
+	RoleName                 *string           `pulumi:"roleName"`
+	Tags                     map[string]string `pulumi:"tags"`
+}
+
+// RoleArgs configure a role.
+type RoleArgs struct {
+	AssumeRolePolicyDocument pulumi.StringPtrInput
+	Description              pulumi.StringPtrInput
+	MaxSessionDuration       pulumi.IntPtrInput
+	RoleName                 pulumi.StringPtrInput
+	Tags                     pulumi.StringMapInput
+}
+
+// ElementType implements pulumi.Input.
+func (RoleArgs) ElementType() reflect.Type { return reflect.TypeOf((*roleArgs)(nil)).Elem() }
+
+// NewRole registers a role.
+func NewRole(ctx *pulumi.Context, name string, args *RoleArgs, opts ...pulumi.ResourceOption) (*Role, error) {
+	var r Role
+	if err := ctx.RegisterResource("alicloud:ram/role:Role", name, args, &r, internal.ResourceOpts(opts)...); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
