@@ -111,13 +111,14 @@ func NewRegistry(ctx *pulumi.Context, name string, args *RegistryArgs, opts ...p
 	details := cs.GetRegistryEnterpriseInstancesOutput(ctx, cs.GetRegistryEnterpriseInstancesOutputArgs{
 		Ids: pulumi.StringArray{instanceID}, EnableDetails: pulumi.Bool(true),
 	}, pulumi.Parent(r))
+	// The invoke result is secret as a whole (it carries the token); only the token itself stays secret.
 	first := func(f func(cs.GetRegistryEnterpriseInstancesInstance) string) pulumi.StringOutput {
-		return details.ApplyT(func(res cs.GetRegistryEnterpriseInstancesResult) (string, error) {
+		return pulumi.Unsecret(details.ApplyT(func(res cs.GetRegistryEnterpriseInstancesResult) (string, error) {
 			if len(res.Instances) == 0 {
 				return "", fmt.Errorf("ACR instance %v not found", res.Ids)
 			}
 			return f(res.Instances[0]), nil
-		}).(pulumi.StringOutput)
+		})).(pulumi.StringOutput)
 	}
 	endpoint := func(list []string) string {
 		if len(list) == 0 {
