@@ -12,6 +12,11 @@ const (
 	EnvShutdownTimeout = "SHUTDOWN_TIMEOUT"
 	EnvSecretsDir      = "SECRETS_DIR"
 	EnvEnvironment     = "ENVIRONMENT"
+	// Optional tuning, settable through the stack's app.env.
+	EnvRateLimitRPS   = "RATE_LIMIT_RPS"
+	EnvRateLimitBurst = "RATE_LIMIT_BURST"
+	EnvDBMaxConns     = "DB_MAX_CONNS"
+	EnvMaxBodyBytes   = "MAX_BODY_BYTES"
 )
 
 // Secrets the app reads: each from the file of that name under SECRETS_DIR, or from the environment variable.

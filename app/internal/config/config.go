@@ -1,0 +1,136 @@
+// Package config loads the app's configuration from environment variables and secret files (the layout the
+// Kubernetes Secret is mounted in), and validates it at start with one message per missing or bad value.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wechat-deploy/wechat-deploy/app/contract"
+)
+
+// Config is the app's configuration.
+type Config struct {
+	HTTPAddr        string
+	LogLevel        slog.Level
+	Environment     string
+	WeChatAPIBase   string
+	WeChatAppID     string
+	WeChatAppSecret string
+	JWTSigningKey   []byte
+	TokenTTL        time.Duration
+	// DatabaseURL is empty when users are kept in memory.
+	DatabaseURL     string
+	DBMaxConns      int32
+	ShutdownTimeout time.Duration
+	RateLimitRPS    float64
+	RateLimitBurst  int
+	MaxBodyBytes    int64
+}
+
+// Source reads environment variables and files; tests replace it.
+type Source struct {
+	Env      func(string) (string, bool)
+	ReadFile func(string) ([]byte, error)
+}
+
+// OS reads the real environment and file system.
+var OS = Source{Env: os.LookupEnv, ReadFile: os.ReadFile}
+
+// Load reads and validates the configuration; the error lists every problem.
+func Load(src Source) (Config, error) {
+	var errs []error
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{name}, args...)...))
+	}
+	get := func(name, def string) string {
+		if v, ok := src.Env(name); ok && strings.TrimSpace(v) != "" {
+			return strings.TrimSpace(v)
+		}
+		return def
+	}
+	c := Config{
+		HTTPAddr:      get(contract.EnvHTTPAddr, ":8080"),
+		Environment:   get(contract.EnvEnvironment, "development"),
+		WeChatAPIBase: strings.TrimRight(get(contract.EnvWeChatAPIBase, "https://api.weixin.qq.com"), "/"),
+	}
+	if _, port, err := net.SplitHostPort(c.HTTPAddr); err != nil || port == "" {
+		bad(contract.EnvHTTPAddr, "%q is not a listen address such as :8080", c.HTTPAddr)
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(get(contract.EnvLogLevel, "info"))); err != nil {
+		bad(contract.EnvLogLevel, "%q is not a level (debug, info, warn, error)", get(contract.EnvLogLevel, ""))
+	}
+	if u, err := url.Parse(c.WeChatAPIBase); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		bad(contract.EnvWeChatAPIBase, "%q is not an http(s) URL", c.WeChatAPIBase)
+	}
+	duration := func(name, def string, min, max time.Duration) time.Duration {
+		v := get(name, def)
+		d, err := time.ParseDuration(v)
+		if err != nil || d < min || d > max {
+			bad(name, "%q is not a duration between %s and %s", v, min, max)
+		}
+		return d
+	}
+	c.TokenTTL = duration(contract.EnvTokenTTL, "2h", time.Minute, 30*24*time.Hour)
+	c.ShutdownTimeout = duration(contract.EnvShutdownTimeout, "20s", time.Second, 5*time.Minute)
+	number := func(name, def string, min, max float64) float64 {
+		v := get(name, def)
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < min || f > max {
+			bad(name, "%q is not a number between %g and %g", v, min, max)
+		}
+		return f
+	}
+	c.RateLimitRPS = number(contract.EnvRateLimitRPS, "20", 0.1, 100000)
+	c.RateLimitBurst = int(number(contract.EnvRateLimitBurst, "40", 1, 100000))
+	c.DBMaxConns = int32(number(contract.EnvDBMaxConns, "10", 1, 1000))
+	c.MaxBodyBytes = int64(number(contract.EnvMaxBodyBytes, "16384", 256, 1<<20))
+
+	dir := get(contract.EnvSecretsDir, contract.DefaultSecretsDir)
+	secret := func(name string, required bool) string {
+		env := contract.SecretEnv[name]
+		path := filepath.Join(dir, name)
+		b, err := src.ReadFile(path)
+		switch {
+		case err == nil:
+			return strings.TrimSpace(string(b))
+		case !errors.Is(err, os.ErrNotExist):
+			bad(name, "reading %s: %v", path, err)
+			return ""
+		}
+		if v, ok := src.Env(env); ok && v != "" {
+			return strings.TrimSpace(v)
+		}
+		if required {
+			bad(name, "is missing: mount it as %s or set %s", path, env)
+		}
+		return ""
+	}
+	c.WeChatAppID = secret(contract.SecretWeChatAppID, true)
+	c.WeChatAppSecret = secret(contract.SecretWeChatAppSecret, true)
+	c.JWTSigningKey = []byte(secret(contract.SecretJWTSigningKey, true))
+	c.DatabaseURL = secret(contract.SecretDatabaseURL, false)
+	if c.WeChatAppID != "" && (!strings.HasPrefix(c.WeChatAppID, "wx") || len(c.WeChatAppID) != 18) {
+		bad(contract.SecretWeChatAppID, "is not a WeChat AppID (wx followed by 16 characters)")
+	}
+	if n := len(c.JWTSigningKey); n > 0 && n < 32 {
+		bad(contract.SecretJWTSigningKey, "is %d bytes; at least 32 are needed", n)
+	}
+	if c.DatabaseURL != "" {
+		if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			bad(contract.SecretDatabaseURL, "is not a postgres:// URL")
+		}
+	}
+	if len(errs) > 0 {
+		return c, fmt.Errorf("invalid configuration:\n  %w", errors.Join(errs...))
+	}
+	return c, nil
+}

@@ -1,0 +1,233 @@
+// Package handler is the app's HTTP layer: routes, JSON in and out, and the middleware around them.
+package handler
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/wechat-deploy/wechat-deploy/app/contract"
+	"github.com/wechat-deploy/wechat-deploy/app/internal/metrics"
+	"github.com/wechat-deploy/wechat-deploy/app/internal/model"
+	"github.com/wechat-deploy/wechat-deploy/app/internal/ratelimit"
+	"github.com/wechat-deploy/wechat-deploy/app/internal/repository"
+	"github.com/wechat-deploy/wechat-deploy/app/internal/service"
+	"github.com/wechat-deploy/wechat-deploy/app/internal/token"
+	"github.com/wechat-deploy/wechat-deploy/app/internal/wechat"
+)
+
+// Deps are what the HTTP layer needs.
+type Deps struct {
+	Auth    *service.Auth
+	Users   *service.Users
+	Tokens  *token.Manager
+	Repo    repository.Users
+	Metrics *metrics.HTTP
+	// Limiter may be nil (no rate limiting).
+	Limiter *ratelimit.Limiter
+	Log     *slog.Logger
+	// MaxBodyBytes bounds request bodies.
+	MaxBodyBytes int64
+	// TrustedProxies forward client addresses in X-Forwarded-For; nil uses DefaultTrustedProxies.
+	TrustedProxies []netip.Prefix
+}
+
+// Server serves the app's API.
+type Server struct {
+	auth    *service.Auth
+	users   *service.Users
+	tokens  *token.Manager
+	repo    repository.Users
+	metrics *metrics.HTTP
+	limiter *ratelimit.Limiter
+	log     *slog.Logger
+	maxBody int64
+	trusted []netip.Prefix
+	mux     *http.ServeMux
+	ready   atomic.Bool
+}
+
+// New builds the server; it starts not ready (see SetReady).
+func New(d Deps) *Server {
+	s := &Server{
+		auth: d.Auth, users: d.Users, tokens: d.Tokens, repo: d.Repo, metrics: d.Metrics, limiter: d.Limiter,
+		log: d.Log, maxBody: d.MaxBodyBytes, trusted: d.TrustedProxies, mux: http.NewServeMux(),
+	}
+	if s.trusted == nil {
+		s.trusted = DefaultTrustedProxies
+	}
+	if s.maxBody <= 0 {
+		s.maxBody = 16 << 10
+	}
+	s.mux.HandleFunc("GET "+contract.PathLiveness, s.healthz)
+	s.mux.HandleFunc("GET "+contract.PathReadiness, s.readyz)
+	s.mux.Handle("GET "+contract.PathMetrics, d.Metrics.Handler())
+	s.mux.HandleFunc("POST /api/v1/auth/login", s.login)
+	s.mux.HandleFunc("GET /api/v1/users/me", s.authenticated(s.getMe))
+	s.mux.HandleFunc("PUT /api/v1/users/me", s.authenticated(s.putMe))
+	s.mux.HandleFunc("GET /api/v1/users/{id}", s.authenticated(s.getUser))
+	return s
+}
+
+// SetReady switches readiness; the app turns not ready first on shutdown so load balancers stop sending.
+func (s *Server) SetReady(ready bool) { s.ready.Store(ready) }
+
+// Handler is the server's root handler.
+func (s *Server) Handler() http.Handler {
+	return s.observe(func(w http.ResponseWriter, r *http.Request, h http.Handler, pattern string) {
+		if pattern != "" {
+			// Through the mux again: only ServeHTTP fills in path values such as {id}.
+			s.mux.ServeHTTP(w, r)
+			return
+		}
+		// The mux's own 404 and 405 are plain text; answer them in the API's JSON shape.
+		probe := &headerRecorder{header: http.Header{}}
+		h.ServeHTTP(probe, r)
+		if probe.status == http.StatusMethodNotAllowed {
+			w.Header().Set("Allow", probe.header.Get("Allow"))
+			writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed")
+			return
+		}
+		writeError(w, http.StatusNotFound, "not_found", "no such endpoint")
+	})
+}
+
+// headerRecorder captures what the mux's fallback handlers would answer.
+type headerRecorder struct {
+	header http.Header
+	status int
+}
+
+func (h *headerRecorder) Header() http.Header         { return h.header }
+func (h *headerRecorder) Write(b []byte) (int, error) { return len(b), nil }
+func (h *headerRecorder) WriteHeader(code int)        { h.status = code }
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	if !s.ready.Load() {
+		writeError(w, http.StatusServiceUnavailable, "not_ready", "not ready")
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
+	defer cancel()
+	if err := s.repo.Ping(ctx); err != nil {
+		s.log.WarnContext(ctx, "readiness: database unreachable", "request_id", RequestID(ctx), "error", err)
+		writeError(w, http.StatusServiceUnavailable, "dependency_unavailable", "database unreachable")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+type loginRequest struct {
+	Code string `json:"code"`
+}
+
+type loginResponse struct {
+	Token     string     `json:"token"`
+	ExpiresAt time.Time  `json:"expiresAt"`
+	NewUser   bool       `json:"newUser"`
+	User      model.User `json:"user"`
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	var req loginRequest
+	if err := decodeBody(w, r, s.maxBody, &req); err != nil {
+		writeError(w, http.StatusBadRequest, "invalid_body", err.Error())
+		return
+	}
+	res, err := s.auth.Login(r.Context(), req.Code)
+	if err != nil {
+		s.loginError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, loginResponse{Token: res.Token, ExpiresAt: res.ExpiresAt.UTC(), NewUser: res.Created, User: res.User})
+}
+
+func (s *Server) loginError(w http.ResponseWriter, r *http.Request, err error) {
+	ctx := r.Context()
+	if v, ok := service.IsValidation(err); ok {
+		writeError(w, http.StatusBadRequest, "invalid_"+v.Field, v.Error())
+		return
+	}
+	switch {
+	case errors.Is(err, wechat.ErrInvalidCode):
+		writeError(w, http.StatusUnauthorized, "invalid_code", "the login code is invalid, expired or already used; call wx.login again")
+	case errors.Is(err, wechat.ErrBlocked):
+		writeError(w, http.StatusForbidden, "user_blocked", "WeChat refused this account")
+	case errors.Is(err, wechat.ErrRateLimited):
+		w.Header().Set("Retry-After", "2")
+		writeError(w, http.StatusServiceUnavailable, "wechat_busy", "WeChat is throttling logins; retry shortly")
+	case errors.Is(err, wechat.ErrUnavailable):
+		s.log.WarnContext(ctx, "wechat unavailable", "request_id", RequestID(ctx), "error", err)
+		writeError(w, http.StatusBadGateway, "wechat_unavailable", "WeChat could not be reached; retry later")
+	case errors.Is(err, wechat.ErrMisconfigured):
+		s.log.ErrorContext(ctx, "wechat rejected the app credentials", "request_id", RequestID(ctx), "error", err)
+		writeError(w, http.StatusInternalServerError, "server_misconfigured", "login is not available")
+	default:
+		s.log.ErrorContext(ctx, "login failed", "request_id", RequestID(ctx), "error", err)
+		writeError(w, http.StatusInternalServerError, "internal", "internal error")
+	}
+}
+
+func (s *Server) getMe(w http.ResponseWriter, r *http.Request) {
+	s.writeUser(w, r, userID(r.Context()))
+}
+
+func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		writeError(w, http.StatusNotFound, "not_found", "no such user")
+		return
+	}
+	s.writeUser(w, r, id)
+}
+
+func (s *Server) writeUser(w http.ResponseWriter, r *http.Request, id int64) {
+	u, err := s.users.Get(r.Context(), id)
+	if err != nil {
+		s.userError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, u)
+}
+
+type updateRequest struct {
+	Nickname  *string `json:"nickname"`
+	AvatarURL *string `json:"avatarUrl"`
+}
+
+func (s *Server) putMe(w http.ResponseWriter, r *http.Request) {
+	var req updateRequest
+	if err := decodeBody(w, r, s.maxBody, &req); err != nil {
+		writeError(w, http.StatusBadRequest, "invalid_body", err.Error())
+		return
+	}
+	u, err := s.users.Update(r.Context(), userID(r.Context()), model.UserUpdate{Nickname: req.Nickname, AvatarURL: req.AvatarURL})
+	if err != nil {
+		s.userError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, u)
+}
+
+func (s *Server) userError(w http.ResponseWriter, r *http.Request, err error) {
+	if v, ok := service.IsValidation(err); ok {
+		writeError(w, http.StatusBadRequest, "invalid_"+v.Field, v.Error())
+		return
+	}
+	if errors.Is(err, model.ErrNotFound) {
+		writeError(w, http.StatusNotFound, "not_found", "no such user")
+		return
+	}
+	ctx := r.Context()
+	s.log.ErrorContext(ctx, "user request failed", "request_id", RequestID(ctx), "error", err)
+	writeError(w, http.StatusInternalServerError, "internal", "internal error")
+}

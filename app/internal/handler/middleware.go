@@ -1,0 +1,183 @@
+package handler
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+type ctxKey int
+
+const (
+	requestIDKey ctxKey = iota
+	userIDKey
+)
+
+var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// RequestID returns the request's ID (empty outside a request).
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+func newRequestID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// recorder captures the status and size of a response.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	n, err := r.ResponseWriter.Write(b)
+	r.bytes += n
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// clientIP is the address the request came from. Behind trusted proxies (the ingress controller or load
+// balancer, by default anything in the private ranges) it is the rightmost X-Forwarded-For entry that is not a
+// trusted proxy: entries further left are whatever the client chose to send.
+func clientIP(r *http.Request, trusted []netip.Prefix) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	addr, err := netip.ParseAddr(host)
+	if err != nil || !inAny(addr, trusted) {
+		return host
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break
+		}
+		if !inAny(hop, trusted) {
+			return hop.String()
+		}
+	}
+	return host
+}
+
+func inAny(a netip.Addr, prefixes []netip.Prefix) bool {
+	a = a.Unmap()
+	for _, p := range prefixes {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// DefaultTrustedProxies are the private ranges load balancers and ingress controllers forward from.
+var DefaultTrustedProxies = []netip.Prefix{
+	netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("172.16.0.0/12"),
+	netip.MustParsePrefix("192.168.0.0/16"), netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128"),
+}
+
+// observe wraps the router: request ID, panic recovery, rate limiting, metrics and one structured log line per
+// request. It never logs bodies, query strings or headers, so tokens and codes stay out of the logs. The route
+// is looked up once and handed to next with its pattern ("" when nothing matched).
+func (s *Server) observe(next func(w http.ResponseWriter, r *http.Request, h http.Handler, pattern string)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-ID")
+		if !requestIDPattern.MatchString(id) {
+			id = newRequestID()
+		}
+		w.Header().Set("X-Request-ID", id)
+		ctx := context.WithValue(r.Context(), requestIDKey, id)
+		r = r.WithContext(ctx)
+
+		h, pattern := s.mux.Handler(r)
+		route := pattern
+		if route == "" {
+			route = "unmatched"
+		}
+		rec := &recorder{ResponseWriter: w}
+		done := s.metrics.Begin()
+		start := time.Now()
+		client := clientIP(r, s.trusted)
+		defer func() {
+			if p := recover(); p != nil {
+				s.log.ErrorContext(ctx, "panic serving request", "request_id", id, "route", route, "panic", p)
+				if rec.status == 0 {
+					writeError(rec, http.StatusInternalServerError, "internal", "internal error")
+				}
+			}
+			status := rec.status
+			if status == 0 {
+				status = http.StatusOK
+			}
+			done(route, r.Method, status)
+			level := slog.LevelInfo
+			if status >= 500 {
+				level = slog.LevelError
+			}
+			s.log.LogAttrs(ctx, level, "request",
+				slog.String("request_id", id), slog.String("method", r.Method), slog.String("route", route),
+				slog.String("path", r.URL.Path), slog.Int("status", status), slog.Int("bytes", rec.bytes),
+				slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+				slog.String("client", client))
+		}()
+		if s.limiter != nil && !strings.HasPrefix(route, "GET /healthz") && !strings.HasPrefix(route, "GET /readyz") &&
+			!strings.HasPrefix(route, "GET /metrics") {
+			if ok, wait := s.limiter.Allow(client); !ok {
+				rec.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
+				writeError(rec, http.StatusTooManyRequests, "rate_limited", "too many requests; retry later")
+				return
+			}
+		}
+		next(rec, r, h, pattern)
+	})
+}
+
+// authenticated requires a valid bearer token and puts its user ID into the context.
+func (s *Server) authenticated(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || raw == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="wechat-deploy"`)
+			writeError(w, http.StatusUnauthorized, "unauthenticated", "a bearer token is required")
+			return
+		}
+		id, err := s.tokens.Verify(strings.TrimSpace(raw))
+		if err != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="wechat-deploy", error="invalid_token"`)
+			writeError(w, http.StatusUnauthorized, "invalid_token", "the token is invalid or expired")
+			return
+		}
+		next(w, r.WithContext(context.WithValue(r.Context(), userIDKey, id)))
+	}
+}
+
+func userID(ctx context.Context) int64 {
+	id, _ := ctx.Value(userIDKey).(int64)
+	return id
+}

@@ -1,0 +1,66 @@
+// Package ratelimit is a per-client token bucket limiter with bounded memory.
+package ratelimit
+
+import (
+	"sync"
+	"time"
+)
+
+// Limiter gives each client key a bucket of Burst tokens refilled at Rate per second.
+type Limiter struct {
+	rate    float64
+	burst   float64
+	maxKeys int
+	now     func() time.Time
+
+	mu      sync.Mutex
+	buckets map[string]*bucket
+	sweepAt time.Time
+}
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+// New returns a limiter; maxKeys bounds memory under many distinct clients (idle buckets are swept first).
+func New(rate float64, burst int, maxKeys int) *Limiter {
+	return &Limiter{rate: rate, burst: float64(burst), maxKeys: maxKeys, now: time.Now, buckets: map[string]*bucket{}}
+}
+
+// Allow takes a token for key, reporting whether one was available and, if not, how long until one is.
+func (l *Limiter) Allow(key string) (bool, time.Duration) {
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.buckets[key]
+	if !ok {
+		if len(l.buckets) >= l.maxKeys {
+			l.sweep(now)
+		}
+		b = &bucket{tokens: l.burst, last: now}
+		l.buckets[key] = b
+	}
+	b.tokens = min(l.burst, b.tokens+now.Sub(b.last).Seconds()*l.rate)
+	b.last = now
+	if b.tokens >= 1 {
+		b.tokens--
+		return true, 0
+	}
+	wait := time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
+	return false, wait
+}
+
+// sweep drops full (idle) buckets; if the map is still full, it drops everything, which errs on the side of
+// letting clients through rather than growing without bound.
+func (l *Limiter) sweep(now time.Time) {
+	full := l.burst / l.rate
+	for k, b := range l.buckets {
+		if now.Sub(b.last).Seconds() >= full {
+			delete(l.buckets, k)
+		}
+	}
+	if len(l.buckets) >= l.maxKeys {
+		l.buckets = map[string]*bucket{}
+	}
+}

@@ -1,0 +1,179 @@
+package repository
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/wechat-deploy/wechat-deploy/app/internal/model"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// migrationLock is the advisory lock key that serialises migrations across replicas starting together.
+const migrationLock = 0x77656368617431 // "wechat1"
+
+// PoolConfig tunes the connection pool.
+type PoolConfig struct {
+	MaxConns          int32
+	MinConns          int32
+	MaxConnLifetime   time.Duration
+	MaxConnIdleTime   time.Duration
+	HealthCheckPeriod time.Duration
+}
+
+// DefaultPoolConfig suits a small replica: a few connections each, recycled so failovers are picked up.
+var DefaultPoolConfig = PoolConfig{
+	MaxConns: 10, MinConns: 1, MaxConnLifetime: 30 * time.Minute, MaxConnIdleTime: 5 * time.Minute,
+	HealthCheckPeriod: 30 * time.Second,
+}
+
+// Postgres stores users in PostgreSQL.
+type Postgres struct {
+	pool *pgxpool.Pool
+}
+
+// OpenPostgres connects, applies the embedded migrations and returns the store.
+func OpenPostgres(ctx context.Context, url string, pc PoolConfig) (*Postgres, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parsing database URL: %w", err)
+	}
+	cfg.MaxConns, cfg.MinConns = pc.MaxConns, pc.MinConns
+	cfg.MaxConnLifetime, cfg.MaxConnIdleTime = pc.MaxConnLifetime, pc.MaxConnIdleTime
+	cfg.HealthCheckPeriod = pc.HealthCheckPeriod
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to PostgreSQL: %w", err)
+	}
+	if err := migrate(ctx, pool); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return &Postgres{pool: pool}, nil
+}
+
+// migrate applies, in name order and once each, the embedded migrations, under an advisory lock.
+func migrate(ctx context.Context, pool *pgxpool.Pool) error {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("migrating: acquiring a connection: %w", err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", migrationLock); err != nil {
+		return fmt.Errorf("migrating: taking the lock: %w", err)
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLock) //nolint:errcheck
+	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`); err != nil {
+		return fmt.Errorf("migrating: creating schema_migrations: %w", err)
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return fmt.Errorf("migrating: %w", err)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		var done bool
+		if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE name = $1)", name).Scan(&done); err != nil {
+			return fmt.Errorf("migrating %s: %w", name, err)
+		}
+		if done {
+			continue
+		}
+		sql, err := migrations.ReadFile(name)
+		if err != nil {
+			return fmt.Errorf("migrating %s: %w", name, err)
+		}
+		tx, err := conn.Begin(ctx)
+		if err != nil {
+			return fmt.Errorf("migrating %s: %w", name, err)
+		}
+		if _, err := tx.Exec(ctx, string(sql)); err != nil {
+			_ = tx.Rollback(ctx)
+			return fmt.Errorf("migrating %s: %w", name, err)
+		}
+		if _, err := tx.Exec(ctx, "INSERT INTO schema_migrations (name) VALUES ($1)", name); err != nil {
+			_ = tx.Rollback(ctx)
+			return fmt.Errorf("migrating %s: recording: %w", name, err)
+		}
+		if err := tx.Commit(ctx); err != nil {
+			return fmt.Errorf("migrating %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+const userColumns = "id, open_id, union_id, nickname, avatar_url, created_at, updated_at"
+
+func scanUser(row pgx.Row) (model.User, error) {
+	var u model.User
+	err := row.Scan(&u.ID, &u.OpenID, &u.UnionID, &u.Nickname, &u.AvatarURL, &u.CreatedAt, &u.UpdatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return model.User{}, model.ErrNotFound
+	}
+	u.CreatedAt, u.UpdatedAt = u.CreatedAt.UTC(), u.UpdatedAt.UTC()
+	return u, err
+}
+
+// UpsertByOpenID implements Users in one round trip; xmax = 0 tells an insert from an update.
+func (p *Postgres) UpsertByOpenID(ctx context.Context, openID, unionID string) (model.User, bool, error) {
+	row := p.pool.QueryRow(ctx, `
+		INSERT INTO users (open_id, union_id) VALUES ($1, $2)
+		ON CONFLICT (open_id) DO UPDATE
+		SET union_id = CASE WHEN EXCLUDED.union_id <> '' THEN EXCLUDED.union_id ELSE users.union_id END,
+		    updated_at = CASE WHEN EXCLUDED.union_id <> '' AND EXCLUDED.union_id <> users.union_id THEN now() ELSE users.updated_at END
+		RETURNING `+userColumns+`, (xmax = 0) AS inserted`, openID, unionID)
+	var u model.User
+	var inserted bool
+	err := row.Scan(&u.ID, &u.OpenID, &u.UnionID, &u.Nickname, &u.AvatarURL, &u.CreatedAt, &u.UpdatedAt, &inserted)
+	if err != nil {
+		return model.User{}, false, fmt.Errorf("upserting user: %w", err)
+	}
+	u.CreatedAt, u.UpdatedAt = u.CreatedAt.UTC(), u.UpdatedAt.UTC()
+	return u, inserted, nil
+}
+
+// Get implements Users.
+func (p *Postgres) Get(ctx context.Context, id int64) (model.User, error) {
+	u, err := scanUser(p.pool.QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE id = $1", id))
+	if err != nil && !errors.Is(err, model.ErrNotFound) {
+		return u, fmt.Errorf("reading user %d: %w", id, err)
+	}
+	return u, err
+}
+
+// Update implements Users.
+func (p *Postgres) Update(ctx context.Context, id int64, up model.UserUpdate) (model.User, error) {
+	sets := []string{"updated_at = now()"}
+	args := []any{id}
+	if up.Nickname != nil {
+		args = append(args, *up.Nickname)
+		sets = append(sets, fmt.Sprintf("nickname = $%d", len(args)))
+	}
+	if up.AvatarURL != nil {
+		args = append(args, *up.AvatarURL)
+		sets = append(sets, fmt.Sprintf("avatar_url = $%d", len(args)))
+	}
+	u, err := scanUser(p.pool.QueryRow(ctx,
+		"UPDATE users SET "+strings.Join(sets, ", ")+" WHERE id = $1 RETURNING "+userColumns, args...))
+	if err != nil && !errors.Is(err, model.ErrNotFound) {
+		return u, fmt.Errorf("updating user %d: %w", id, err)
+	}
+	return u, err
+}
+
+// Ping implements Users.
+func (p *Postgres) Ping(ctx context.Context) error { return p.pool.Ping(ctx) }
+
+// Close implements Users.
+func (p *Postgres) Close() { p.pool.Close() }
