@@ -3,6 +3,8 @@
 // these names, so the two cannot drift apart.
 package contract
 
+import "regexp"
+
 // Environment variables the app reads.
 const (
 	EnvHTTPAddr        = "HTTP_ADDR"
@@ -47,3 +49,11 @@ const (
 
 // UID is the numeric non-root user the image runs as (distroless "nonroot").
 const UID = 65532
+
+// secretName matches setting names whose last word says they hold a secret (DB_PASSWORD, API_TOKEN,
+// SIGNING_KEY); SECRETS_DIR or TOKEN_TTL are settings about secrets, not secrets.
+var secretName = regexp.MustCompile(`(?i)(^|[_.-])(password|passwd|pwd|secret|token|key|apikey|credentials?)$`)
+
+// LooksSecret reports whether a setting name suggests its value is a secret, which must then travel in a
+// Kubernetes Secret rather than in a ConfigMap or plain environment.
+func LooksSecret(name string) bool { return secretName.MatchString(name) }

@@ -58,9 +58,6 @@ var ReservedEnv = func() []string {
 	return names
 }()
 
-// secretLookingName matches names that suggest a secret; such values belong in the secrets, not app.env.
-var secretLookingName = regexp.MustCompile(`(?i)(password|passwd|secret|token|api_?key|private_?key|credential)`)
-
 // SubnetTiers are the per-zone subnet tiers of the configured cloud, large tier first.
 func (c *Config) SubnetTiers() []netplan.Tier {
 	switch c.Cloud {
@@ -445,7 +442,7 @@ func validateApp(c *Config, p *problems) {
 			p.add("app.env."+name, "is not an environment variable name (letters, digits, '_', not starting with a digit)")
 		case slices.Contains(ReservedEnv, name):
 			p.add("app.env."+name, "is set by the workload itself; use the matching setting (e.g. app.logLevel) or secret instead")
-		case secretLookingName.MatchString(name):
+		case contract.LooksSecret(name):
 			p.add("app.env."+name, "looks like a secret; app.env lands in a ConfigMap in plain text, so use a config secret instead")
 		}
 	}

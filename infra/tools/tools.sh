@@ -26,6 +26,7 @@ export GOFLAGS=-mod=mod GOTOOLCHAIN=${GOTOOLCHAIN:-local}
 build_once() {
 	local dir=$1 builder=$2
 	if [ -f "$dir/.complete" ]; then return 0; fi
+	rm -rf "$dir".tmp.* # leftovers of interrupted builds
 	local tmp="$dir.tmp.$$"
 	rm -rf "$tmp" && mkdir -p "$tmp/bin" "$tmp/src"
 	local start=$SECONDS
@@ -94,7 +95,14 @@ build_kubernetes() {
 	} >go.mod
 	[ "$(grep -c '^replace' go.mod)" -ge 20 ] || die "found too few staging modules in k8s.io/kubernetes go.mod"
 	go get "k8s.io/kubernetes@v$KUBERNETES_VERSION"
-	go build -trimpath -o "$out/bin/" -ldflags "-s -w" \
+	# Stamp the version the binaries report (/version, kubectl version): clients check it.
+	local v="v$KUBERNETES_VERSION" minor=${KUBERNETES_VERSION#1.}
+	minor=${minor%%.*}
+	local ld="-s -w"
+	for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+		ld="$ld -X $pkg.gitVersion=$v -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
+	done
+	go build -trimpath -o "$out/bin/" -ldflags "$ld" \
 		k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
 		k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl
 }

@@ -1,0 +1,226 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+)
+
+// adminPorts are the ports never to expose to the internet (SSH, RDP) on AWS.
+var awsAdminPorts = []int{22, 3389}
+
+func openToWorld(cidrs []string) string {
+	for _, c := range cidrs {
+		if c == "0.0.0.0/0" || c == "::/0" {
+			return c
+		}
+	}
+	return ""
+}
+
+// coversAdminPort reports whether a rule with protocol and from/to ports reaches an admin port (or all ports).
+func coversAdminPort(protocol string, from, to float64, ports []int) (string, bool) {
+	if protocol == "-1" || protocol == "all" {
+		return "all ports", true
+	}
+	if protocol != "tcp" && protocol != "6" {
+		return "", false
+	}
+	if from <= 0 && to >= 65535 {
+		return "all ports", true
+	}
+	for _, p := range ports {
+		if float64(p) >= from && float64(p) <= to {
+			return fmt.Sprintf("port %d", p), true
+		}
+	}
+	return "", false
+}
+
+func awsIngressViolations(rules []resource.PropertyMap) []string {
+	var out []string
+	for _, r := range rules {
+		world := openToWorld(append(stringList(r, "cidrBlocks"), stringList(r, "ipv6CidrBlocks")...))
+		if c := str(r, "cidrIpv4") + str(r, "cidrIpv6"); c == "0.0.0.0/0" || c == "::/0" {
+			world = c
+		}
+		if world == "" {
+			continue
+		}
+		proto := strings.ToLower(str(r, "protocol") + str(r, "ipProtocol"))
+		from, _ := number(r, "fromPort")
+		to, _ := number(r, "toPort")
+		if what, ok := coversAdminPort(proto, from, to, awsAdminPorts); ok {
+			out = append(out, fmt.Sprintf("ingress from %s reaches %s; allow only known CIDRs (or use SSM Session Manager)", world, what))
+		}
+	}
+	return out
+}
+
+func awsRules() []Rule {
+	return []Rule{
+		{
+			Name: "aws-no-public-admin-ingress", Group: "aws", Level: Mandatory,
+			Description: "Security groups allow no ingress from 0.0.0.0/0 or ::/0 to SSH, RDP or all ports.",
+			Why:         "Open admin ports are scanned within minutes of creation; nodes are reached through SSM instead.",
+			Types: []string{
+				"aws:ec2/securityGroup:SecurityGroup", "aws:ec2/securityGroupRule:SecurityGroupRule",
+				"aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+			},
+			Check: func(r Resource, _ Config) []string {
+				switch r.Type {
+				case "aws:ec2/securityGroupRule:SecurityGroupRule":
+					if str(r.Props, "type") != "ingress" {
+						return nil
+					}
+					return awsIngressViolations([]resource.PropertyMap{r.Props})
+				case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
+					return awsIngressViolations([]resource.PropertyMap{r.Props})
+				}
+				var ingress []resource.PropertyMap
+				for _, v := range list(r.Props, "ingress") {
+					ingress = append(ingress, object(v))
+				}
+				return awsIngressViolations(ingress)
+			},
+		},
+		{
+			Name: "aws-eks-secrets-encryption", Group: "aws", Level: Mandatory,
+			Description: "EKS clusters encrypt Kubernetes Secrets with a KMS key (envelope encryption).",
+			Why:         "Without it Secrets sit in etcd protected only by the disk encryption AWS manages.",
+			Types:       []string{"aws:eks/cluster:Cluster"},
+			Check: func(r Resource, _ Config) []string {
+				if !known(r.Props, "encryptionConfig") {
+					return nil
+				}
+				if !contains(stringList(r.Props, "encryptionConfig.resources"), "secrets") {
+					return []string{"encryptionConfig must list resources [\"secrets\"]"}
+				}
+				if known(r.Props, "encryptionConfig.provider.keyArn") && str(r.Props, "encryptionConfig.provider.keyArn") == "" {
+					return []string{"encryptionConfig.provider.keyArn is not set"}
+				}
+				return nil
+			},
+		},
+		{
+			Name: "aws-eks-control-plane-logs", Group: "aws", Level: Mandatory,
+			Description: "EKS control-plane logging includes api, audit and authenticator.",
+			Why:         "Audit and authenticator logs are the record of who did what to the cluster.",
+			Types:       []string{"aws:eks/cluster:Cluster"},
+			Check: func(r Resource, _ Config) []string {
+				if !known(r.Props, "enabledClusterLogTypes") {
+					return nil
+				}
+				have := stringList(r.Props, "enabledClusterLogTypes")
+				var missing []string
+				for _, want := range []string{"api", "audit", "authenticator"} {
+					if !contains(have, want) {
+						missing = append(missing, want)
+					}
+				}
+				if len(missing) > 0 {
+					return []string{"enabledClusterLogTypes lacks " + strings.Join(missing, ", ")}
+				}
+				return nil
+			},
+		},
+		{
+			Name: "aws-eks-endpoint-restricted", Group: "aws", Level: Mandatory,
+			Description: "The EKS API endpoint is private, or public only to listed CIDRs (never 0.0.0.0/0 in production).",
+			Why:         "An API server open to the internet is one leaked credential or CVE away from takeover.",
+			Types:       []string{"aws:eks/cluster:Cluster"},
+			Check: func(r Resource, cfg Config) []string {
+				public, ok := boolean(r.Props, "vpcConfig.endpointPublicAccess")
+				if !ok && known(r.Props, "vpcConfig.endpointPublicAccess") {
+					public = true // the EKS default
+				}
+				if !public || !known(r.Props, "vpcConfig.publicAccessCidrs") {
+					return nil
+				}
+				cidrs := stringList(r.Props, "vpcConfig.publicAccessCidrs")
+				switch {
+				case len(cidrs) == 0:
+					return []string{"public endpoint without publicAccessCidrs is open to 0.0.0.0/0"}
+				case cfg.Production && openToWorld(cidrs) != "":
+					return []string{"production API endpoint is open to " + openToWorld(cidrs)}
+				}
+				return nil
+			},
+		},
+		{
+			Name: "aws-launch-template-imdsv2", Group: "aws", Level: Mandatory,
+			Description: "Launch templates require IMDSv2 (httpTokens: required).",
+			Why:         "IMDSv1 lets any SSRF in a pod read the node's IAM credentials.",
+			Types:       []string{"aws:ec2/launchTemplate:LaunchTemplate"},
+			Check: func(r Resource, _ Config) []string {
+				if known(r.Props, "metadataOptions.httpTokens") && str(r.Props, "metadataOptions.httpTokens") != "required" {
+					return []string{"metadataOptions.httpTokens must be \"required\""}
+				}
+				return nil
+			},
+		},
+		{
+			Name: "aws-launch-template-encrypted-volumes", Group: "aws", Level: Mandatory,
+			Description: "Every EBS volume of a launch template is encrypted.",
+			Why:         "Node disks hold container layers, logs and emptyDir data.",
+			Types:       []string{"aws:ec2/launchTemplate:LaunchTemplate"},
+			Check: func(r Resource, _ Config) []string {
+				mappings := list(r.Props, "blockDeviceMappings")
+				if len(mappings) == 0 && known(r.Props, "blockDeviceMappings") {
+					return []string{"no blockDeviceMappings: the root volume falls back to the AMI's unencrypted default"}
+				}
+				var out []string
+				for _, m := range mappings {
+					obj := object(m)
+					if _, hasEBS := get(obj, "ebs"); !hasEBS {
+						continue
+					}
+					if enc, ok := boolean(obj, "ebs.encrypted"); !enc && (ok || known(obj, "ebs.encrypted")) {
+						out = append(out, fmt.Sprintf("volume %s is not encrypted", str(obj, "deviceName")))
+					}
+				}
+				return out
+			},
+		},
+		{
+			Name: "aws-ecr-scan-on-push", Group: "aws", Level: Mandatory,
+			Description: "ECR repositories scan images on push.",
+			Why:         "Known vulnerabilities are reported before the image is deployed.",
+			Types:       []string{"aws:ecr/repository:Repository"},
+			Check: func(r Resource, _ Config) []string {
+				if on, _ := boolean(r.Props, "imageScanningConfiguration.scanOnPush"); !on && known(r.Props, "imageScanningConfiguration.scanOnPush") {
+					return []string{"imageScanningConfiguration.scanOnPush must be true"}
+				}
+				return nil
+			},
+		},
+		{
+			Name: "aws-ecr-immutable-tags", Group: "aws", Level: Mandatory,
+			Description: "ECR repositories have immutable tags.",
+			Why:         "A tag that can be pushed again can silently change what a rollback deploys.",
+			Types:       []string{"aws:ecr/repository:Repository"},
+			Check: func(r Resource, _ Config) []string {
+				if known(r.Props, "imageTagMutability") && str(r.Props, "imageTagMutability") != "IMMUTABLE" {
+					return []string{"imageTagMutability must be IMMUTABLE"}
+				}
+				return nil
+			},
+		},
+		{
+			Name: "aws-kms-key-rotation", Group: "aws", Level: Mandatory,
+			Description: "Symmetric KMS keys rotate automatically.",
+			Why:         "Rotation bounds how much data one key version protects.",
+			Types:       []string{"aws:kms/key:Key"},
+			Check: func(r Resource, _ Config) []string {
+				if spec := str(r.Props, "customerMasterKeySpec") + str(r.Props, "keySpec"); spec != "" && spec != "SYMMETRIC_DEFAULT" {
+					return nil // asymmetric and HMAC keys cannot rotate
+				}
+				if on, _ := boolean(r.Props, "enableKeyRotation"); !on && known(r.Props, "enableKeyRotation") {
+					return []string{"enableKeyRotation must be true"}
+				}
+				return nil
+			},
+		},
+	}
+}
