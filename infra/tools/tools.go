@@ -1,0 +1,38 @@
+// Package tools locates the pinned tools (pulumi CLI, Kubernetes provider, control plane, KWOK), building them
+// once through tools.sh into the version-keyed cache.
+package tools
+
+import (
+	"bytes"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// Ensure builds the tool if the cache lacks it and returns its directory (binaries are in <dir>/bin).
+// root is the repository root; progress of a first build goes to the log writer of the caller's choosing via
+// the returned error's text only, so callers that want live output should run tools.sh themselves.
+func Ensure(root, tool string) (string, error) {
+	script := filepath.Join(root, "infra", "tools", "tools.sh")
+	build := exec.Command("bash", script, tool)
+	var out bytes.Buffer
+	build.Stdout, build.Stderr = &out, &out
+	if err := build.Run(); err != nil {
+		return "", fmt.Errorf("building %s: %v\n%s", tool, err, out.String())
+	}
+	dir, err := exec.Command("bash", script, "dir", tool).Output()
+	if err != nil {
+		return "", fmt.Errorf("locating %s: %w", tool, err)
+	}
+	return strings.TrimSpace(string(dir)), nil
+}
+
+// Bin returns the path of a binary of a tool, building the tool first if needed.
+func Bin(root, tool, binary string) (string, error) {
+	dir, err := Ensure(root, tool)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "bin", binary), nil
+}
