@@ -5,6 +5,7 @@ package program
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -112,7 +113,11 @@ func newImage(ctx *pulumi.Context, cfg *config.Config, plat platform.Outputs) (p
 	if cfg.App.Image != "" {
 		return pulumi.String(cfg.App.Image).ToStringOutput(), nil
 	}
-	root := ctx.RootDirectory()
+	// The release driver runs the engine in a work directory and names the repository here.
+	root := os.Getenv("WECHAT_DEPLOY_ROOT")
+	if root == "" {
+		root = ctx.RootDirectory()
+	}
 	if root == "" {
 		root = "."
 	}

@@ -1,0 +1,451 @@
+// Package release runs preview, up, destroy and refresh of a stack through the Automation API, with the program
+// inline (the same function infra/main.go runs), the pinned CLI and Kubernetes provider, and the policy pack
+// enforced. It is the engine behind `make preview/up/destroy STACK=...` and the end-to-end tests.
+package release
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optrefresh"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+
+	"github.com/wechat-deploy/wechat-deploy/infra/program"
+	"github.com/wechat-deploy/wechat-deploy/infra/sandbox"
+	"github.com/wechat-deploy/wechat-deploy/infra/tools"
+)
+
+// Project is the Pulumi project name.
+const Project = "wechat-deploy"
+
+// Operations the driver runs.
+const (
+	OpPreview = "preview"
+	OpUp      = "up"
+	OpDestroy = "destroy"
+	OpRefresh = "refresh"
+	OpOutputs = "outputs"
+)
+
+// Options configure one run.
+type Options struct {
+	// Root is the repository root (where Pulumi.yaml is).
+	Root string
+	// Stack names the stack; StackFile overrides where its settings are read from
+	// (default <root>/stacks/Pulumi.<stack>.yaml).
+	Stack, StackFile string
+	Op               string
+	// StateDir holds the file backend, the private PULUMI_HOME and the work directories
+	// (default <root>/.pulumi).
+	StateDir string
+	// PolicyPack is the pack executable to enforce; empty builds <root>/bin/policy-pack. NoPolicy skips it.
+	PolicyPack string
+	NoPolicy   bool
+	// PolicyConfig is a --policy-pack-config JSON file.
+	PolicyConfig string
+	// Out receives the engine's progress and the summary (os.Stdout when nil).
+	Out io.Writer
+	// Sandbox decides whether the local stack deploys into the sandbox when no cluster is configured.
+	Sandbox bool
+}
+
+// Step is one resource operation the engine reported.
+type Step struct {
+	Op    string
+	Type  string
+	URN   string
+	Diffs []string
+}
+
+// PolicyViolation is a policy finding the engine reported.
+type PolicyViolation struct {
+	Policy, Level, URN, Message string
+}
+
+// Result is what a run did.
+type Result struct {
+	Steps      []Step
+	Violations []PolicyViolation
+	Outputs    auto.OutputMap
+	Summary    map[string]int
+	Duration   time.Duration
+}
+
+// Changed lists the steps that change something (anything but "same" and reads).
+func (r *Result) Changed() []Step {
+	var out []Step
+	for _, s := range r.Steps {
+		if s.Op != string(apitype.OpSame) && s.Op != string(apitype.OpRead) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Run performs the operation.
+func Run(ctx context.Context, o Options) (*Result, error) {
+	if o.Out == nil {
+		o.Out = os.Stdout
+	}
+	if o.StackFile == "" {
+		o.StackFile = filepath.Join(o.Root, "stacks", "Pulumi."+o.Stack+".yaml")
+	}
+	if _, err := os.Stat(o.StackFile); err != nil {
+		return nil, fmt.Errorf("stack %q: no stack file %s (stacks: %s)", o.Stack, o.StackFile, strings.Join(listStacks(o.Root), ", "))
+	}
+	if o.StateDir == "" {
+		o.StateDir = filepath.Join(o.Root, ".pulumi")
+	}
+	stack, env, err := prepare(ctx, &o)
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	res := &Result{}
+	evs := make(chan events.EngineEvent)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); collect(evs, res) }()
+	policy := []string{}
+	if !o.NoPolicy {
+		policy = append(policy, o.PolicyPack)
+	}
+	var runErr error
+	switch o.Op {
+	case OpPreview:
+		opts := []optpreview.Option{optpreview.ProgressStreams(o.Out), optpreview.EventStreams(evs), optpreview.Diff()}
+		if len(policy) > 0 {
+			opts = append(opts, optpreview.PolicyPacks(policy...))
+			if o.PolicyConfig != "" {
+				opts = append(opts, optpreview.PolicyPackConfigs(o.PolicyConfig))
+			}
+		}
+		var pr auto.PreviewResult
+		pr, runErr = stack.Preview(ctx, opts...)
+		res.Summary = summary(pr.ChangeSummary)
+	case OpUp:
+		opts := []optup.Option{optup.ProgressStreams(o.Out), optup.EventStreams(evs)}
+		if len(policy) > 0 {
+			opts = append(opts, optup.PolicyPacks(policy...))
+			if o.PolicyConfig != "" {
+				opts = append(opts, optup.PolicyPackConfigs(o.PolicyConfig))
+			}
+		}
+		var ur auto.UpResult
+		ur, runErr = stack.Up(ctx, opts...)
+		res.Outputs = ur.Outputs
+		if ur.Summary.ResourceChanges != nil {
+			res.Summary = *ur.Summary.ResourceChanges
+		}
+	case OpDestroy:
+		var dr auto.DestroyResult
+		dr, runErr = stack.Destroy(ctx, optdestroy.ProgressStreams(o.Out), optdestroy.EventStreams(evs))
+		if dr.Summary.ResourceChanges != nil {
+			res.Summary = *dr.Summary.ResourceChanges
+		}
+	case OpRefresh:
+		var rr auto.RefreshResult
+		rr, runErr = stack.Refresh(ctx, optrefresh.ProgressStreams(o.Out), optrefresh.EventStreams(evs))
+		if rr.Summary.ResourceChanges != nil {
+			res.Summary = *rr.Summary.ResourceChanges
+		}
+	case OpOutputs:
+		close(evs)
+	default:
+		close(evs)
+		wg.Wait()
+		return nil, fmt.Errorf("unknown operation %q; use preview, up, destroy, refresh or outputs", o.Op)
+	}
+	wg.Wait()
+	res.Duration = time.Since(start)
+	if runErr != nil {
+		return res, explain(runErr, res, env)
+	}
+	if o.Op != OpDestroy {
+		if res.Outputs == nil {
+			if res.Outputs, err = stack.Outputs(ctx); err != nil {
+				return res, fmt.Errorf("reading outputs: %w", err)
+			}
+		}
+		printOutputs(o.Out, res.Outputs)
+	}
+	return res, nil
+}
+
+func summary(m map[apitype.OpType]int) map[string]int {
+	out := map[string]int{}
+	for k, v := range m {
+		out[string(k)] = v
+	}
+	return out
+}
+
+// collect records steps and policy findings from the engine's event stream.
+func collect(evs <-chan events.EngineEvent, res *Result) {
+	for ev := range evs {
+		if e := ev.ResourcePreEvent; e != nil {
+			m := e.Metadata
+			res.Steps = append(res.Steps, Step{Op: string(m.Op), Type: m.Type, URN: m.URN, Diffs: m.Diffs})
+		}
+		if e := ev.PolicyEvent; e != nil {
+			res.Violations = append(res.Violations, PolicyViolation{
+				Policy: e.PolicyName, Level: e.EnforcementLevel, URN: e.ResourceURN, Message: e.Message,
+			})
+		}
+	}
+}
+
+// explain turns an engine failure into a message that says what to do.
+func explain(err error, res *Result, env map[string]string) error {
+	var mandatory []string
+	for _, v := range res.Violations {
+		if v.Level == "mandatory" {
+			mandatory = append(mandatory, fmt.Sprintf("  %s on %s: %s", v.Policy, shortURN(v.URN), v.Message))
+		}
+	}
+	if len(mandatory) > 0 {
+		return fmt.Errorf("blocked by mandatory policy violations:\n%s", strings.Join(mandatory, "\n"))
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "no resource plugin") || strings.Contains(msg, "could not find plugin") ||
+		strings.Contains(msg, "failed to load plugin") {
+		return fmt.Errorf("%w\n\nA provider plugin is missing. Plugins are downloaded automatically on machines with internet access "+
+			"(unset PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION); offline, only the kubernetes plugin is available (built by infra/tools/tools.sh). "+
+			"PULUMI_HOME is %s", err, env["PULUMI_HOME"])
+	}
+	return err
+}
+
+func shortURN(urn string) string {
+	if i := strings.LastIndex(urn, "::"); i >= 0 {
+		return urn[i+2:]
+	}
+	return urn
+}
+
+func printOutputs(w io.Writer, outs auto.OutputMap) {
+	if len(outs) == 0 {
+		return
+	}
+	keys := make([]string, 0, len(outs))
+	for k := range outs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	fmt.Fprintln(w, "\nStack outputs:")
+	for _, k := range keys {
+		v := outs[k]
+		val := fmt.Sprint(v.Value)
+		if v.Secret {
+			val = "[secret]"
+		}
+		fmt.Fprintf(w, "  %-16s %s\n", k, val)
+	}
+}
+
+func listStacks(root string) []string {
+	files, _ := filepath.Glob(filepath.Join(root, "stacks", "Pulumi.*.yaml"))
+	var out []string
+	for _, f := range files {
+		name := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "Pulumi."), ".yaml")
+		if !strings.Contains(name, ".") {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// prepare builds the tools, the work directory, the environment and the stack.
+func prepare(ctx context.Context, o *Options) (auto.Stack, map[string]string, error) {
+	var stack auto.Stack
+	pulumiDir, err := tools.Ensure(o.Root, "pulumi")
+	if err != nil {
+		return stack, nil, err
+	}
+	home := filepath.Join(o.StateDir, "home")
+	backend := os.Getenv("PULUMI_BACKEND_URL")
+	if backend == "" {
+		dir := filepath.Join(o.StateDir, "state")
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return stack, nil, err
+		}
+		backend = "file://" + dir
+	}
+	env := map[string]string{
+		"PULUMI_HOME":                              home,
+		"PULUMI_BACKEND_URL":                       backend,
+		"PULUMI_SKIP_UPDATE_CHECK":                 "true",
+		"PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "true",
+	}
+	if os.Getenv("PULUMI_CONFIG_PASSPHRASE") == "" && os.Getenv("PULUMI_CONFIG_PASSPHRASE_FILE") == "" && strings.HasPrefix(backend, "file://") {
+		pass, err := localPassphrase(o.StateDir)
+		if err != nil {
+			return stack, nil, err
+		}
+		env["PULUMI_CONFIG_PASSPHRASE_FILE"] = pass
+	}
+	if err := ensureKubernetesPlugin(o.Root, pulumiDir, home); err != nil {
+		return stack, nil, err
+	}
+	if o.Stack == "local" || os.Getenv("WECHAT_DEPLOY_OFFLINE") == "1" {
+		// Everything the local stack needs is built here; never reach for the network.
+		env["PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION"] = "true"
+	}
+	if !o.NoPolicy && o.PolicyPack == "" {
+		o.PolicyPack = filepath.Join(o.Root, "bin", "policy-pack")
+		build := exec.Command("go", "build", "-o", o.PolicyPack, "./policy")
+		build.Dir = o.Root
+		if out, err := build.CombinedOutput(); err != nil {
+			return stack, nil, fmt.Errorf("building the policy pack: %v\n%s", err, out)
+		}
+	}
+	workDir := filepath.Join(o.StateDir, "work", o.Stack)
+	if err := prepareWorkDir(o.Root, o.StackFile, workDir, o.Stack); err != nil {
+		return stack, nil, fmt.Errorf("preparing %s: %w", workDir, err)
+	}
+	// The inline program runs in this process: what it reads from the environment is set here.
+	if err := os.Setenv("WECHAT_DEPLOY_ROOT", o.Root); err != nil {
+		return stack, nil, err
+	}
+	if o.Sandbox {
+		if err := useSandboxIfUnconfigured(ctx, o, workDir); err != nil {
+			return stack, nil, err
+		}
+	}
+	cmd, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: pulumiDir, SkipVersionCheck: true})
+	if err != nil {
+		return stack, nil, fmt.Errorf("using the pulumi CLI in %s: %w", pulumiDir, err)
+	}
+	for k, v := range env {
+		_ = os.Setenv(k, v) // the Automation API's own calls (stack selection, outputs) read them too
+	}
+	stack, err = auto.UpsertStackInlineSource(ctx, o.Stack, Project, program.Run,
+		auto.WorkDir(workDir), auto.PulumiHome(home), auto.EnvVars(env), auto.Pulumi(cmd))
+	if err != nil {
+		return stack, env, fmt.Errorf("selecting stack %s: %w", o.Stack, err)
+	}
+	if o.Stack == "local" {
+		if err := sandboxSecrets(ctx, stack, o.Out); err != nil {
+			return stack, env, err
+		}
+	}
+	return stack, env, nil
+}
+
+// localPassphrase returns a passphrase file for the local file backend, creating a random one on first use.
+func localPassphrase(stateDir string) (string, error) {
+	path := filepath.Join(stateDir, "passphrase")
+	if _, err := os.Stat(path); err == nil {
+		return path, nil
+	}
+	if err := os.MkdirAll(stateDir, 0o700); err != nil {
+		return "", err
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return path, os.WriteFile(path, []byte(hex.EncodeToString(b)), 0o600)
+}
+
+// ensureKubernetesPlugin installs the pinned Kubernetes provider into the private PULUMI_HOME from the local
+// build, once.
+func ensureKubernetesPlugin(root, pulumiDir, home string) error {
+	if _, err := os.Stat(filepath.Join(home, "plugins", "resource-kubernetes-v4.32.0")); err == nil {
+		return nil
+	}
+	provider, err := tools.Bin(root, "k8s-provider", "pulumi-resource-kubernetes")
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(filepath.Join(pulumiDir, "bin", "pulumi"), "plugin", "install", "resource", "kubernetes", "4.32.0", "--file", provider)
+	cmd.Env = append(os.Environ(), "PULUMI_HOME="+home, "PULUMI_SKIP_UPDATE_CHECK=true")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("installing the kubernetes plugin: %v\n%s", err, out)
+	}
+	return nil
+}
+
+// useSandboxIfUnconfigured points the existing-cluster platform at the sandbox when the stack names no cluster
+// (no existing.kubeconfigPath, no kubeconfig secret) and KUBECONFIG is unset, starting the sandbox if needed.
+func useSandboxIfUnconfigured(ctx context.Context, o *Options, workDir string) error {
+	var stackFile struct {
+		Config map[string]any `yaml:"config"`
+	}
+	if err := readYAML(filepath.Join(workDir, "Pulumi."+o.Stack+".yaml"), &stackFile); err != nil {
+		return err
+	}
+	if stackFile.Config[Project+":cloud"] != "existing" || os.Getenv("KUBECONFIG") != "" {
+		return nil
+	}
+	if _, ok := stackFile.Config[Project+":kubeconfig"]; ok {
+		return nil
+	}
+	if e, ok := stackFile.Config[Project+":existing"].(map[string]any); ok && e["kubeconfigPath"] != nil && e["kubeconfigPath"] != "" {
+		return nil
+	}
+	dir := sandbox.DefaultDir()
+	st, err := sandbox.Load(dir)
+	if err != nil || !st.Running() {
+		fmt.Fprintln(o.Out, "No cluster configured for this stack: starting the sandbox control plane (simulated nodes; pods do not run containers).")
+		bins, err := sandbox.PinnedBinaries(o.Root)
+		if err != nil {
+			return err
+		}
+		if st, err = sandbox.Start(ctx, sandbox.Options{Dir: dir, Binaries: bins, Log: o.Out}); err != nil {
+			return fmt.Errorf("starting the sandbox: %w", err)
+		}
+	}
+	fmt.Fprintf(o.Out, "Deploying into the sandbox at %s (KUBECONFIG=%s).\n", st.Server, st.Kubeconfig)
+	return os.Setenv("KUBECONFIG", st.Kubeconfig)
+}
+
+// sandboxSecrets sets throwaway values for the local stack's required secrets that are not set yet.
+func sandboxSecrets(ctx context.Context, stack auto.Stack, out io.Writer) error {
+	cfg, err := stack.GetAllConfig(ctx)
+	if err != nil {
+		return fmt.Errorf("reading config: %w", err)
+	}
+	random := func(n int) string {
+		b := make([]byte, n)
+		_, _ = rand.Read(b)
+		return hex.EncodeToString(b)
+	}
+	key := make([]byte, 48)
+	_, _ = rand.Read(key)
+	values := map[string]string{
+		"wechatAppId":     "wx" + random(8),
+		"wechatAppSecret": random(16),
+		"jwtSigningKey":   base64.StdEncoding.EncodeToString(key),
+	}
+	var set []string
+	for _, k := range []string{"wechatAppId", "wechatAppSecret", "jwtSigningKey"} {
+		if _, ok := cfg[Project+":"+k]; ok {
+			continue
+		}
+		if err := stack.SetConfig(ctx, Project+":"+k, auto.ConfigValue{Value: values[k], Secret: true}); err != nil {
+			return fmt.Errorf("setting %s: %w", k, err)
+		}
+		set = append(set, k)
+	}
+	if len(set) > 0 {
+		fmt.Fprintf(out, "Generated throwaway secrets for the local stack: %s (set your own with pulumi config set --secret).\n", strings.Join(set, ", "))
+	}
+	return nil
+}
