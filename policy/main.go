@@ -70,7 +70,7 @@ func toPolicy(rule rules.Rule, stackProduction bool) policyx.Policy {
 				Props: resource.ToResourcePropertyMap(args.Resource.Properties),
 			}
 			for _, v := range rules.Evaluate([]rules.Rule{rule}, []rules.Resource{res}, cfg) {
-				args.Manager.ReportViolation(v.Message+" ("+rule.Why+")", args.Resource.URN)
+				args.Manager.ReportViolation(v.Message, args.Resource.URN)
 			}
 			return nil
 		},

@@ -63,6 +63,31 @@ type Options struct {
 	Out io.Writer
 	// Sandbox decides whether the local stack deploys into the sandbox when no cluster is configured.
 	Sandbox bool
+	// Secrets are config secrets (keys without namespace) set on the stack before the operation.
+	Secrets map[string]string
+}
+
+// Export returns the stack's state as `pulumi stack export` prints it.
+func Export(ctx context.Context, o Options) ([]byte, error) {
+	if o.StackFile == "" {
+		o.StackFile = filepath.Join(o.Root, "stacks", "Pulumi."+o.Stack+".yaml")
+	}
+	if o.StateDir == "" {
+		o.StateDir = filepath.Join(o.Root, ".pulumi")
+	}
+	o.NoPolicy = true
+	if o.Out == nil {
+		o.Out = io.Discard
+	}
+	stack, _, err := prepare(ctx, &o)
+	if err != nil {
+		return nil, err
+	}
+	dep, err := stack.Export(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("exporting stack %s: %w", o.Stack, err)
+	}
+	return dep.Deployment, nil
 }
 
 // Step is one resource operation the engine reported.
@@ -259,6 +284,15 @@ func printOutputs(w io.Writer, outs auto.OutputMap) {
 	}
 }
 
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
 func listStacks(root string) []string {
 	files, _ := filepath.Glob(filepath.Join(root, "stacks", "Pulumi.*.yaml"))
 	var out []string
@@ -339,6 +373,11 @@ func prepare(ctx context.Context, o *Options) (auto.Stack, map[string]string, er
 		auto.WorkDir(workDir), auto.PulumiHome(home), auto.EnvVars(env), auto.Pulumi(cmd))
 	if err != nil {
 		return stack, env, fmt.Errorf("selecting stack %s: %w", o.Stack, err)
+	}
+	for _, k := range sortedKeys(o.Secrets) {
+		if err := stack.SetConfig(ctx, Project+":"+k, auto.ConfigValue{Value: o.Secrets[k], Secret: true}); err != nil {
+			return stack, env, fmt.Errorf("setting secret %s: %w", k, err)
+		}
 	}
 	if o.Stack == "local" {
 		if err := sandboxSecrets(ctx, stack, o.Out); err != nil {
