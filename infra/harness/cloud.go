@@ -118,6 +118,14 @@ func (c *Cloud) Outputs(typ, name string, inputs resource.PropertyMap) (string, 
 		})
 	case "alicloud:cr/registryEnterpriseInstance:RegistryEnterpriseInstance":
 		id = "cri-" + shortHash(name)
+	case "alicloud:vpc/natGateway:NatGateway":
+		str("snatTableIds", "stb-"+shortHash(name))
+		str("forwardTableIds", "ftb-"+shortHash(name))
+	case "alicloud:ecs/eipAddress:EipAddress":
+		h := sha256.Sum256([]byte(name))
+		str("ipAddress", fmt.Sprintf("47.%d.%d.%d", h[0], h[1], h[2]))
+	case "alicloud:ram/role:Role":
+		str("arn", fmt.Sprintf("acs:ram::%s:role/%s", AccountID, strings.ToLower(physical)))
 	}
 	if strings.HasPrefix(typ, "kubernetes:") {
 		meta := resource.PropertyMap{}
