@@ -1,0 +1,246 @@
+package workload
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/wechat-deploy/wechat-deploy/infra/harness"
+)
+
+const image = "registry.example.com/wechat-api@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+var fakeSecrets = map[string]string{
+	"wechat-app-id":     "wx0123456789abcdef",
+	"wechat-app-secret": "fake-app-secret-for-workload-tests",
+	"jwt-signing-key":   "fake-jwt-key-for-workload-tests-0123456789",
+	"database-url":      "postgres://app:fake-db-pass-7d1@db:5432/app",
+}
+
+func args(prod bool) *WorkloadArgs {
+	secrets := map[string]pulumi.StringInput{}
+	for k, v := range fakeSecrets {
+		secrets[k] = pulumi.ToSecret(pulumi.String(v)).(pulumi.StringOutput)
+	}
+	a := &WorkloadArgs{
+		Name: "wechat-api", Namespace: "wechat-api", Instance: "dev", Image: pulumi.String(image),
+		Replicas: 1, MinReplicas: 1, MaxReplicas: 2, CPUTargetPercent: 70, MemoryTargetPercent: 80,
+		CPURequest: "100m", MemoryRequest: "128Mi", CPULimit: "500m", MemoryLimit: "256Mi", Port: 8080,
+		Settings: map[string]string{"LOG_LEVEL": "debug", "HTTP_ADDR": ":8080"}, Secrets: secrets,
+		Domain: "api-dev.example.com", IngressClass: "alb", TLSSecretName: "wechat-api-tls",
+		IngressAnnotations:   map[string]string{"alb.ingress.kubernetes.io/scheme": "internet-facing"},
+		ServiceAccountAnnotations: pulumi.StringMap{"eks.amazonaws.com/role-arn": pulumi.String("arn:aws:iam::1:role/app")},
+		ShutdownGraceSeconds: 20, EgressPorts: []int{5432},
+	}
+	if prod {
+		a.Instance, a.Replicas, a.MinReplicas, a.MaxReplicas, a.ZoneSpreadRequired = "prod", 3, 3, 12, true
+		a.Domain, a.ClusterIssuer = "api.example.com", "letsencrypt"
+	}
+	return a
+}
+
+func run(t *testing.T, a *WorkloadArgs) (*harness.Result, *Workload) {
+	t.Helper()
+	var w *Workload
+	res, err := harness.Run(harness.Options{Project: "wechat-deploy", Stack: "t"}, func(ctx *pulumi.Context) error {
+		var err error
+		w, err = NewWorkload(ctx, "wechat-api", a)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, w
+}
+
+func one(t *testing.T, res *harness.Result, typ, name string) harness.Resource {
+	t.Helper()
+	r, err := res.One(typ, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestObjects(t *testing.T) {
+	for _, prod := range []bool{false, true} {
+		shape := map[bool]string{false: "dev", true: "prod"}[prod]
+		t.Run(shape, func(t *testing.T) {
+			a := args(prod)
+			res, w := run(t, a)
+			ns := one(t, res, "kubernetes:core/v1:Namespace", "wechat-api-ns")
+			if ns.Str("metadata.name") != "wechat-api" || ns.Inputs["metadata"].ObjectValue()["labels"].ObjectValue()["pod-security.kubernetes.io/enforce"].StringValue() != "restricted" {
+				t.Errorf("namespace %v", ns.Inputs)
+			}
+			sa := one(t, res, "kubernetes:core/v1:ServiceAccount", "wechat-api-sa")
+			if sa.Bool("automountServiceAccountToken") || sa.Inputs["metadata"].ObjectValue()["annotations"].ObjectValue()["eks.amazonaws.com/role-arn"].StringValue() == "" {
+				t.Errorf("service account %v", sa.Inputs)
+			}
+			d := one(t, res, "kubernetes:apps/v1:Deployment", "wechat-api-deployment")
+			pod := "spec.template.spec."
+			c := pod + "containers[0]."
+			checks := []struct {
+				what      string
+				got, want any
+			}{
+				{"replicas", d.Num("spec.replicas"), float64(a.Replicas)},
+				{"image by digest", d.Str(c + "image"), image},
+				{"max unavailable", d.Num("spec.strategy.rollingUpdate.maxUnavailable"), 0.0},
+				{"cpu request", d.Str(c + "resources.requests.cpu"), "100m"},
+				{"memory limit", d.Str(c + "resources.limits.memory"), "256Mi"},
+				{"liveness", d.Str(c + "livenessProbe.httpGet.path"), "/healthz"},
+				{"readiness", d.Str(c + "readinessProbe.httpGet.path"), "/readyz"},
+				{"startup", d.Str(c + "startupProbe.httpGet.path"), "/healthz"},
+				{"non-root", d.Bool(c + "securityContext.runAsNonRoot"), true},
+				{"read-only root", d.Bool(c + "securityContext.readOnlyRootFilesystem"), true},
+				{"no escalation", d.Bool(c + "securityContext.allowPrivilegeEscalation"), false},
+				{"caps dropped", d.Strings(c + "securityContext.capabilities.drop"), []string{"ALL"}},
+				{"seccomp", d.Str(pod + "securityContext.seccompProfile.type"), "RuntimeDefault"},
+				{"secrets mounted", d.Str(c + "volumeMounts[0].mountPath"), "/etc/secrets"},
+				{"secrets read-only", d.Bool(c + "volumeMounts[0].readOnly"), true},
+				{"secret volume", d.Str(pod + "volumes[0].secret.secretName"), "wechat-api-secrets"},
+				{"settings from config map", d.Str(c + "envFrom[0].configMapRef.name"), "wechat-api-config"},
+				{"grace covers drain", d.Num(pod + "terminationGracePeriodSeconds"), 30.0},
+				{"pre-stop pause", d.Num(c + "lifecycle.preStop.sleep.seconds"), 5.0},
+				{"zone spread", d.Str(pod + "topologySpreadConstraints[0].topologyKey"), "topology.kubernetes.io/zone"},
+				{"zone spread hard in prod", d.Str(pod+"topologySpreadConstraints[0].whenUnsatisfiable") == "DoNotSchedule", prod},
+				{"token not mounted", d.Bool(pod + "automountServiceAccountToken"), false},
+			}
+			for _, ch := range checks {
+				if !equal(ch.got, ch.want) {
+					t.Errorf("deployment %s = %v, want %v", ch.what, ch.got, ch.want)
+				}
+			}
+			sum, _ := harness.Await(w.ConfigChecksum)
+			if d.Str("spec.template.metadata.annotations.wechat-deploy/config-checksum") != sum.Value || len(sum.Value.(string)) != 64 || sum.Secret {
+				t.Errorf("checksum annotation %q vs output %v (secret %v)", d.Str("spec.template.metadata.annotations.wechat-deploy/config-checksum"), sum.Value, sum.Secret)
+			}
+			if a.MaxReplicas > a.MinReplicas && !slices.Equal(d.IgnoreChanges, []string{"spec.replicas"}) {
+				t.Errorf("deployment ignoreChanges %v: the HPA must own replicas", d.IgnoreChanges)
+			}
+			svc := one(t, res, "kubernetes:core/v1:Service", "wechat-api-service")
+			if svc.Str("spec.type") != "ClusterIP" || svc.Str("spec.ports[0].targetPort") != "http" {
+				t.Errorf("service %v", svc.Inputs)
+			}
+			ing := one(t, res, "kubernetes:networking.k8s.io/v1:Ingress", "wechat-api-ingress")
+			if ing.Str("spec.ingressClassName") != "alb" || ing.Str("spec.tls[0].secretName") != "wechat-api-tls" ||
+				ing.Str("spec.rules[0].host") != a.Domain || ing.Str("spec.rules[0].http.paths[0].backend.service.name") != "wechat-api" {
+				t.Errorf("ingress %v", ing.Inputs)
+			}
+			hpa := one(t, res, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "wechat-api-hpa")
+			if hpa.Num("spec.minReplicas") != float64(a.MinReplicas) || hpa.Num("spec.maxReplicas") != float64(a.MaxReplicas) ||
+				hpa.Num("spec.metrics[0].resource.target.averageUtilization") != 70 || hpa.Str("spec.metrics[1].resource.name") != "memory" {
+				t.Errorf("hpa %v", hpa.Inputs)
+			}
+			pdb := one(t, res, "kubernetes:policy/v1:PodDisruptionBudget", "wechat-api-pdb")
+			if pdb.Num("spec.maxUnavailable") != 1 {
+				t.Errorf("pdb %v", pdb.Inputs)
+			}
+			deny := one(t, res, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "wechat-api-default-deny")
+			if !slices.Equal(deny.Strings("spec.policyTypes"), []string{"Ingress", "Egress"}) || deny.Has("spec.ingress") || deny.Has("spec.egress") {
+				t.Errorf("default deny %v", deny.Inputs)
+			}
+			app := one(t, res, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "wechat-api-app")
+			if app.Num("spec.ingress[0].ports[0].port") != 8080 || app.Num("spec.egress[0].ports[0].port") != 53 ||
+				!slices.Contains(app.Strings("spec.egress[1].to[0].ipBlock.except"), "169.254.169.254/32") || app.Num("spec.egress[2].ports[0].port") != 5432 {
+				t.Errorf("app network policy %v", app.Inputs)
+			}
+			url, _ := harness.Await(w.URL)
+			if url.Value != "https://"+a.Domain {
+				t.Errorf("URL %v", url.Value)
+			}
+		})
+	}
+}
+
+func equal(a, b any) bool {
+	if as, ok := a.([]string); ok {
+		bs, _ := b.([]string)
+		return slices.Equal(as, bs)
+	}
+	return a == b
+}
+
+func TestSecretsStaySecret(t *testing.T) {
+	res, w := run(t, args(true))
+	sec := one(t, res, "kubernetes:core/v1:Secret", "wechat-api-secrets")
+	for k := range fakeSecrets {
+		if !sec.IsSecret("stringData." + k) {
+			t.Errorf("Secret value %s is not marked secret", k)
+		}
+	}
+	cm := one(t, res, "kubernetes:core/v1:ConfigMap", "wechat-api-config")
+	for _, v := range fakeSecrets {
+		if strings.Contains(fmt.Sprint(cm.Inputs.Mappable()), v) {
+			t.Errorf("ConfigMap holds a secret value")
+		}
+	}
+	exports := map[string]harness.Awaited{}
+	for k, o := range map[string]pulumi.Output{"url": w.URL, "namespace": w.Namespace, "image": w.Image, "checksum": w.ConfigChecksum} {
+		exports[k], _ = harness.Await(o)
+	}
+	if leaks := res.FindLeaks(fakeSecrets, exports); len(leaks) > 0 {
+		t.Errorf("leaks: %v", leaks)
+	}
+}
+
+func TestNoIngressWithoutDomainAndFixedReplicasWithoutHPA(t *testing.T) {
+	a := args(false)
+	a.Domain, a.MaxReplicas = "", 1
+	res, w := run(t, a)
+	if n := len(res.Find("kubernetes:networking.k8s.io/v1:Ingress")); n != 0 {
+		t.Errorf("%d ingresses without a domain", n)
+	}
+	if n := len(res.Find("kubernetes:autoscaling/v2:HorizontalPodAutoscaler")); n != 0 {
+		t.Errorf("an HPA for a fixed replica count")
+	}
+	if d := one(t, res, "kubernetes:apps/v1:Deployment", "wechat-api-deployment"); len(d.IgnoreChanges) != 0 {
+		t.Errorf("replicas ignored without an HPA: %v", d.IgnoreChanges)
+	}
+	url, _ := harness.Await(w.URL)
+	if url.Value != "http://wechat-api.wechat-api.svc.cluster.local" {
+		t.Errorf("URL %v", url.Value)
+	}
+}
+
+func TestSkipIngressAwaitAndPullSecret(t *testing.T) {
+	a := args(false)
+	a.SkipIngressAwait = true
+	a.ImagePullSecret = pulumi.ToSecret(pulumi.String(`{"auths":{"r":{"auth":"dXNlcjpwYXNzLTEyMzQ1Ng=="}}}`)).(pulumi.StringOutput)
+	res, _ := run(t, a)
+	ing := one(t, res, "kubernetes:networking.k8s.io/v1:Ingress", "wechat-api-ingress")
+	if ing.Inputs["metadata"].ObjectValue()["annotations"].ObjectValue()[SkipAwaitAnnotation].StringValue() != "true" {
+		t.Errorf("skipAwait not set: %v", ing.Inputs["metadata"])
+	}
+	pull := one(t, res, "kubernetes:core/v1:Secret", "wechat-api-pull")
+	d := one(t, res, "kubernetes:apps/v1:Deployment", "wechat-api-deployment")
+	if pull.Str("type") != "kubernetes.io/dockerconfigjson" || !pull.IsSecret("stringData..dockerconfigjson") && !pull.IsSecret("stringData") ||
+		d.Str("spec.template.spec.imagePullSecrets[0].name") != "wechat-api-pull" {
+		t.Errorf("pull secret %v / deployment pull %q", pull.Inputs, d.Str("spec.template.spec.imagePullSecrets[0].name"))
+	}
+}
+
+func TestInvalidArgs(t *testing.T) {
+	tests := map[string]func(a *WorkloadArgs){
+		"bad name":         func(a *WorkloadArgs) { a.Name = "Bad_Name" },
+		"replicas":         func(a *WorkloadArgs) { a.Replicas = 5 },
+		"ingress no class": func(a *WorkloadArgs) { a.IngressClass = "" },
+		"secret file name": func(a *WorkloadArgs) { a.Secrets["../etc"] = pulumi.String("x") },
+	}
+	for name, edit := range tests {
+		t.Run(name, func(t *testing.T) {
+			a := args(false)
+			edit(a)
+			res, err := harness.Run(harness.Options{Project: "p", Stack: "s"}, func(ctx *pulumi.Context) error {
+				_, err := NewWorkload(ctx, "w", a)
+				return err
+			})
+			if err == nil || !strings.Contains(err.Error(), "invalid workload arguments") || len(res.Resources) != 0 {
+				t.Fatalf("error %v, %d resources registered", err, len(res.Resources))
+			}
+		})
+	}
+}
