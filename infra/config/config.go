@@ -70,7 +70,7 @@ type Network struct {
 
 // Cluster is the Kubernetes cluster.
 type Cluster struct {
-	Version           string   `json:"version" doc:"Kubernetes minor version, e.g. 1.33."`
+	Version           string   `json:"version" doc:"Kubernetes version: a minor version on EKS (1.33), a full one on ACK (1.33.3-aliyun.1)."`
 	InstanceTypes     []string `json:"instanceTypes" doc:"Node instance types, preferred first."`
 	MinNodes          int      `json:"minNodes" doc:"Minimum nodes of the node group."`
 	DesiredNodes      int      `json:"desiredNodes" doc:"Initial nodes; afterwards the autoscaler owns the count."`

@@ -67,6 +67,12 @@ func applyDefaults(c *Config) {
 	if c.Environment == "" {
 		c.Environment = c.Stack
 	}
+	if c.Tags == nil {
+		c.Tags = map[string]string{}
+	}
+	if c.App.Env == nil {
+		c.App.Env = map[string]string{}
+	}
 
 	n := &c.Network
 	if n.CIDR == "" {

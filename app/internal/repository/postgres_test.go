@@ -29,7 +29,9 @@ func TestPostgresContract(t *testing.T) {
 	ctx := context.Background()
 	admin, err := pgx.Connect(ctx, base)
 	if err != nil {
-		t.Fatalf("%s is set but PostgreSQL is unreachable: %v", postgresEnv, err)
+		t.Fatalf("%s is set but PostgreSQL is unreachable: %v\nstart PostgreSQL on 127.0.0.1:5432 with a wechat_test database "+
+			"(createdb -h 127.0.0.1 -U postgres wechat_test; .ci/run does it on Debian), or skip this suite with "+
+			"make test WECHAT_TEST_POSTGRES_URL=", postgresEnv, err)
 	}
 	defer admin.Close(ctx)
 	repotest.Run(t, func(t *testing.T) repository.Users {
