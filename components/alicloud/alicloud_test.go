@@ -303,7 +303,9 @@ func TestValidation(t *testing.T) {
 		"bad spec":         func(a *PlatformArgs) { a.Cluster.Spec = "ack.huge" },
 		"min above max":    func(a *PlatformArgs) { a.Cluster.MinNodes = 9 },
 		"no registry name": func(a *PlatformArgs) { a.Registry.InstanceName = "" },
-		"does not fit":     func(a *PlatformArgs) { a.Network.CIDR, a.Network.WorkerPrefix, a.Network.PodPrefix = "10.0.0.0/24", 25, 25 },
+		"does not fit": func(a *PlatformArgs) {
+			a.Network.CIDR, a.Network.WorkerPrefix, a.Network.PodPrefix = "10.0.0.0/24", 25, 25
+		},
 	}
 	for name, edit := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -31,9 +31,9 @@ func args(prod bool) *WorkloadArgs {
 		CPURequest: "100m", MemoryRequest: "128Mi", CPULimit: "500m", MemoryLimit: "256Mi", Port: 8080,
 		Settings: map[string]string{"LOG_LEVEL": "debug", "HTTP_ADDR": ":8080"}, Secrets: secrets,
 		Domain: "api-dev.example.com", IngressClass: "alb", TLSSecretName: "wechat-api-tls",
-		IngressAnnotations:   map[string]string{"alb.ingress.kubernetes.io/scheme": "internet-facing"},
+		IngressAnnotations:        map[string]string{"alb.ingress.kubernetes.io/scheme": "internet-facing"},
 		ServiceAccountAnnotations: pulumi.StringMap{"eks.amazonaws.com/role-arn": pulumi.String("arn:aws:iam::1:role/app")},
-		ShutdownGraceSeconds: 20, EgressPorts: []int{5432},
+		ShutdownGraceSeconds:      20, EgressPorts: []int{5432},
 	}
 	if prod {
 		a.Instance, a.Replicas, a.MinReplicas, a.MaxReplicas, a.ZoneSpreadRequired = "prod", 3, 3, 12, true

@@ -66,7 +66,7 @@ func TestSecretChangeUpdatesSecretAndChecksum(t *testing.T) {
 	}
 	got := changedTypes(changed)
 	want := map[string][]string{
-		"kubernetes:core/v1:Secret":      {"stringData.jwt-signing-key"},
+		"kubernetes:core/v1:Secret":     {"stringData.jwt-signing-key"},
 		"kubernetes:apps/v1:Deployment": {"spec.template.metadata.annotations.wechat-deploy/config-checksum"},
 	}
 	if len(got) != len(want) {
