@@ -1,0 +1,60 @@
+// Command deploysettings pushes a stack's Pulumi Deployments settings (stacks/Pulumi.<stack>.deploy.yaml) to
+// Pulumi Cloud, or prints them as JSON with -dry-run.
+//
+//	PULUMI_ACCESS_TOKEN=... go run ./infra/cmd/deploysettings push -stack dev -org acme
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/wechat-deploy/wechat-deploy/infra/deploy"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "deploysettings:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	if len(args) == 0 || args[0] != "push" {
+		return fmt.Errorf("usage: deploysettings push -stack STACK -org ORG [-api URL] [-dry-run]")
+	}
+	fs := flag.NewFlagSet("push", flag.ContinueOnError)
+	stack := fs.String("stack", "", "stack name")
+	org := fs.String("org", os.Getenv("PULUMI_ORG"), "Pulumi Cloud organization")
+	api := fs.String("api", "https://api.pulumi.com", "Pulumi Cloud API")
+	dir := fs.String("dir", "stacks", "directory of the stack files")
+	dry := fs.Bool("dry-run", false, "print the settings instead of pushing them")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *stack == "" {
+		return fmt.Errorf("-stack is required")
+	}
+	s, err := deploy.Load(filepath.Join(*dir, "Pulumi."+*stack+".deploy.yaml"))
+	if err != nil {
+		return err
+	}
+	if *dry {
+		b, _ := json.MarshalIndent(s, "", "  ")
+		fmt.Println(string(b))
+		return nil
+	}
+	token := os.Getenv("PULUMI_ACCESS_TOKEN")
+	if token == "" || *org == "" {
+		return fmt.Errorf("set PULUMI_ACCESS_TOKEN and -org (or PULUMI_ORG)")
+	}
+	c := &deploy.Client{API: *api, Token: token}
+	if err := c.Push(context.Background(), *org, "wechat-deploy", *stack, s); err != nil {
+		return err
+	}
+	fmt.Printf("deployment settings of %s/wechat-deploy/%s pushed\n", *org, *stack)
+	return nil
+}

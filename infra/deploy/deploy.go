@@ -1,0 +1,78 @@
+// Package deploy reads the Pulumi Deployments settings kept beside each stack (stacks/Pulumi.<stack>.deploy.yaml,
+// the file format of `pulumi deployment settings`) and pushes them to Pulumi Cloud.
+package deploy
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+	"gopkg.in/yaml.v3"
+)
+
+// File is the on-disk shape: the settings under a `settings` key.
+type File struct {
+	Settings apitype.DeploymentSettings `yaml:"settings"`
+}
+
+// Load parses a settings file strictly: an unknown or misspelt field is an error, not silently dropped.
+func Load(path string) (apitype.DeploymentSettings, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return apitype.DeploymentSettings{}, err
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	var f File
+	if err := dec.Decode(&f); err != nil {
+		return apitype.DeploymentSettings{}, fmt.Errorf("parsing %s: %w", path, err)
+	}
+	return f.Settings, nil
+}
+
+// Client talks to the Pulumi Cloud API.
+type Client struct {
+	// API is the service URL, e.g. https://api.pulumi.com.
+	API   string
+	Token string
+	HTTP  *http.Client
+}
+
+// Push replaces the stack's deployment settings with s (PUT .../deployments/settings).
+func (c *Client) Push(ctx context.Context, org, project, stack string, s apitype.DeploymentSettings) error {
+	body, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	u := fmt.Sprintf("%s/api/stacks/%s/%s/%s/deployments/settings", strings.TrimRight(c.API, "/"),
+		url.PathEscape(org), url.PathEscape(project), url.PathEscape(stack))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, u, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "token "+c.Token)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/vnd.pulumi+8")
+	hc := c.HTTP
+	if hc == nil {
+		hc = &http.Client{Timeout: 30 * time.Second}
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("pushing deployment settings of %s/%s/%s: %w", org, project, stack, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		return fmt.Errorf("pushing deployment settings of %s/%s/%s: HTTP %d: %s", org, project, stack, resp.StatusCode, msg)
+	}
+	return nil
+}
