@@ -492,8 +492,8 @@ func (b *builder) autoscaling(ns pulumi.StringOutput, opts []pulumi.ResourceOpti
 			return fmt.Errorf("creating horizontal pod autoscaler: %w", err)
 		}
 	}
-	// One pod at a time may be evicted by drains and upgrades; with one replica that is the only pod, so
-	// the budget then allows no voluntary eviction only when there are at least two.
+	// Drains and node upgrades may evict one pod at a time. maxUnavailable (rather than minAvailable) never
+	// blocks a drain, even with a single replica, while keeping the rest serving when there are more.
 	_, err := policyv1.NewPodDisruptionBudget(b.ctx, b.name+"-pdb", &policyv1.PodDisruptionBudgetArgs{
 		Metadata: b.meta(a.Name, ns, nil),
 		Spec: &policyv1.PodDisruptionBudgetSpecArgs{
