@@ -51,15 +51,6 @@ func run(t *testing.T, args PlatformArgs) (*harness.Result, *Platform) {
 	return res, p
 }
 
-func one(t *testing.T, res *harness.Result, typ, name string) harness.Resource {
-	t.Helper()
-	r, err := res.One(typ, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
 func TestNetworkShapes(t *testing.T) {
 	tests := []struct {
 		name          string
@@ -74,7 +65,7 @@ func TestNetworkShapes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			res, _ := run(t, tt.args)
-			vpc := one(t, res, "alicloud:vpc/network:Network", "cn-vpc")
+			vpc := res.MustOne(t, "alicloud:vpc/network:Network", "cn-vpc")
 			if vpc.Str("cidrBlock") != tt.args.Network.CIDR || vpc.Protect != tt.args.Network.Protect {
 				t.Errorf("VPC cidr %s protect %v", vpc.Str("cidrBlock"), vpc.Protect)
 			}
@@ -111,13 +102,13 @@ func TestNetworkShapes(t *testing.T) {
 				if tt.nats > 1 {
 					g = s
 				}
-				nat := one(t, res, "alicloud:vpc/natGateway:NatGateway", "cn-nat-"+g)
-				eip := one(t, res, "alicloud:ecs/eipAddress:EipAddress", "cn-nat-"+g)
-				snat := one(t, res, "alicloud:vpc/snatEntry:SnatEntry", "cn-snat-worker-"+s)
+				nat := res.MustOne(t, "alicloud:vpc/natGateway:NatGateway", "cn-nat-"+g)
+				eip := res.MustOne(t, "alicloud:ecs/eipAddress:EipAddress", "cn-nat-"+g)
+				snat := res.MustOne(t, "alicloud:vpc/snatEntry:SnatEntry", "cn-snat-worker-"+s)
 				if snat.Str("snatTableId") != nat.Outputs["snatTableIds"].StringValue() || snat.Str("snatIp") != eip.Outputs["ipAddress"].StringValue() {
 					t.Errorf("zone %d SNAT via table %q ip %q", z, snat.Str("snatTableId"), snat.Str("snatIp"))
 				}
-				route := one(t, res, "alicloud:vpc/routeEntry:RouteEntry", "cn-default-route-"+s)
+				route := res.MustOne(t, "alicloud:vpc/routeEntry:RouteEntry", "cn-default-route-"+s)
 				if route.Str("nexthopId") != nat.ID || route.Str("destinationCidrblock") != "0.0.0.0/0" || route.Str("nexthopType") != "NatGateway" {
 					t.Errorf("zone %d default route %v", z, route.Inputs)
 				}
@@ -133,8 +124,8 @@ func TestNetworkShapes(t *testing.T) {
 
 func TestCluster(t *testing.T) {
 	res, p := run(t, prodCN())
-	c := one(t, res, "alicloud:cs/managedKubernetes:ManagedKubernetes", "cn")
-	key := one(t, res, "alicloud:kms/key:Key", "cn-secrets-key")
+	c := res.MustOne(t, "alicloud:cs/managedKubernetes:ManagedKubernetes", "cn")
+	key := res.MustOne(t, "alicloud:kms/key:Key", "cn-secrets-key")
 	net := p.Network
 	workers, _ := harness.Await(net.WorkerVSwitchIDs)
 	pods, _ := harness.Await(net.PodVSwitchIDs)
@@ -163,21 +154,21 @@ func TestCluster(t *testing.T) {
 			helperConfig = c.Str("addons[" + string(rune('0'+i)) + "].config")
 		}
 	}
-	instance := one(t, res, "alicloud:cr/registryEnterpriseInstance:RegistryEnterpriseInstance", "cn-instance")
+	instance := res.MustOne(t, "alicloud:cr/registryEnterpriseInstance:RegistryEnterpriseInstance", "cn-instance")
 	if !slices.Contains(addons, "terway-eniip") || !strings.Contains(helperConfig, instance.ID) {
 		t.Errorf("addons %v, credential helper config %q", addons, helperConfig)
 	}
 	if key.Str("automaticRotation") != "Enabled" || key.Str("deletionProtection") != "Enabled" || !key.Protect {
 		t.Errorf("KMS key %v", key.Inputs)
 	}
-	pool := one(t, res, "alicloud:cs/nodePool:NodePool", "cn-nodes")
+	pool := res.MustOne(t, "alicloud:cs/nodePool:NodePool", "cn-nodes")
 	if pool.Str("clusterId") != c.ID || !pool.Bool("systemDiskEncrypted") || pool.Str("systemDiskKmsKey") != key.ID ||
 		pool.Num("scalingConfig.minSize") != 3 || pool.Num("scalingConfig.maxSize") != 9 || !pool.Bool("scalingConfig.enable") ||
 		!pool.Bool("management.autoUpgrade") || !pool.Bool("management.autoRepair") || pool.Str("instanceMetadataOptions.httpTokens") != "required" ||
 		!slices.Equal(pool.Strings("vswitchIds"), c.Strings("vswitchIds")) {
 		t.Errorf("node pool %v", pool.Inputs)
 	}
-	role := one(t, res, "alicloud:ram/role:Role", "cn-app")
+	role := res.MustOne(t, "alicloud:ram/role:Role", "cn-app")
 	if doc := role.Str("assumeRolePolicyDocument"); !strings.Contains(doc, `"oidc:sub":"system:serviceaccount:wechat-api:wechat-api"`) || !strings.Contains(doc, "ack-rrsa-") {
 		t.Errorf("RRSA trust %s", doc)
 	}
@@ -207,9 +198,9 @@ func toStrings(v any) []string {
 
 func TestRegistry(t *testing.T) {
 	res, p := run(t, prodCN())
-	inst := one(t, res, "alicloud:cr/registryEnterpriseInstance:RegistryEnterpriseInstance", "cn-instance")
-	ns := one(t, res, "alicloud:cs/registryEnterpriseNamespace:RegistryEnterpriseNamespace", "cn-namespace")
-	repo := one(t, res, "alicloud:cs/registryEnterpriseRepo:RegistryEnterpriseRepo", "cn-repo")
+	inst := res.MustOne(t, "alicloud:cr/registryEnterpriseInstance:RegistryEnterpriseInstance", "cn-instance")
+	ns := res.MustOne(t, "alicloud:cs/registryEnterpriseNamespace:RegistryEnterpriseNamespace", "cn-namespace")
+	repo := res.MustOne(t, "alicloud:cs/registryEnterpriseRepo:RegistryEnterpriseRepo", "cn-repo")
 	if inst.Str("instanceType") != "Standard" || !inst.Protect || ns.Str("defaultVisibility") != "PRIVATE" || ns.Bool("autoCreate") ||
 		repo.Str("repoType") != "PRIVATE" || !repo.Bool("tagImmutability") || repo.Str("instanceId") != inst.ID {
 		t.Errorf("registry: instance %v namespace %v repo %v", inst.Inputs, ns.Inputs, repo.Inputs)
@@ -218,7 +209,7 @@ func TestRegistry(t *testing.T) {
 	if len(acl) != 1 || acl[0].Str("entry") != "203.0.113.0/24" || acl[0].Str("endpointType") != "internet" {
 		t.Errorf("push ACL %v", acl)
 	}
-	link := one(t, res, "alicloud:cr/vpcEndpointLinkedVpc:VpcEndpointLinkedVpc", "cn-vpc-link")
+	link := res.MustOne(t, "alicloud:cr/vpcEndpointLinkedVpc:VpcEndpointLinkedVpc", "cn-vpc-link")
 	if link.Str("moduleName") != "Registry" || !link.Bool("enableCreateDnsRecordInPvzt") {
 		t.Errorf("VPC link %v", link.Inputs)
 	}
@@ -242,7 +233,7 @@ func TestExistingRegistryInstance(t *testing.T) {
 	if n := len(res.Find("alicloud:cr/registryEnterpriseInstance:RegistryEnterpriseInstance")); n != 0 {
 		t.Fatalf("created %d instances despite an existing one", n)
 	}
-	ns := one(t, res, "alicloud:cs/registryEnterpriseNamespace:RegistryEnterpriseNamespace", "cn-namespace")
+	ns := res.MustOne(t, "alicloud:cs/registryEnterpriseNamespace:RegistryEnterpriseNamespace", "cn-namespace")
 	if ns.Str("instanceId") != "cri-existing123" {
 		t.Errorf("namespace on %q", ns.Str("instanceId"))
 	}
@@ -281,7 +272,7 @@ func TestScalingAndVersionDoNotReplace(t *testing.T) {
 		if strings.HasSuffix(typ, "NodePool") {
 			name = "cn-nodes"
 		}
-		b, a := one(t, before, typ, name), one(t, after, typ, name)
+		b, a := before.MustOne(t, typ, name), after.MustOne(t, typ, name)
 		for _, p := range paths {
 			vb, _ := b.Input(p)
 			va, _ := a.Input(p)
@@ -290,10 +281,10 @@ func TestScalingAndVersionDoNotReplace(t *testing.T) {
 			}
 		}
 	}
-	if pool := one(t, after, "alicloud:cs/nodePool:NodePool", "cn-nodes"); pool.Num("scalingConfig.maxSize") != 12 {
+	if pool := after.MustOne(t, "alicloud:cs/nodePool:NodePool", "cn-nodes"); pool.Num("scalingConfig.maxSize") != 12 {
 		t.Fatal("the scaling change did not reach the node pool")
 	}
-	if c := one(t, after, "alicloud:cs/managedKubernetes:ManagedKubernetes", "cn"); c.Str("version") != "1.34.1-aliyun.1" {
+	if c := after.MustOne(t, "alicloud:cs/managedKubernetes:ManagedKubernetes", "cn"); c.Str("version") != "1.34.1-aliyun.1" {
 		t.Fatal("the version change did not reach the cluster")
 	}
 }

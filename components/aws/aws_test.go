@@ -55,15 +55,6 @@ func run(t *testing.T, args PlatformArgs) (*harness.Result, *Platform) {
 	return res, p
 }
 
-func one(t *testing.T, res *harness.Result, typ, name string) harness.Resource {
-	t.Helper()
-	r, err := res.One(typ, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
 func TestNetworkShapes(t *testing.T) {
 	tests := []struct {
 		name            string
@@ -82,7 +73,7 @@ func TestNetworkShapes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			res, _ := run(t, tt.args)
-			vpc := one(t, res, "aws:ec2/vpc:Vpc", "prod-vpc")
+			vpc := res.MustOne(t, "aws:ec2/vpc:Vpc", "prod-vpc")
 			if vpc.Str("cidrBlock") != tt.args.Network.CIDR || !vpc.Bool("enableDnsSupport") || !vpc.Bool("enableDnsHostnames") || vpc.Protect != tt.protect {
 				t.Errorf("VPC = cidr %s dns %v/%v protect %v", vpc.Str("cidrBlock"), vpc.Bool("enableDnsSupport"), vpc.Bool("enableDnsHostnames"), vpc.Protect)
 			}
@@ -117,22 +108,22 @@ func TestNetworkShapes(t *testing.T) {
 			}
 			// Each private route table sends 0.0.0.0/0 to its zone's NAT (or the only one).
 			for i := range tt.zones {
-				rt := one(t, res, "aws:ec2/routeTable:RouteTable", "prod-private-rt-"+string(rune('0'+i)))
+				rt := res.MustOne(t, "aws:ec2/routeTable:RouteTable", "prod-private-rt-"+string(rune('0'+i)))
 				want := "nat-" + string(rune('0'+i))
 				if tt.nats == 1 {
 					want = "nat-0"
 				}
-				nat := one(t, res, "aws:ec2/natGateway:NatGateway", "prod-"+want)
+				nat := res.MustOne(t, "aws:ec2/natGateway:NatGateway", "prod-"+want)
 				if rt.Str("routes[0].natGatewayId") != nat.ID || rt.Str("routes[0].cidrBlock") != "0.0.0.0/0" {
 					t.Errorf("%s routes to %q, want %s", rt.Name, rt.Str("routes[0].natGatewayId"), nat.ID)
 				}
 			}
-			flow := one(t, res, "aws:ec2/flowLog:FlowLog", "prod-flow-logs")
-			group := one(t, res, "aws:cloudwatch/logGroup:LogGroup", "prod-flow-logs")
+			flow := res.MustOne(t, "aws:ec2/flowLog:FlowLog", "prod-flow-logs")
+			group := res.MustOne(t, "aws:cloudwatch/logGroup:LogGroup", "prod-flow-logs")
 			if flow.Str("trafficType") != "ALL" || flow.Str("logDestination") != group.Outputs["arn"].StringValue() || group.Num("retentionInDays") != tt.retentionInDays {
 				t.Errorf("flow log %s -> %s, retention %v", flow.Str("trafficType"), flow.Str("logDestination"), group.Num("retentionInDays"))
 			}
-			sg := one(t, res, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "prod-default-sg")
+			sg := res.MustOne(t, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "prod-default-sg")
 			if sg.Has("ingress") || sg.Has("egress") {
 				t.Error("the default security group keeps rules")
 			}
@@ -155,8 +146,8 @@ func TestNetworkRejectsPlansThatDoNotFit(t *testing.T) {
 
 func TestCluster(t *testing.T) {
 	res, p := run(t, prodArgs())
-	cluster := one(t, res, "aws:eks/cluster:Cluster", "prod")
-	key := one(t, res, "aws:kms/key:Key", "prod-secrets-key")
+	cluster := res.MustOne(t, "aws:eks/cluster:Cluster", "prod")
+	key := res.MustOne(t, "aws:kms/key:Key", "prod-secrets-key")
 	checks := []struct {
 		what      string
 		got, want any
@@ -187,16 +178,16 @@ func TestCluster(t *testing.T) {
 			t.Errorf("cluster subnet %q", s)
 		}
 	}
-	logs := one(t, res, "aws:cloudwatch/logGroup:LogGroup", "prod-control-plane-logs")
+	logs := res.MustOne(t, "aws:cloudwatch/logGroup:LogGroup", "prod-control-plane-logs")
 	if logs.Str("name") != "/aws/eks/wechat-deploy-dev/cluster" || logs.Num("retentionInDays") != 30 {
 		t.Errorf("control-plane log group %s retention %v", logs.Str("name"), logs.Num("retentionInDays"))
 	}
-	lt := one(t, res, "aws:ec2/launchTemplate:LaunchTemplate", "prod-nodes")
+	lt := res.MustOne(t, "aws:ec2/launchTemplate:LaunchTemplate", "prod-nodes")
 	if lt.Str("metadataOptions.httpTokens") != "required" || lt.Num("metadataOptions.httpPutResponseHopLimit") != 1 ||
 		lt.Str("blockDeviceMappings[0].ebs.encrypted") != "true" || lt.Num("blockDeviceMappings[0].ebs.volumeSize") != 50 {
 		t.Errorf("launch template metadata %v encrypted %q", lt.Inputs["metadataOptions"], lt.Str("blockDeviceMappings[0].ebs.encrypted"))
 	}
-	ng := one(t, res, "aws:eks/nodeGroup:NodeGroup", "prod-nodes")
+	ng := res.MustOne(t, "aws:eks/nodeGroup:NodeGroup", "prod-nodes")
 	if ng.Num("scalingConfig.minSize") != 3 || ng.Num("scalingConfig.maxSize") != 9 || ng.Num("scalingConfig.desiredSize") != 3 ||
 		!slices.Equal(ng.IgnoreChanges, []string{"scalingConfig.desiredSize"}) || ng.Str("launchTemplate.id") != lt.ID {
 		t.Errorf("node group scaling %v ignore %v lt %q", ng.Inputs["scalingConfig"], ng.IgnoreChanges, ng.Str("launchTemplate.id"))
@@ -210,7 +201,7 @@ func TestCluster(t *testing.T) {
 		}
 	}
 	// coredns waits for the nodes; vpc-cni does not.
-	coredns := one(t, res, "aws:eks/addon:Addon", "prod-coredns")
+	coredns := res.MustOne(t, "aws:eks/addon:Addon", "prod-coredns")
 	if !slices.ContainsFunc(coredns.Dependencies, func(u string) bool { return strings.HasSuffix(u, "::prod-nodes") }) {
 		t.Errorf("coredns does not wait for the node group: %v", coredns.Dependencies)
 	}
@@ -220,11 +211,11 @@ func TestCluster(t *testing.T) {
 		len(assoc) != 1 || !strings.HasSuffix(assoc[0].Str("policyArn"), "AmazonEKSClusterAdminPolicy") {
 		t.Errorf("access entries %v / %v", entries, assoc)
 	}
-	oidc := one(t, res, "aws:iam/openIdConnectProvider:OpenIdConnectProvider", "prod-oidc")
+	oidc := res.MustOne(t, "aws:iam/openIdConnectProvider:OpenIdConnectProvider", "prod-oidc")
 	if !strings.HasPrefix(oidc.Str("url"), "https://oidc.eks.ap-southeast-1.amazonaws.com/id/") || !slices.Equal(oidc.Strings("clientIdLists"), []string{"sts.amazonaws.com"}) {
 		t.Errorf("OIDC provider %s %v", oidc.Str("url"), oidc.Strings("clientIdLists"))
 	}
-	app := one(t, res, "aws:iam/role:Role", "prod-app")
+	app := res.MustOne(t, "aws:iam/role:Role", "prod-app")
 	var trust struct {
 		Statement []struct {
 			Condition map[string]map[string]string
@@ -260,12 +251,12 @@ func TestCluster(t *testing.T) {
 
 func TestRegistry(t *testing.T) {
 	res, p := run(t, prodArgs())
-	repo := one(t, res, "aws:ecr/repository:Repository", "prod")
+	repo := res.MustOne(t, "aws:ecr/repository:Repository", "prod")
 	if repo.Str("imageTagMutability") != "IMMUTABLE" || !repo.Bool("imageScanningConfiguration.scanOnPush") ||
 		repo.Str("encryptionConfigurations[0].encryptionType") != "KMS" || repo.Str("encryptionConfigurations[0].kmsKey") == "" || !repo.Protect {
 		t.Errorf("repository inputs %v protect %v", repo.Inputs, repo.Protect)
 	}
-	policy := one(t, res, "aws:ecr/lifecyclePolicy:LifecyclePolicy", "prod-lifecycle")
+	policy := res.MustOne(t, "aws:ecr/lifecyclePolicy:LifecyclePolicy", "prod-lifecycle")
 	var doc struct {
 		Rules []struct {
 			Selection struct {
@@ -335,7 +326,7 @@ func TestScalingAndVersionDoNotReplace(t *testing.T) {
 		if typ == "aws:eks/nodeGroup:NodeGroup" {
 			name = "prod-nodes"
 		}
-		b, a := one(t, before, typ, name), one(t, after, typ, name)
+		b, a := before.MustOne(t, typ, name), after.MustOne(t, typ, name)
 		for _, p := range paths {
 			vb, _ := b.Input(p)
 			va, _ := a.Input(p)
@@ -344,10 +335,10 @@ func TestScalingAndVersionDoNotReplace(t *testing.T) {
 			}
 		}
 	}
-	if c := one(t, after, "aws:eks/cluster:Cluster", "prod"); c.Str("version") != "1.34" {
+	if c := after.MustOne(t, "aws:eks/cluster:Cluster", "prod"); c.Str("version") != "1.34" {
 		t.Fatal("the version change did not reach the cluster")
 	}
-	if ng := one(t, after, "aws:eks/nodeGroup:NodeGroup", "prod-nodes"); ng.Num("scalingConfig.maxSize") != 12 {
+	if ng := after.MustOne(t, "aws:eks/nodeGroup:NodeGroup", "prod-nodes"); ng.Num("scalingConfig.maxSize") != 12 {
 		t.Fatal("the scaling change did not reach the node group")
 	}
 }

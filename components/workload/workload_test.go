@@ -56,30 +56,21 @@ func run(t *testing.T, a *WorkloadArgs) (*harness.Result, *Workload) {
 	return res, w
 }
 
-func one(t *testing.T, res *harness.Result, typ, name string) harness.Resource {
-	t.Helper()
-	r, err := res.One(typ, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
 func TestObjects(t *testing.T) {
 	for _, prod := range []bool{false, true} {
 		shape := map[bool]string{false: "dev", true: "prod"}[prod]
 		t.Run(shape, func(t *testing.T) {
 			a := args(prod)
 			res, w := run(t, a)
-			ns := one(t, res, "kubernetes:core/v1:Namespace", "wechat-api-ns")
+			ns := res.MustOne(t, "kubernetes:core/v1:Namespace", "wechat-api-ns")
 			if ns.Str("metadata.name") != "wechat-api" || ns.Inputs["metadata"].ObjectValue()["labels"].ObjectValue()["pod-security.kubernetes.io/enforce"].StringValue() != "restricted" {
 				t.Errorf("namespace %v", ns.Inputs)
 			}
-			sa := one(t, res, "kubernetes:core/v1:ServiceAccount", "wechat-api-sa")
+			sa := res.MustOne(t, "kubernetes:core/v1:ServiceAccount", "wechat-api-sa")
 			if sa.Bool("automountServiceAccountToken") || sa.Inputs["metadata"].ObjectValue()["annotations"].ObjectValue()["eks.amazonaws.com/role-arn"].StringValue() == "" {
 				t.Errorf("service account %v", sa.Inputs)
 			}
-			d := one(t, res, "kubernetes:apps/v1:Deployment", "wechat-api-deployment")
+			d := res.MustOne(t, "kubernetes:apps/v1:Deployment", "wechat-api-deployment")
 			pod := "spec.template.spec."
 			c := pod + "containers[0]."
 			checks := []struct {
@@ -121,29 +112,29 @@ func TestObjects(t *testing.T) {
 			if a.MaxReplicas > a.MinReplicas && !slices.Equal(d.IgnoreChanges, []string{"spec.replicas"}) {
 				t.Errorf("deployment ignoreChanges %v: the HPA must own replicas", d.IgnoreChanges)
 			}
-			svc := one(t, res, "kubernetes:core/v1:Service", "wechat-api-service")
+			svc := res.MustOne(t, "kubernetes:core/v1:Service", "wechat-api-service")
 			if svc.Str("spec.type") != "ClusterIP" || svc.Str("spec.ports[0].targetPort") != "http" {
 				t.Errorf("service %v", svc.Inputs)
 			}
-			ing := one(t, res, "kubernetes:networking.k8s.io/v1:Ingress", "wechat-api-ingress")
+			ing := res.MustOne(t, "kubernetes:networking.k8s.io/v1:Ingress", "wechat-api-ingress")
 			if ing.Str("spec.ingressClassName") != "alb" || ing.Str("spec.tls[0].secretName") != "wechat-api-tls" ||
 				ing.Str("spec.rules[0].host") != a.Domain || ing.Str("spec.rules[0].http.paths[0].backend.service.name") != "wechat-api" {
 				t.Errorf("ingress %v", ing.Inputs)
 			}
-			hpa := one(t, res, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "wechat-api-hpa")
+			hpa := res.MustOne(t, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "wechat-api-hpa")
 			if hpa.Num("spec.minReplicas") != float64(a.MinReplicas) || hpa.Num("spec.maxReplicas") != float64(a.MaxReplicas) ||
 				hpa.Num("spec.metrics[0].resource.target.averageUtilization") != 70 || hpa.Str("spec.metrics[1].resource.name") != "memory" {
 				t.Errorf("hpa %v", hpa.Inputs)
 			}
-			pdb := one(t, res, "kubernetes:policy/v1:PodDisruptionBudget", "wechat-api-pdb")
+			pdb := res.MustOne(t, "kubernetes:policy/v1:PodDisruptionBudget", "wechat-api-pdb")
 			if pdb.Num("spec.maxUnavailable") != 1 {
 				t.Errorf("pdb %v", pdb.Inputs)
 			}
-			deny := one(t, res, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "wechat-api-default-deny")
+			deny := res.MustOne(t, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "wechat-api-default-deny")
 			if !slices.Equal(deny.Strings("spec.policyTypes"), []string{"Ingress", "Egress"}) || deny.Has("spec.ingress") || deny.Has("spec.egress") {
 				t.Errorf("default deny %v", deny.Inputs)
 			}
-			app := one(t, res, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "wechat-api-app")
+			app := res.MustOne(t, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "wechat-api-app")
 			if app.Num("spec.ingress[0].ports[0].port") != 8080 || app.Num("spec.egress[0].ports[0].port") != 53 ||
 				!slices.Contains(app.Strings("spec.egress[1].to[0].ipBlock.except"), "169.254.169.254/32") || app.Num("spec.egress[2].ports[0].port") != 5432 {
 				t.Errorf("app network policy %v", app.Inputs)
@@ -166,13 +157,13 @@ func equal(a, b any) bool {
 
 func TestSecretsStaySecret(t *testing.T) {
 	res, w := run(t, args(true))
-	sec := one(t, res, "kubernetes:core/v1:Secret", "wechat-api-secrets")
+	sec := res.MustOne(t, "kubernetes:core/v1:Secret", "wechat-api-secrets")
 	for k := range fakeSecrets {
 		if !sec.IsSecret("stringData." + k) {
 			t.Errorf("Secret value %s is not marked secret", k)
 		}
 	}
-	cm := one(t, res, "kubernetes:core/v1:ConfigMap", "wechat-api-config")
+	cm := res.MustOne(t, "kubernetes:core/v1:ConfigMap", "wechat-api-config")
 	for _, v := range fakeSecrets {
 		if strings.Contains(fmt.Sprint(cm.Inputs.Mappable()), v) {
 			t.Errorf("ConfigMap holds a secret value")
@@ -197,7 +188,7 @@ func TestNoIngressWithoutDomainAndFixedReplicasWithoutHPA(t *testing.T) {
 	if n := len(res.Find("kubernetes:autoscaling/v2:HorizontalPodAutoscaler")); n != 0 {
 		t.Errorf("an HPA for a fixed replica count")
 	}
-	if d := one(t, res, "kubernetes:apps/v1:Deployment", "wechat-api-deployment"); len(d.IgnoreChanges) != 0 {
+	if d := res.MustOne(t, "kubernetes:apps/v1:Deployment", "wechat-api-deployment"); len(d.IgnoreChanges) != 0 {
 		t.Errorf("replicas ignored without an HPA: %v", d.IgnoreChanges)
 	}
 	url, _ := harness.Await(w.URL)
@@ -211,12 +202,12 @@ func TestSkipIngressAwaitAndPullSecret(t *testing.T) {
 	a.SkipIngressAwait = true
 	a.ImagePullSecret = pulumi.ToSecret(pulumi.String(`{"auths":{"r":{"auth":"dXNlcjpwYXNzLTEyMzQ1Ng=="}}}`)).(pulumi.StringOutput)
 	res, _ := run(t, a)
-	ing := one(t, res, "kubernetes:networking.k8s.io/v1:Ingress", "wechat-api-ingress")
+	ing := res.MustOne(t, "kubernetes:networking.k8s.io/v1:Ingress", "wechat-api-ingress")
 	if ing.Inputs["metadata"].ObjectValue()["annotations"].ObjectValue()[SkipAwaitAnnotation].StringValue() != "true" {
 		t.Errorf("skipAwait not set: %v", ing.Inputs["metadata"])
 	}
-	pull := one(t, res, "kubernetes:core/v1:Secret", "wechat-api-pull")
-	d := one(t, res, "kubernetes:apps/v1:Deployment", "wechat-api-deployment")
+	pull := res.MustOne(t, "kubernetes:core/v1:Secret", "wechat-api-pull")
+	d := res.MustOne(t, "kubernetes:apps/v1:Deployment", "wechat-api-deployment")
 	if pull.Str("type") != "kubernetes.io/dockerconfigjson" || !pull.IsSecret("stringData..dockerconfigjson") && !pull.IsSecret("stringData") ||
 		d.Str("spec.template.spec.imagePullSecrets[0].name") != "wechat-api-pull" {
 		t.Errorf("pull secret %v / deployment pull %q", pull.Inputs, d.Str("spec.template.spec.imagePullSecrets[0].name"))

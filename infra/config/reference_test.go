@@ -1,16 +1,15 @@
 package config
 
 import (
-	"flag"
 	"os"
 	"reflect"
 	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
-)
 
-var update = flag.Bool("update", false, "rewrite the README's configuration reference")
+	"github.com/wechat-deploy/wechat-deploy/infra/harness"
+)
 
 const (
 	readme     = "../../README.md"
@@ -25,28 +24,7 @@ var optionalSecrets = map[string]bool{"databaseUrl": true, "registryPassword": t
 
 // TestREADMEConfigReference fails when the README's table drifts from the program's keys and defaults.
 func TestREADMEConfigReference(t *testing.T) {
-	b, err := os.ReadFile(readme)
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc := string(b)
-	start, end := strings.Index(doc, startMark), strings.Index(doc, endMark)
-	if start < 0 || end < start {
-		t.Fatalf("README.md lacks the %q ... %q markers", startMark, endMark)
-	}
-	want := ReferenceMarkdown()
-	got := doc[start+len(startMark)+1 : end]
-	if got == want {
-		return
-	}
-	if *update {
-		doc = doc[:start+len(startMark)+1] + want + doc[end:]
-		if err := os.WriteFile(readme, []byte(doc), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	t.Errorf("README.md's configuration reference is out of date; run go test ./infra/config -update\n--- want\n%s", want)
+	harness.GoldenSection(t, readme, startMark, endMark, ReferenceMarkdown())
 }
 
 type declaration struct {

@@ -60,3 +60,29 @@ func diff(want, got []string) string {
 	}
 	return b.String()
 }
+
+// GoldenSection keeps the text between two marker lines of a file (a generated part of a document, such as a
+// README table) equal to content, rewriting it instead under -update.
+func GoldenSection(t testing.TB, path, startMark, endMark, content string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	start, end := strings.Index(doc, startMark), strings.Index(doc, endMark)
+	if start < 0 || end < start {
+		t.Fatalf("%s lacks the markers %q ... %q", path, startMark, endMark)
+	}
+	body := start + len(startMark) + 1
+	if doc[body:end] == content {
+		return
+	}
+	if *update {
+		if err := os.WriteFile(path, []byte(doc[:body]+content+doc[end:]), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Errorf("%s: the section after %q is out of date; rerun the test with -update and review the change", path, startMark)
+}

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -227,4 +228,14 @@ type Awaited struct {
 func Await(o pulumi.Output) (Awaited, error) {
 	res, err := internals.UnsafeAwaitOutput(context.Background(), o)
 	return Awaited{Value: res.Value, Known: res.Known, Secret: res.Secret}, err
+}
+
+// MustOne is One for tests: it fails the test when the resource is missing.
+func (r *Result) MustOne(t testing.TB, typ, name string) Resource {
+	t.Helper()
+	res, err := r.One(typ, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
 }

@@ -1,22 +1,14 @@
 package rules
 
 import (
-	"flag"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
+
+	"github.com/wechat-deploy/wechat-deploy/infra/harness"
 )
 
-var update = flag.Bool("update", false, "rewrite the README's policy rules table")
-
-const (
-	readme    = "../../README.md"
-	startMark = "<!-- policy-rules:start (generated: go test ./policy/rules -update) -->"
-	endMark   = "<!-- policy-rules:end -->"
-)
-
-// Markdown renders the rules table of the README.
+// markdown renders the rules table of the README.
 func markdown() string {
 	var b strings.Builder
 	b.WriteString("| Rule | Level | Checks | Why |\n|---|---|---|---|\n")
@@ -31,24 +23,6 @@ func markdown() string {
 }
 
 func TestREADMERulesTable(t *testing.T) {
-	b, err := os.ReadFile(readme)
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc := string(b)
-	start, end := strings.Index(doc, startMark), strings.Index(doc, endMark)
-	if start < 0 || end < start {
-		t.Fatalf("README.md lacks the policy rules markers")
-	}
-	want := markdown()
-	if doc[start+len(startMark)+1:end] == want {
-		return
-	}
-	if *update {
-		if err := os.WriteFile(readme, []byte(doc[:start+len(startMark)+1]+want+doc[end:]), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	t.Errorf("README.md's rules table is out of date; run go test ./policy/rules -update")
+	harness.GoldenSection(t, "../../README.md", "<!-- policy-rules:start (generated: go test ./policy/rules -update) -->",
+		"<!-- policy-rules:end -->", markdown())
 }
