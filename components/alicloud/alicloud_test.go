@@ -176,6 +176,9 @@ func TestCluster(t *testing.T) {
 	if !kc.Secret || !strings.Contains(kc.Value.(string), "server:") {
 		t.Errorf("kubeconfig secret=%v", kc.Secret)
 	}
+	if arn, _ := harness.Await(p.Outputs.OIDCProviderARN); !strings.Contains(arn.Value.(string), "oidc-provider/ack-rrsa-") {
+		t.Errorf("platform OIDC provider output %v", arn.Value)
+	}
 	sa, _ := harness.Await(p.Outputs.ServiceAccountAnnotations)
 	if sa.Value.(map[string]string)["pod-identity.alibabacloud.com/role-name"] != "wechat-deploy-prod-cn-wechat-api" {
 		t.Errorf("service account annotations %v", sa.Value)

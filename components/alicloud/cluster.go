@@ -67,6 +67,8 @@ type Cluster struct {
 	// AppRoleName is the RRSA role of the app's service account (no policies attached: add what it needs).
 	AppRoleName pulumi.StringOutput `pulumi:"appRoleName"`
 	KMSKeyID    pulumi.StringOutput `pulumi:"kmsKeyId"`
+	// OIDCProviderARN is the RAM OIDC provider of the cluster's RRSA.
+	OIDCProviderARN pulumi.StringOutput `pulumi:"oidcProviderArn"`
 }
 
 func (a *ClusterArgs) validate() error {
@@ -250,9 +252,10 @@ func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pul
 	c.Kubeconfig = pulumi.ToSecret(cred.KubeConfig()).(pulumi.StringOutput)
 	c.AppRoleName = appRole.RoleName
 	c.KMSKeyID = key.ID().ToStringOutput()
+	c.OIDCProviderARN = rrsa.RamOidcProviderArn().ApplyT(func(s *string) string { return deref(s) }).(pulumi.StringOutput)
 	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
 		"clusterId": c.ClusterID, "clusterName": c.ClusterName, "endpoint": c.Endpoint,
-		"kubeconfig": c.Kubeconfig, "appRoleName": c.AppRoleName, "kmsKeyId": c.KMSKeyID,
+		"kubeconfig": c.Kubeconfig, "appRoleName": c.AppRoleName, "kmsKeyId": c.KMSKeyID, "oidcProviderArn": c.OIDCProviderARN,
 	}); err != nil {
 		return nil, fmt.Errorf("registering outputs of ACK cluster %s: %w", name, err)
 	}

@@ -111,6 +111,7 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 		Registry:        p.Registry.Credentials,
 		RepositoryURL:   p.Registry.RepositoryURL,
 		PullServer:      p.Registry.PullServer,
+		OIDCProviderARN: p.Cluster.OIDCProviderARN,
 		ServiceAccountAnnotations: pulumi.StringMap{
 			"pod-identity.alibabacloud.com/role-name": p.Cluster.AppRoleName,
 		}.ToStringMapOutput(),

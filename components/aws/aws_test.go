@@ -243,6 +243,9 @@ func TestCluster(t *testing.T) {
 			t.Errorf("kubeconfig lacks %s:\n%s", want, kc.Value)
 		}
 	}
+	if arn, _ := harness.Await(p.Outputs.OIDCProviderARN); arn.Value != oidc.Outputs["arn"].StringValue() {
+		t.Errorf("platform OIDC provider output %v", arn.Value)
+	}
 	sa, _ := harness.Await(p.Outputs.ServiceAccountAnnotations)
 	if sa.Value.(map[string]string)["eks.amazonaws.com/role-arn"] != app.Outputs["arn"].StringValue() {
 		t.Errorf("service account annotations %v", sa.Value)

@@ -124,6 +124,7 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 		ClusterEndpoint: p.Cluster.Endpoint,
 		Registry:        p.Registry.Credentials,
 		RepositoryURL:   p.Registry.RepositoryURL,
+		OIDCProviderARN: p.Cluster.OIDCProviderARN,
 		ServiceAccountAnnotations: pulumi.StringMap{
 			"eks.amazonaws.com/role-arn": p.Cluster.AppRoleARN,
 		}.ToStringMapOutput(),

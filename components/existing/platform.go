@@ -125,6 +125,7 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 			Password: pulumi.ToSecret(password).(pulumi.StringOutput),
 		},
 		RepositoryURL:             pulumi.String(repo).ToStringOutput(),
+		OIDCProviderARN:           pulumi.String("").ToStringOutput(),
 		ServiceAccountAnnotations: pulumi.StringMap{}.ToStringMapOutput(),
 		IngressClass:              args.IngressClass,
 		PullWithCredentials:       args.PullWithCredentials,

@@ -27,6 +27,9 @@ type Outputs struct {
 	RepositoryURL pulumi.StringOutput
 	// PullServer, when set, is the registry host nodes pull from (a private endpoint of the push server).
 	PullServer pulumi.StringOutput
+	// OIDCProviderARN is the cluster's workload-identity OIDC provider (IRSA on AWS, RRSA on Alibaba Cloud);
+	// empty for an existing cluster.
+	OIDCProviderARN pulumi.StringOutput
 	// ServiceAccountAnnotations bind the app's ServiceAccount to a cloud identity (IRSA role, RRSA role).
 	ServiceAccountAnnotations pulumi.StringMapOutput
 	// NamespaceLabels are labels the app's namespace needs (e.g. to inject cloud identity).

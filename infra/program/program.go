@@ -69,6 +69,7 @@ func Deploy(ctx *pulumi.Context) (map[string]pulumi.Output, error) {
 		"clusterEndpoint": out.ClusterEndpoint,
 		"registryServer":  out.Registry.Server,
 		"repositoryUrl":   out.RepositoryURL,
+		"oidcProviderArn": out.OIDCProviderARN,
 		"kubeconfig":      out.Kubeconfig,
 	}, nil
 }
