@@ -5,19 +5,21 @@ package tools
 import (
 	"bytes"
 	"fmt"
+	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 )
 
-// Ensure builds the tool if the cache lacks it and returns its directory (binaries are in <dir>/bin).
-// root is the repository root; progress of a first build goes to the log writer of the caller's choosing via
-// the returned error's text only, so callers that want live output should run tools.sh themselves.
+// Ensure builds the tool if the cache lacks it and returns its directory (binaries are in <dir>/bin). root is the
+// repository root. A first build takes minutes: its progress lines ([tools] ...) go to stderr as they happen, and
+// a failure returns the tail of the build log.
 func Ensure(root, tool string) (string, error) {
 	script := filepath.Join(root, "infra", "tools", "tools.sh")
 	build := exec.Command("bash", script, tool)
 	var out bytes.Buffer
-	build.Stdout, build.Stderr = &out, &out
+	build.Stdout, build.Stderr = &out, io.MultiWriter(&out, os.Stderr)
 	if err := build.Run(); err != nil {
 		return "", fmt.Errorf("building %s: %v\n%s", tool, err, out.String())
 	}
