@@ -104,12 +104,10 @@ func (c *Cloud) Outputs(typ, name string, inputs resource.PropertyMap) (string, 
 		str("imageName", image)
 	case "alicloud:cs/managedKubernetes:ManagedKubernetes":
 		id = "c" + shortHash(name) + shortHash(name+"x")
-		str("connections", "")
 		out["connections"] = resource.NewObjectProperty(resource.PropertyMap{
 			"apiServerInternet": resource.NewStringProperty("https://47.0.0.1:6443"),
 			"apiServerIntranet": resource.NewStringProperty("https://10.0.0.10:6443"),
 		})
-		str("rrsaMetadata", "")
 		out["rrsaMetadata"] = resource.NewObjectProperty(resource.PropertyMap{
 			"enabled":             resource.NewBoolProperty(true),
 			"ramOidcProviderArn":  resource.NewStringProperty(fmt.Sprintf("acs:ram::%s:oidc-provider/ack-rrsa-%s", AccountID, id)),
