@@ -80,8 +80,8 @@ e2e: ## end to end on the sandbox: up, no-op preview, update, policy gate, destr
 bench: ## Go benchmarks (program under mocks, app handler)
 	$(GO) test -run '^$$' -bench . -benchmem ./infra/program/ ./app/internal/handler/
 
-loadbench: ## app vs bare net/http on loopback (wrk when installed)
-	$(GO) run ./app/cmd/loadbench -c 64 -d 10s
+loadbench: ## app vs bare net/http on loopback, 64 connections (server and wrk on separate cores when available)
+	bash app/loadbench.sh 64 10
 
 golden: ## refresh the per-stack resource lists after a reviewed change
 	$(GO) test ./infra/program/ -run TestStacks -update

@@ -39,7 +39,15 @@ func main() {
 	dur := flag.Duration("d", 10*time.Second, "duration of each run")
 	warm := flag.Duration("warmup", time.Second, "warm-up before each run")
 	tool := flag.String("tool", "auto", "load generator: wrk, go, or auto (wrk when on PATH)")
+	serve := flag.String("serve", "", "only serve: bare on <addr>:port, app on <addr>:port+1 (for a load generator in another process)")
 	flag.Parse()
+	if *serve != "" {
+		if err := serveOnly(*serve); err != nil {
+			fmt.Fprintln(os.Stderr, "loadbench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *tool == "auto" {
 		*tool = "go"
 		if _, err := exec.LookPath("wrk"); err == nil {
@@ -60,7 +68,8 @@ type stats struct {
 	p50, p99 time.Duration
 }
 
-func run(conns int, dur, warm time.Duration, tool string) error {
+// targets builds the app (with one user and a token for it) and the bare handler returning the same JSON.
+func targets() (app, bare http.Handler, path, tok string, err error) {
 	ctx := context.Background()
 	repo := repository.NewMemory()
 	u, _, _ := repo.UpsertByOpenID(ctx, "bench-user", "")
@@ -68,28 +77,57 @@ func run(conns int, dur, warm time.Duration, tool string) error {
 	u, _ = repo.Update(ctx, u.ID, model.UserUpdate{Nickname: &nick, AvatarURL: &avatar})
 	tokens, err := token.NewManager([]byte(strings.Repeat("k", 48)), time.Hour)
 	if err != nil {
-		return err
+		return nil, nil, "", "", err
 	}
-	tok, _, _ := tokens.Issue(u.ID)
-	app := handler.New(handler.Deps{
+	tok, _, _ = tokens.Issue(u.ID)
+	srv := handler.New(handler.Deps{
 		Auth: &service.Auth{Users: repo, Tokens: tokens}, Users: &service.Users{Repo: repo}, Tokens: tokens,
 		Repo: repo, Metrics: metrics.NewHTTP(),
 		// Request logs go nowhere here: the measure is the request path, not the terminal.
-		Log: slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), AccessLog: io.Discard,
 	})
-	app.SetReady(true)
+	srv.SetReady(true)
 	body, _ := json.Marshal(u)
-	bare := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	bare = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		_, _ = w.Write(append(body, '\n'))
 	})
-	path := fmt.Sprintf("/api/v1/users/%d", u.ID)
+	return srv.Handler(), bare, fmt.Sprintf("/api/v1/users/%d", u.ID), tok, nil
+}
+
+// serveOnly serves both targets until killed and prints how to reach them.
+func serveOnly(addr string) error {
+	app, bare, path, tok, err := targets()
+	if err != nil {
+		return err
+	}
+	host, portText, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	port, _ := strconv.Atoi(portText)
+	errc := make(chan error, 2)
+	for i, h := range []http.Handler{bare, app} {
+		a := net.JoinHostPort(host, strconv.Itoa(port+i))
+		go func() {
+			errc <- (&http.Server{Addr: a, Handler: h, ReadHeaderTimeout: 5 * time.Second}).ListenAndServe()
+		}()
+	}
+	fmt.Printf("bare http://%s:%d%s\napp  http://%s:%d%s\ntoken %s\n", host, port, path, host, port+1, path, tok)
+	return <-errc
+}
+
+func run(conns int, dur, warm time.Duration, tool string) error {
+	app, bare, path, tok, err := targets()
+	if err != nil {
+		return err
+	}
 
 	var results []stats
 	for _, target := range []struct {
 		name string
 		h    http.Handler
-	}{{"bare net/http handler", bare}, {"app (JWT, middleware, repo)", app.Handler()}} {
+	}{{"bare net/http handler", bare}, {"app (JWT, middleware, repo)", app}} {
 		s, err := measure(target.name, target.h, path, tok, conns, dur, warm, tool)
 		if err != nil {
 			return err

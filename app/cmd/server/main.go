@@ -75,6 +75,7 @@ func run() error {
 		Metrics:      metrics.NewHTTP(),
 		Limiter:      ratelimit.New(cfg.RateLimitRPS, cfg.RateLimitBurst, 100_000),
 		Log:          log,
+		AccessLog:    os.Stdout,
 		MaxBodyBytes: cfg.MaxBodyBytes,
 	})
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)

@@ -25,7 +25,7 @@ func BenchmarkGetUser(b *testing.B) {
 	tok, _, _ := tokens.Issue(u.ID)
 	app := handler.New(handler.Deps{
 		Auth: &service.Auth{Users: repo, Tokens: tokens}, Users: &service.Users{Repo: repo}, Tokens: tokens,
-		Repo: repo, Metrics: metrics.NewHTTP(), Log: slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		Repo: repo, Metrics: metrics.NewHTTP(), Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), AccessLog: io.Discard,
 	})
 	h := app.Handler()
 	req := httptest.NewRequest(http.MethodGet, fmt.Sprintf("/api/v1/users/%d", u.ID), nil)

@@ -4,6 +4,7 @@ package handler
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -35,6 +36,8 @@ type Deps struct {
 	MaxBodyBytes int64
 	// TrustedProxies forward client addresses in X-Forwarded-For; nil uses DefaultTrustedProxies.
 	TrustedProxies []netip.Prefix
+	// AccessLog receives one JSON line per request (nil: none), at Log's level settings.
+	AccessLog io.Writer
 }
 
 // Server serves the app's API.
@@ -46,6 +49,7 @@ type Server struct {
 	metrics *metrics.HTTP
 	limiter *ratelimit.Limiter
 	log     *slog.Logger
+	access  *accessLog
 	maxBody int64
 	trusted []netip.Prefix
 	mux     *http.ServeMux
@@ -57,6 +61,7 @@ func New(d Deps) *Server {
 	s := &Server{
 		auth: d.Auth, users: d.Users, tokens: d.Tokens, repo: d.Repo, metrics: d.Metrics, limiter: d.Limiter,
 		log: d.Log, maxBody: d.MaxBodyBytes, trusted: d.TrustedProxies, mux: http.NewServeMux(),
+		access: &accessLog{w: d.AccessLog, levels: d.Log},
 	}
 	if s.trusted == nil {
 		s.trusted = DefaultTrustedProxies

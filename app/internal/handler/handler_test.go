@@ -104,12 +104,13 @@ func newEnv(t *testing.T, opts ...option) *env {
 	repo := repository.NewMemory()
 	logs := &lockedBuffer{}
 	deps := handler.Deps{
-		Auth:    &service.Auth{Sessions: wechat.NewClient(wx.URL, appID, appSecret), Users: repo, Tokens: tokens},
-		Users:   &service.Users{Repo: repo},
-		Tokens:  tokens,
-		Repo:    repo,
-		Metrics: metrics.NewHTTP(),
-		Log:     slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Auth:      &service.Auth{Sessions: wechat.NewClient(wx.URL, appID, appSecret), Users: repo, Tokens: tokens},
+		Users:     &service.Users{Repo: repo},
+		Tokens:    tokens,
+		Repo:      repo,
+		Metrics:   metrics.NewHTTP(),
+		Log:       slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		AccessLog: logs,
 	}
 	for _, o := range opts {
 		o(&deps)

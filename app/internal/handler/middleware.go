@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
@@ -14,19 +13,28 @@ import (
 	"time"
 )
 
-type ctxKey int
+type ctxKey struct{}
 
-const (
-	requestIDKey ctxKey = iota
-	userIDKey
-)
+// requestInfo is what the middleware learns about a request; one context value carries it (authentication fills
+// in the user), so a request allocates one context, not one per fact.
+type requestInfo struct {
+	id     string
+	userID int64
+}
 
 var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
+func info(ctx context.Context) *requestInfo {
+	ri, _ := ctx.Value(ctxKey{}).(*requestInfo)
+	return ri
+}
+
 // RequestID returns the request's ID (empty outside a request).
 func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey).(string)
-	return id
+	if ri := info(ctx); ri != nil {
+		return ri.id
+	}
+	return ""
 }
 
 func newRequestID() string {
@@ -111,8 +119,9 @@ func (s *Server) observe(next func(w http.ResponseWriter, r *http.Request, h htt
 		if !requestIDPattern.MatchString(id) {
 			id = newRequestID()
 		}
-		w.Header().Set("X-Request-ID", id)
-		ctx := context.WithValue(r.Context(), requestIDKey, id)
+		w.Header()["X-Request-Id"] = []string{id}
+		ri := &requestInfo{id: id}
+		ctx := context.WithValue(r.Context(), ctxKey{}, ri)
 		r = r.WithContext(ctx)
 
 		h, pattern := s.mux.Handler(r)
@@ -121,8 +130,8 @@ func (s *Server) observe(next func(w http.ResponseWriter, r *http.Request, h htt
 			route = "unmatched"
 		}
 		rec := &recorder{ResponseWriter: w}
-		done := s.metrics.Begin()
 		start := time.Now()
+		s.metrics.Started()
 		client := clientIP(r, s.trusted)
 		defer func() {
 			if p := recover(); p != nil {
@@ -135,16 +144,12 @@ func (s *Server) observe(next func(w http.ResponseWriter, r *http.Request, h htt
 			if status == 0 {
 				status = http.StatusOK
 			}
-			done(route, r.Method, status)
-			level := slog.LevelInfo
-			if status >= 500 {
-				level = slog.LevelError
-			}
-			s.log.LogAttrs(ctx, level, "request",
-				slog.String("request_id", id), slog.String("method", r.Method), slog.String("route", route),
-				slog.String("path", r.URL.Path), slog.Int("status", status), slog.Int("bytes", rec.bytes),
-				slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
-				slog.String("client", client))
+			elapsed := time.Since(start)
+			s.metrics.Finished(route, r.Method, status, elapsed)
+			s.access.log(ctx, accessEntry{
+				id: id, method: r.Method, route: route, path: r.URL.Path, status: status, bytes: rec.bytes,
+				elapsed: elapsed, client: client,
+			})
 		}()
 		if s.limiter != nil && !strings.HasPrefix(route, "GET /healthz") && !strings.HasPrefix(route, "GET /readyz") &&
 			!strings.HasPrefix(route, "GET /metrics") {
@@ -173,11 +178,19 @@ func (s *Server) authenticated(next http.HandlerFunc) http.HandlerFunc {
 			writeError(w, http.StatusUnauthorized, "invalid_token", "the token is invalid or expired")
 			return
 		}
-		next(w, r.WithContext(context.WithValue(r.Context(), userIDKey, id)))
+		if ri := info(r.Context()); ri != nil {
+			ri.userID = id
+			next(w, r)
+			return
+		}
+		// Outside the middleware (handlers used alone): carry the user in a context of its own.
+		next(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, &requestInfo{userID: id})))
 	}
 }
 
 func userID(ctx context.Context) int64 {
-	id, _ := ctx.Value(userIDKey).(int64)
-	return id
+	if ri := info(ctx); ri != nil {
+		return ri.userID
+	}
+	return 0
 }

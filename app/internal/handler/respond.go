@@ -16,10 +16,30 @@ type errorBody struct {
 	} `json:"error"`
 }
 
+// Canonical header values, shared: net/http only reads them.
+var (
+	jsonContentType = []string{"application/json; charset=utf-8"}
+	noStore         = []string{"no-store"}
+)
+
+// appendJSONer is a value that encodes itself without reflection (model.User does).
+type appendJSONer interface {
+	AppendJSON([]byte) []byte
+}
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
+	h := w.Header()
+	h["Content-Type"] = jsonContentType
+	h["Cache-Control"] = noStore
 	w.WriteHeader(status)
+	if a, ok := v.(appendJSONer); ok {
+		bp := accessBuffers.Get().(*[]byte)
+		b := append(a.AppendJSON((*bp)[:0]), '\n')
+		_, _ = w.Write(b)
+		*bp = b
+		accessBuffers.Put(bp)
+		return
+	}
 	_ = json.NewEncoder(w).Encode(v)
 }
 

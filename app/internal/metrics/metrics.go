@@ -4,6 +4,7 @@ package metrics
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,6 +18,19 @@ type HTTP struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	inflight prometheus.Gauge
+	// series caches the counter and histogram of each label combination: resolving labels on every request
+	// hashes them and locks the vector.
+	series sync.Map // seriesKey -> *series
+}
+
+type seriesKey struct {
+	route, method string
+	status        int
+}
+
+type series struct {
+	count   prometheus.Counter
+	latency prometheus.Observer
 }
 
 // NewHTTP registers the metrics (and the Go runtime and process collectors) in a fresh registry.
@@ -46,14 +60,22 @@ func (m *HTTP) Handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry})
 }
 
-// Begin marks a request in flight and returns the function that records it when done.
-func (m *HTTP) Begin() func(route, method string, status int) {
-	start := time.Now()
-	m.inflight.Inc()
-	return func(route, method string, status int) {
-		m.inflight.Dec()
-		s := strconv.Itoa(status)
-		m.requests.WithLabelValues(route, method, s).Inc()
-		m.latency.WithLabelValues(route, method, s).Observe(time.Since(start).Seconds())
+// Started marks a request in flight.
+func (m *HTTP) Started() { m.inflight.Inc() }
+
+// Finished records a request that Started: its count and latency by route pattern, method and status.
+func (m *HTTP) Finished(route, method string, status int, elapsed time.Duration) {
+	m.inflight.Dec()
+	key := seriesKey{route, method, status}
+	v, ok := m.series.Load(key)
+	if !ok {
+		code := strconv.Itoa(status)
+		v, _ = m.series.LoadOrStore(key, &series{
+			count:   m.requests.WithLabelValues(route, method, code),
+			latency: m.latency.WithLabelValues(route, method, code),
+		})
 	}
+	s := v.(*series)
+	s.count.Inc()
+	s.latency.Observe(elapsed.Seconds())
 }
