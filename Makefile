@@ -4,6 +4,8 @@ SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 GO ?= go
 STACK ?= local
+# make up STACK=dev SECRETS_FILE=~/dev-secrets.env sets the config secrets listed there (key=value lines).
+export SECRETS_FILE
 # Tests that need PostgreSQL use this database (.ci/run creates it).
 WECHAT_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/wechat_test?sslmode=disable
 export WECHAT_TEST_POSTGRES_URL

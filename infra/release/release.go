@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -26,6 +27,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 
+	"github.com/wechat-deploy/wechat-deploy/infra/config"
 	"github.com/wechat-deploy/wechat-deploy/infra/program"
 	"github.com/wechat-deploy/wechat-deploy/infra/sandbox"
 	"github.com/wechat-deploy/wechat-deploy/infra/tools"
@@ -143,10 +145,13 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	start := time.Now()
 	res := &Result{}
-	evs := make(chan events.EngineEvent)
+	// The SDK closes the event channel when an operation ends normally, but not on every early failure; collect
+	// therefore also stops shortly after the operation returns (opDone), so a failed run cannot hang here.
+	evs := make(chan events.EngineEvent, 256)
+	opDone := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go func() { defer wg.Done(); collect(evs, res) }()
+	go func() { defer wg.Done(); collect(evs, opDone, res) }()
 	policy := []string{}
 	if !o.NoPolicy {
 		policy = append(policy, o.PolicyPack)
@@ -191,16 +196,16 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			res.Summary = *rr.Summary.ResourceChanges
 		}
 	case OpOutputs:
-		close(evs)
 	default:
-		close(evs)
+		close(opDone)
 		wg.Wait()
 		return nil, fmt.Errorf("unknown operation %q; use preview, up, destroy, refresh or outputs", o.Op)
 	}
+	close(opDone)
 	wg.Wait()
 	res.Duration = time.Since(start)
 	if runErr != nil {
-		return res, explain(runErr, res, env)
+		return res, explain(runErr, res, env, o.Stack)
 	}
 	if o.Op != OpDestroy {
 		if res.Outputs == nil {
@@ -221,9 +226,10 @@ func summary(m map[apitype.OpType]int) map[string]int {
 	return out
 }
 
-// collect records steps and policy findings from the engine's event stream.
-func collect(evs <-chan events.EngineEvent, res *Result) {
-	for ev := range evs {
+// collect records steps and policy findings from the engine's event stream until the stream closes, or until
+// the operation has returned and no event arrived for a moment.
+func collect(evs <-chan events.EngineEvent, opDone <-chan struct{}, res *Result) {
+	record := func(ev events.EngineEvent) {
 		if e := ev.ResourcePreEvent; e != nil {
 			m := e.Metadata
 			res.Steps = append(res.Steps, Step{Op: string(m.Op), Type: m.Type, URN: m.URN, Diffs: m.Diffs})
@@ -234,10 +240,31 @@ func collect(evs <-chan events.EngineEvent, res *Result) {
 			})
 		}
 	}
+	for {
+		select {
+		case ev, ok := <-evs:
+			if !ok {
+				return
+			}
+			record(ev)
+		case <-opDone:
+			for {
+				select {
+				case ev, ok := <-evs:
+					if !ok {
+						return
+					}
+					record(ev)
+				case <-time.After(500 * time.Millisecond):
+					return
+				}
+			}
+		}
+	}
 }
 
 // explain turns an engine failure into a message that says what to do.
-func explain(err error, res *Result, env map[string]string) error {
+func explain(err error, res *Result, env map[string]string, stack string) error {
 	var mandatory []string
 	for _, v := range res.Violations {
 		if v.Level == "mandatory" {
@@ -248,6 +275,21 @@ func explain(err error, res *Result, env map[string]string) error {
 		return fmt.Errorf("blocked by mandatory policy violations:\n%s", strings.Join(mandatory, "\n"))
 	}
 	msg := err.Error()
+	if m := missingKeys.FindStringSubmatch(msg); m != nil {
+		var fixes []string
+		for _, k := range quoted.FindAllStringSubmatch(m[1], -1) {
+			placeholder := "<value>"
+			for _, spec := range config.SecretSpecs {
+				if spec.Key == k[1] {
+					placeholder = spec.Placeholder
+				}
+			}
+			fixes = append(fixes, "  "+config.FixCommand(stack, k[1], placeholder))
+		}
+		return fmt.Errorf("%w\nSet them once: put key=value lines (%s) in a file outside the repository and run "+
+			"make up STACK=%s SECRETS_FILE=<file> (they are kept encrypted in .pulumi/work/%s); or, with the Pulumi CLI and "+
+			"your own backend, in the repository root:\n%s", err, strings.Join(quotedKeys(m[1]), ", "), stack, stack, strings.Join(fixes, "\n"))
+	}
 	if strings.Contains(msg, "no resource plugin") || strings.Contains(msg, "could not find plugin") ||
 		strings.Contains(msg, "failed to load plugin") {
 		return fmt.Errorf("%w\n\nA provider plugin is missing. Plugins are downloaded automatically on machines with internet access "+
@@ -255,6 +297,40 @@ func explain(err error, res *Result, env map[string]string) error {
 			"PULUMI_HOME is %s", err, env["PULUMI_HOME"])
 	}
 	return err
+}
+
+var (
+	missingKeys = regexp.MustCompile(`is missing configuration values? ([^\n]*)`)
+	quoted      = regexp.MustCompile(`'([^']+)'`)
+)
+
+func quotedKeys(s string) []string {
+	var keys []string
+	for _, k := range quoted.FindAllStringSubmatch(s, -1) {
+		keys = append(keys, k[1])
+	}
+	return keys
+}
+
+// ReadSecretsFile reads key=value lines (blank lines and # comments ignored) into a map of config secrets.
+func ReadSecretsFile(path string) (map[string]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for i, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok || strings.TrimSpace(k) == "" {
+			return nil, fmt.Errorf("%s:%d: want key=value", path, i+1)
+		}
+		out[strings.TrimPrefix(strings.TrimSpace(k), Project+":")] = strings.TrimSpace(v)
+	}
+	return out, nil
 }
 
 func shortURN(urn string) string {
@@ -322,9 +398,10 @@ func prepare(ctx context.Context, o *Options) (auto.Stack, map[string]string, er
 		backend = "file://" + dir
 	}
 	env := map[string]string{
-		"PULUMI_HOME":                              home,
-		"PULUMI_BACKEND_URL":                       backend,
-		"PULUMI_SKIP_UPDATE_CHECK":                 "true",
+		"STACK":                    o.Stack,
+		"PULUMI_HOME":              home,
+		"PULUMI_BACKEND_URL":       backend,
+		"PULUMI_SKIP_UPDATE_CHECK": "true",
 		"PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "true",
 	}
 	if os.Getenv("PULUMI_CONFIG_PASSPHRASE") == "" && os.Getenv("PULUMI_CONFIG_PASSPHRASE_FILE") == "" && strings.HasPrefix(backend, "file://") {

@@ -25,6 +25,7 @@ func main() {
 	noPolicy := fs.Bool("no-policy", false, "do not enforce the policy pack")
 	policyConfig := fs.String("policy-config", "", "policy pack configuration JSON file (--policy-pack-config)")
 	noSandbox := fs.Bool("no-sandbox", false, "never start the sandbox for an unconfigured existing-cluster stack")
+	secretsFile := fs.String("secrets-file", os.Getenv("SECRETS_FILE"), "file of key=value config secrets to set (kept encrypted in the work directory)")
 	fs.Usage = func() {
 		fmt.Fprintln(os.Stderr, "usage: release -stack STACK preview|up|destroy|refresh|outputs [flags]")
 		fs.PrintDefaults()
@@ -40,11 +41,20 @@ func main() {
 		fmt.Fprintln(os.Stderr, "release: run it inside the wechat-deploy repository (no Pulumi.yaml found)")
 		os.Exit(2)
 	}
+	var secrets map[string]string
+	if *secretsFile != "" {
+		var err error
+		if secrets, err = release.ReadSecretsFile(*secretsFile); err != nil {
+			fmt.Fprintln(os.Stderr, "release:", err)
+			os.Exit(2)
+		}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	res, err := release.Run(ctx, release.Options{
 		Root: root, Stack: *stack, StackFile: *stackFile, Op: fs.Arg(0),
 		PolicyPack: *policyPack, NoPolicy: *noPolicy, PolicyConfig: *policyConfig, Sandbox: !*noSandbox,
+		Secrets: secrets,
 	})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "\nrelease %s %s failed: %v\n", fs.Arg(0), *stack, err)

@@ -1,0 +1,81 @@
+package release
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
+
+func TestReadSecretsFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.env")
+	if err := os.WriteFile(path, []byte("# secrets\nwechatAppId = wx0123456789abcdef\n\nwechat-deploy:jwtSigningKey=a=b=c\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadSecretsFile(path)
+	if err != nil || got["wechatAppId"] != "wx0123456789abcdef" || got["jwtSigningKey"] != "a=b=c" || len(got) != 2 {
+		t.Fatalf("ReadSecretsFile = %v, %v", got, err)
+	}
+	if err := os.WriteFile(path, []byte("novalue\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadSecretsFile(path); err == nil || !strings.Contains(err.Error(), ":1:") {
+		t.Fatalf("bad line accepted: %v", err)
+	}
+}
+
+func TestExplainMissingConfig(t *testing.T) {
+	err := explain(errors.New("error: validating stack config: Stack 'dev' is missing configuration values 'jwtSigningKey' and 'wechatAppId'"),
+		&Result{}, nil, "dev")
+	for _, want := range []string{"SECRETS_FILE", "pulumi config set --secret --stack dev wechat-deploy:jwtSigningKey", "jwtSigningKey, wechatAppId"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("explanation lacks %q:\n%v", want, err)
+		}
+	}
+	blocked := explain(errors.New("exit status 255"), &Result{Violations: []PolicyViolation{{Policy: "k8s-ingress-tls", Level: "mandatory", URN: "urn:a::b::kubernetes:x::ing", Message: "spec.tls is empty"}}}, nil, "dev")
+	if !strings.Contains(blocked.Error(), "k8s-ingress-tls on ing: spec.tls is empty") {
+		t.Errorf("policy explanation %v", blocked)
+	}
+}
+
+// TestPrepareWorkDir: the repository's stack file decides every setting; the salt and secrets set by earlier
+// runs survive only where the repository has none.
+func TestPrepareWorkDir(t *testing.T) {
+	root, work := t.TempDir(), t.TempDir()
+	write := func(path, body string) {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(filepath.Join(root, "Pulumi.yaml"), "name: wechat-deploy\nruntime: go\nmain: infra/\nstackConfigDir: stacks\n")
+	stackFile := filepath.Join(root, "stacks", "Pulumi.local.yaml")
+	write(stackFile, "config:\n  wechat-deploy:cloud: existing\n")
+	write(filepath.Join(work, "Pulumi.local.yaml"), "encryptionsalt: v1:salt\nconfig:\n  wechat-deploy:cloud: aws\n  wechat-deploy:jwtSigningKey:\n    secure: v1:abc\n")
+	if err := prepareWorkDir(root, stackFile, work, "local"); err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	b, _ := os.ReadFile(filepath.Join(work, "Pulumi.local.yaml"))
+	if err := yaml.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	cfg := got["config"].(map[string]any)
+	if got["encryptionsalt"] != "v1:salt" || cfg["wechat-deploy:cloud"] != "existing" || cfg["wechat-deploy:jwtSigningKey"] == nil {
+		t.Errorf("merged stack file %v", got)
+	}
+	var proj map[string]any
+	b, _ = os.ReadFile(filepath.Join(work, "Pulumi.yaml"))
+	_ = yaml.Unmarshal(b, &proj)
+	if proj["stackConfigDir"] != nil || proj["main"] != nil || proj["name"] != "wechat-deploy" {
+		t.Errorf("work project %v", proj)
+	}
+	if b, _ := os.ReadFile(stackFile); strings.Contains(string(b), "salt") {
+		t.Error("the repository's stack file was written")
+	}
+}
