@@ -32,9 +32,5 @@ func NewProvider(ctx *pulumi.Context, name string, args *ProviderArgs, opts ...p
 	if args == nil {
 		args = &ProviderArgs{}
 	}
-	var p Provider
-	if err := ctx.RegisterResource("pulumi:providers:alicloud", name, args, &p, internal.ResourceOpts(opts)...); err != nil {
-		return nil, err
-	}
-	return &p, nil
+	return internal.Register[Provider](ctx, "pulumi:providers:alicloud", name, args, opts)
 }

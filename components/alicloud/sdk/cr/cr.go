@@ -54,11 +54,7 @@ func NewRegistryEnterpriseInstance(ctx *pulumi.Context, name string, args *Regis
 		args.Password = pulumi.ToSecret(args.Password).(pulumi.StringPtrInput)
 	}
 	opts = append(opts, pulumi.AdditionalSecretOutputs([]string{"password"}))
-	var r RegistryEnterpriseInstance
-	if err := ctx.RegisterResource("alicloud:cr/registryEnterpriseInstance:RegistryEnterpriseInstance", name, args, &r, internal.ResourceOpts(opts)...); err != nil {
-		return nil, err
-	}
-	return &r, nil
+	return internal.Register[RegistryEnterpriseInstance](ctx, "alicloud:cr/registryEnterpriseInstance:RegistryEnterpriseInstance", name, args, opts)
 }
 
 // VpcEndpointLinkedVpc lets a VPC reach an instance privately (alicloud:cr/vpcEndpointLinkedVpc:VpcEndpointLinkedVpc).
@@ -92,11 +88,7 @@ func (VpcEndpointLinkedVpcArgs) ElementType() reflect.Type {
 
 // NewVpcEndpointLinkedVpc registers the link.
 func NewVpcEndpointLinkedVpc(ctx *pulumi.Context, name string, args *VpcEndpointLinkedVpcArgs, opts ...pulumi.ResourceOption) (*VpcEndpointLinkedVpc, error) {
-	var r VpcEndpointLinkedVpc
-	if err := ctx.RegisterResource("alicloud:cr/vpcEndpointLinkedVpc:VpcEndpointLinkedVpc", name, args, &r, internal.ResourceOpts(opts)...); err != nil {
-		return nil, err
-	}
-	return &r, nil
+	return internal.Register[VpcEndpointLinkedVpc](ctx, "alicloud:cr/vpcEndpointLinkedVpc:VpcEndpointLinkedVpc", name, args, opts)
 }
 
 // EndpointAclPolicy allows a CIDR to reach an instance's public endpoint (alicloud:cr/endpointAclPolicy:EndpointAclPolicy).
@@ -128,11 +120,7 @@ func (EndpointAclPolicyArgs) ElementType() reflect.Type {
 
 // NewEndpointAclPolicy registers an ACL entry.
 func NewEndpointAclPolicy(ctx *pulumi.Context, name string, args *EndpointAclPolicyArgs, opts ...pulumi.ResourceOption) (*EndpointAclPolicy, error) {
-	var r EndpointAclPolicy
-	if err := ctx.RegisterResource("alicloud:cr/endpointAclPolicy:EndpointAclPolicy", name, args, &r, internal.ResourceOpts(opts)...); err != nil {
-		return nil, err
-	}
-	return &r, nil
+	return internal.Register[EndpointAclPolicy](ctx, "alicloud:cr/endpointAclPolicy:EndpointAclPolicy", name, args, opts)
 }
 
 // GetEndpointAclServiceArgs select, and with Enable switch on, an endpoint's access control.

@@ -84,9 +84,5 @@ func (ManagedKubernetesArgs) ElementType() reflect.Type {
 
 // NewManagedKubernetes registers a cluster.
 func NewManagedKubernetes(ctx *pulumi.Context, name string, args *ManagedKubernetesArgs, opts ...pulumi.ResourceOption) (*ManagedKubernetes, error) {
-	var r ManagedKubernetes
-	if err := ctx.RegisterResource("alicloud:cs/managedKubernetes:ManagedKubernetes", name, args, &r, internal.ResourceOpts(opts)...); err != nil {
-		return nil, err
-	}
-	return &r, nil
+	return internal.Register[ManagedKubernetes](ctx, "alicloud:cs/managedKubernetes:ManagedKubernetes", name, args, opts)
 }

@@ -69,9 +69,5 @@ func NewNodePool(ctx *pulumi.Context, name string, args *NodePoolArgs, opts ...p
 		args.Password = pulumi.ToSecret(args.Password).(pulumi.StringPtrInput)
 	}
 	opts = append(opts, pulumi.AdditionalSecretOutputs([]string{"password"}))
-	var r NodePool
-	if err := ctx.RegisterResource("alicloud:cs/nodePool:NodePool", name, args, &r, internal.ResourceOpts(opts)...); err != nil {
-		return nil, err
-	}
-	return &r, nil
+	return internal.Register[NodePool](ctx, "alicloud:cs/nodePool:NodePool", name, args, opts)
 }

@@ -37,11 +37,7 @@ func (RegistryEnterpriseNamespaceArgs) ElementType() reflect.Type {
 
 // NewRegistryEnterpriseNamespace registers a namespace.
 func NewRegistryEnterpriseNamespace(ctx *pulumi.Context, name string, args *RegistryEnterpriseNamespaceArgs, opts ...pulumi.ResourceOption) (*RegistryEnterpriseNamespace, error) {
-	var r RegistryEnterpriseNamespace
-	if err := ctx.RegisterResource("alicloud:cs/registryEnterpriseNamespace:RegistryEnterpriseNamespace", name, args, &r, internal.ResourceOpts(opts)...); err != nil {
-		return nil, err
-	}
-	return &r, nil
+	return internal.Register[RegistryEnterpriseNamespace](ctx, "alicloud:cs/registryEnterpriseNamespace:RegistryEnterpriseNamespace", name, args, opts)
 }
 
 // RegistryEnterpriseRepo is an ACR Enterprise repository (alicloud:cs/registryEnterpriseRepo:RegistryEnterpriseRepo).
@@ -81,9 +77,5 @@ func (RegistryEnterpriseRepoArgs) ElementType() reflect.Type {
 
 // NewRegistryEnterpriseRepo registers a repository.
 func NewRegistryEnterpriseRepo(ctx *pulumi.Context, name string, args *RegistryEnterpriseRepoArgs, opts ...pulumi.ResourceOption) (*RegistryEnterpriseRepo, error) {
-	var r RegistryEnterpriseRepo
-	if err := ctx.RegisterResource("alicloud:cs/registryEnterpriseRepo:RegistryEnterpriseRepo", name, args, &r, internal.ResourceOpts(opts)...); err != nil {
-		return nil, err
-	}
-	return &r, nil
+	return internal.Register[RegistryEnterpriseRepo](ctx, "alicloud:cs/registryEnterpriseRepo:RegistryEnterpriseRepo", name, args, opts)
 }

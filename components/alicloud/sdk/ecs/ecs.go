@@ -46,11 +46,7 @@ func (EipAddressArgs) ElementType() reflect.Type {
 
 // NewEipAddress registers an elastic IP.
 func NewEipAddress(ctx *pulumi.Context, name string, args *EipAddressArgs, opts ...pulumi.ResourceOption) (*EipAddress, error) {
-	var r EipAddress
-	if err := ctx.RegisterResource("alicloud:ecs/eipAddress:EipAddress", name, args, &r, internal.ResourceOpts(opts)...); err != nil {
-		return nil, err
-	}
-	return &r, nil
+	return internal.Register[EipAddress](ctx, "alicloud:ecs/eipAddress:EipAddress", name, args, opts)
 }
 
 // EipAssociation binds an elastic IP to an instance (alicloud:ecs/eipAssociation:EipAssociation).
@@ -78,11 +74,7 @@ func (EipAssociationArgs) ElementType() reflect.Type {
 
 // NewEipAssociation registers a binding.
 func NewEipAssociation(ctx *pulumi.Context, name string, args *EipAssociationArgs, opts ...pulumi.ResourceOption) (*EipAssociation, error) {
-	var r EipAssociation
-	if err := ctx.RegisterResource("alicloud:ecs/eipAssociation:EipAssociation", name, args, &r, internal.ResourceOpts(opts)...); err != nil {
-		return nil, err
-	}
-	return &r, nil
+	return internal.Register[EipAssociation](ctx, "alicloud:ecs/eipAssociation:EipAssociation", name, args, opts)
 }
 
 // SecurityGroup is a security group (alicloud:ecs/securityGroup:SecurityGroup).
@@ -118,11 +110,7 @@ func (SecurityGroupArgs) ElementType() reflect.Type {
 
 // NewSecurityGroup registers a security group.
 func NewSecurityGroup(ctx *pulumi.Context, name string, args *SecurityGroupArgs, opts ...pulumi.ResourceOption) (*SecurityGroup, error) {
-	var r SecurityGroup
-	if err := ctx.RegisterResource("alicloud:ecs/securityGroup:SecurityGroup", name, args, &r, internal.ResourceOpts(opts)...); err != nil {
-		return nil, err
-	}
-	return &r, nil
+	return internal.Register[SecurityGroup](ctx, "alicloud:ecs/securityGroup:SecurityGroup", name, args, opts)
 }
 
 // SecurityGroupRule is one rule of a security group (alicloud:ecs/securityGroupRule:SecurityGroupRule).
@@ -162,9 +150,5 @@ func (SecurityGroupRuleArgs) ElementType() reflect.Type {
 
 // NewSecurityGroupRule registers a rule.
 func NewSecurityGroupRule(ctx *pulumi.Context, name string, args *SecurityGroupRuleArgs, opts ...pulumi.ResourceOption) (*SecurityGroupRule, error) {
-	var r SecurityGroupRule
-	if err := ctx.RegisterResource("alicloud:ecs/securityGroupRule:SecurityGroupRule", name, args, &r, internal.ResourceOpts(opts)...); err != nil {
-		return nil, err
-	}
-	return &r, nil
+	return internal.Register[SecurityGroupRule](ctx, "alicloud:ecs/securityGroupRule:SecurityGroupRule", name, args, opts)
 }

@@ -16,3 +16,16 @@ func ResourceOpts(opts []pulumi.ResourceOption) []pulumi.ResourceOption {
 func InvokeOpts(opts []pulumi.InvokeOption) []pulumi.InvokeOption {
 	return append([]pulumi.InvokeOption{pulumi.Version(ProviderVersion)}, opts...)
 }
+
+// Register registers a resource of type token with the pinned plugin version and returns it (the body every
+// generated constructor of the official SDK has).
+func Register[T any, PT interface {
+	*T
+	pulumi.Resource
+}](ctx *pulumi.Context, token, name string, args pulumi.Input, opts []pulumi.ResourceOption) (PT, error) {
+	r := PT(new(T))
+	if err := ctx.RegisterResource(token, name, args, r, ResourceOpts(opts)...); err != nil {
+		return nil, err
+	}
+	return r, nil
+}

@@ -47,9 +47,5 @@ func (KeyArgs) ElementType() reflect.Type { return reflect.TypeOf((*keyArgs)(nil
 
 // NewKey registers a key.
 func NewKey(ctx *pulumi.Context, name string, args *KeyArgs, opts ...pulumi.ResourceOption) (*Key, error) {
-	var r Key
-	if err := ctx.RegisterResource("alicloud:kms/key:Key", name, args, &r, internal.ResourceOpts(opts)...); err != nil {
-		return nil, err
-	}
-	return &r, nil
+	return internal.Register[Key](ctx, "alicloud:kms/key:Key", name, args, opts)
 }

@@ -40,9 +40,5 @@ func (RoleArgs) ElementType() reflect.Type { return reflect.TypeOf((*roleArgs)(n
 
 // NewRole registers a role.
 func NewRole(ctx *pulumi.Context, name string, args *RoleArgs, opts ...pulumi.ResourceOption) (*Role, error) {
-	var r Role
-	if err := ctx.RegisterResource("alicloud:ram/role:Role", name, args, &r, internal.ResourceOpts(opts)...); err != nil {
-		return nil, err
-	}
-	return &r, nil
+	return internal.Register[Role](ctx, "alicloud:ram/role:Role", name, args, opts)
 }

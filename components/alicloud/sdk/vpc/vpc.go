@@ -40,11 +40,7 @@ func (NetworkArgs) ElementType() reflect.Type { return reflect.TypeOf((*networkA
 
 // NewNetwork registers a VPC.
 func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pulumi.ResourceOption) (*Network, error) {
-	var r Network
-	if err := ctx.RegisterResource("alicloud:vpc/network:Network", name, args, &r, internal.ResourceOpts(opts)...); err != nil {
-		return nil, err
-	}
-	return &r, nil
+	return internal.Register[Network](ctx, "alicloud:vpc/network:Network", name, args, opts)
 }
 
 // Switch is a VSwitch (alicloud:vpc/switch:Switch).
@@ -81,11 +77,7 @@ func (SwitchArgs) ElementType() reflect.Type { return reflect.TypeOf((*switchArg
 
 // NewSwitch registers a VSwitch.
 func NewSwitch(ctx *pulumi.Context, name string, args *SwitchArgs, opts ...pulumi.ResourceOption) (*Switch, error) {
-	var r Switch
-	if err := ctx.RegisterResource("alicloud:vpc/switch:Switch", name, args, &r, internal.ResourceOpts(opts)...); err != nil {
-		return nil, err
-	}
-	return &r, nil
+	return internal.Register[Switch](ctx, "alicloud:vpc/switch:Switch", name, args, opts)
 }
 
 // NatGateway is a NAT gateway (alicloud:vpc/natGateway:NatGateway).
@@ -131,11 +123,7 @@ func (NatGatewayArgs) ElementType() reflect.Type {
 
 // NewNatGateway registers a NAT gateway.
 func NewNatGateway(ctx *pulumi.Context, name string, args *NatGatewayArgs, opts ...pulumi.ResourceOption) (*NatGateway, error) {
-	var r NatGateway
-	if err := ctx.RegisterResource("alicloud:vpc/natGateway:NatGateway", name, args, &r, internal.ResourceOpts(opts)...); err != nil {
-		return nil, err
-	}
-	return &r, nil
+	return internal.Register[NatGateway](ctx, "alicloud:vpc/natGateway:NatGateway", name, args, opts)
 }
 
 // SnatEntry is a SNAT rule (alicloud:vpc/snatEntry:SnatEntry).
@@ -165,11 +153,7 @@ func (SnatEntryArgs) ElementType() reflect.Type { return reflect.TypeOf((*snatEn
 
 // NewSnatEntry registers a SNAT rule.
 func NewSnatEntry(ctx *pulumi.Context, name string, args *SnatEntryArgs, opts ...pulumi.ResourceOption) (*SnatEntry, error) {
-	var r SnatEntry
-	if err := ctx.RegisterResource("alicloud:vpc/snatEntry:SnatEntry", name, args, &r, internal.ResourceOpts(opts)...); err != nil {
-		return nil, err
-	}
-	return &r, nil
+	return internal.Register[SnatEntry](ctx, "alicloud:vpc/snatEntry:SnatEntry", name, args, opts)
 }
 
 // RouteTable is a custom route table (alicloud:vpc/routeTable:RouteTable).
@@ -203,11 +187,7 @@ func (RouteTableArgs) ElementType() reflect.Type {
 
 // NewRouteTable registers a route table.
 func NewRouteTable(ctx *pulumi.Context, name string, args *RouteTableArgs, opts ...pulumi.ResourceOption) (*RouteTable, error) {
-	var r RouteTable
-	if err := ctx.RegisterResource("alicloud:vpc/routeTable:RouteTable", name, args, &r, internal.ResourceOpts(opts)...); err != nil {
-		return nil, err
-	}
-	return &r, nil
+	return internal.Register[RouteTable](ctx, "alicloud:vpc/routeTable:RouteTable", name, args, opts)
 }
 
 // RouteTableAttachment attaches a VSwitch to a route table (alicloud:vpc/routeTableAttachment:RouteTableAttachment).
@@ -233,11 +213,7 @@ func (RouteTableAttachmentArgs) ElementType() reflect.Type {
 
 // NewRouteTableAttachment registers an attachment.
 func NewRouteTableAttachment(ctx *pulumi.Context, name string, args *RouteTableAttachmentArgs, opts ...pulumi.ResourceOption) (*RouteTableAttachment, error) {
-	var r RouteTableAttachment
-	if err := ctx.RegisterResource("alicloud:vpc/routeTableAttachment:RouteTableAttachment", name, args, &r, internal.ResourceOpts(opts)...); err != nil {
-		return nil, err
-	}
-	return &r, nil
+	return internal.Register[RouteTableAttachment](ctx, "alicloud:vpc/routeTableAttachment:RouteTableAttachment", name, args, opts)
 }
 
 // RouteEntry is a route (alicloud:vpc/routeEntry:RouteEntry).
@@ -269,9 +245,5 @@ func (RouteEntryArgs) ElementType() reflect.Type {
 
 // NewRouteEntry registers a route.
 func NewRouteEntry(ctx *pulumi.Context, name string, args *RouteEntryArgs, opts ...pulumi.ResourceOption) (*RouteEntry, error) {
-	var r RouteEntry
-	if err := ctx.RegisterResource("alicloud:vpc/routeEntry:RouteEntry", name, args, &r, internal.ResourceOpts(opts)...); err != nil {
-		return nil, err
-	}
-	return &r, nil
+	return internal.Register[RouteEntry](ctx, "alicloud:vpc/routeEntry:RouteEntry", name, args, opts)
 }
