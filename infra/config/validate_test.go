@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"maps"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -65,18 +66,9 @@ func source(t *testing.T, cfg map[string]any, secrets map[string]string, plainSe
 	}
 	for k, v := range secrets {
 		s.Values[qualify(k)] = v
-		s.Secrets[qualify(k)] = !contains(plainSecrets, k)
+		s.Secrets[qualify(k)] = !slices.Contains(plainSecrets, k)
 	}
 	return s
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // set assigns a dotted path in a nested map, creating objects on the way.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -255,7 +256,7 @@ func assertOnlyUpdated(t *testing.T, what string, res *release.Result, types ...
 	t.Helper()
 	seen := map[string]bool{}
 	for _, s := range res.Changed() {
-		if s.Op != "update" || !contains(types, s.Type) {
+		if s.Op != "update" || !slices.Contains(types, s.Type) {
 			t.Errorf("%s: unexpected %s of %s (%s)", what, s.Op, s.Type, s.URN)
 		}
 		seen[s.Type] = true
@@ -265,15 +266,6 @@ func assertOnlyUpdated(t *testing.T, what string, res *release.Result, types ...
 			t.Errorf("%s: %s was not updated; steps: %+v", what, typ, res.Changed())
 		}
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // exportManifests captures the deployed objects as plain manifests (server-managed fields removed).

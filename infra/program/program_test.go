@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -48,13 +47,11 @@ func runStack(t testing.TB, stack string, secrets map[string]string, edit func(o
 	if edit != nil {
 		edit(&opts)
 	}
-	var mu sync.Mutex
+	// RunErr calls the body synchronously and returns after it: outs is read only afterwards.
 	var outs map[string]pulumi.Output
 	res, err := harness.Run(opts, func(ctx *pulumi.Context) error {
 		o, err := Deploy(ctx)
-		mu.Lock()
 		outs = o
-		mu.Unlock()
 		for k, v := range o {
 			ctx.Export(k, v)
 		}

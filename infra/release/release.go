@@ -71,12 +71,6 @@ type Options struct {
 
 // Export returns the stack's state as `pulumi stack export` prints it.
 func Export(ctx context.Context, o Options) ([]byte, error) {
-	if o.StackFile == "" {
-		o.StackFile = filepath.Join(o.Root, "stacks", "Pulumi."+o.Stack+".yaml")
-	}
-	if o.StateDir == "" {
-		o.StateDir = filepath.Join(o.Root, ".pulumi")
-	}
 	o.NoPolicy = true
 	if o.Out == nil {
 		o.Out = io.Discard
@@ -129,15 +123,6 @@ func (r *Result) Changed() []Step {
 func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.Out == nil {
 		o.Out = os.Stdout
-	}
-	if o.StackFile == "" {
-		o.StackFile = filepath.Join(o.Root, "stacks", "Pulumi."+o.Stack+".yaml")
-	}
-	if _, err := os.Stat(o.StackFile); err != nil {
-		return nil, fmt.Errorf("stack %q: no stack file %s (stacks: %s)", o.Stack, o.StackFile, strings.Join(listStacks(o.Root), ", "))
-	}
-	if o.StateDir == "" {
-		o.StateDir = filepath.Join(o.Root, ".pulumi")
 	}
 	stack, env, err := prepare(ctx, &o)
 	if err != nil {
@@ -384,6 +369,15 @@ func listStacks(root string) []string {
 // prepare builds the tools, the work directory, the environment and the stack.
 func prepare(ctx context.Context, o *Options) (auto.Stack, map[string]string, error) {
 	var stack auto.Stack
+	if o.StackFile == "" {
+		o.StackFile = filepath.Join(o.Root, "stacks", "Pulumi."+o.Stack+".yaml")
+	}
+	if _, err := os.Stat(o.StackFile); err != nil {
+		return stack, nil, fmt.Errorf("stack %q: no stack file %s (stacks: %s)", o.Stack, o.StackFile, strings.Join(listStacks(o.Root), ", "))
+	}
+	if o.StateDir == "" {
+		o.StateDir = filepath.Join(o.Root, ".pulumi")
+	}
 	pulumiDir, err := tools.Ensure(o.Root, "pulumi")
 	if err != nil {
 		return stack, nil, err

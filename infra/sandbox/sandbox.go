@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -412,7 +413,7 @@ func writeKubeconfig(path, server string, p *pki, user string) error {
 	if err != nil {
 		return err
 	}
-	enc := func(s string) string { return b64(s) }
+	enc := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 	doc := fmt.Sprintf(`apiVersion: v1
 kind: Config
 current-context: sandbox

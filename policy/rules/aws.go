@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -94,7 +95,7 @@ func awsRules() []Rule {
 				if !known(r.Props, "encryptionConfig") {
 					return nil
 				}
-				if !contains(stringList(r.Props, "encryptionConfig.resources"), "secrets") {
+				if !slices.Contains(stringList(r.Props, "encryptionConfig.resources"), "secrets") {
 					return []string{"encryptionConfig must list resources [\"secrets\"]"}
 				}
 				if known(r.Props, "encryptionConfig.provider.keyArn") && str(r.Props, "encryptionConfig.provider.keyArn") == "" {
@@ -115,7 +116,7 @@ func awsRules() []Rule {
 				have := stringList(r.Props, "enabledClusterLogTypes")
 				var missing []string
 				for _, want := range []string{"api", "audit", "authenticator"} {
-					if !contains(have, want) {
+					if !slices.Contains(have, want) {
 						missing = append(missing, want)
 					}
 				}

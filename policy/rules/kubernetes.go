@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -146,7 +147,7 @@ func kubernetesRules() []Rule {
 			Description: "Containers drop ALL Linux capabilities.",
 			Why:         "A web backend needs none of them; each kept capability widens what an exploit can do.",
 			Check: forContainers(func(_ pod, c resource.PropertyMap) string {
-				if !contains(stringList(c, "securityContext.capabilities.drop"), "ALL") {
+				if !slices.Contains(stringList(c, "securityContext.capabilities.drop"), "ALL") {
 					return "securityContext.capabilities.drop must include ALL"
 				}
 				return ""

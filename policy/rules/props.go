@@ -125,12 +125,3 @@ func object(v resource.PropertyValue) resource.PropertyMap {
 	}
 	return nil
 }
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}

@@ -25,7 +25,8 @@ type accessEntry struct {
 	elapsed                         time.Duration
 }
 
-var accessBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+// buffers are the byte buffers the access log and JSON responses are appended into.
+var buffers = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
 func (a *accessLog) log(ctx context.Context, e accessEntry) {
 	level := slog.LevelInfo
@@ -35,7 +36,7 @@ func (a *accessLog) log(ctx context.Context, e accessEntry) {
 	if a == nil || a.w == nil || !a.levels.Enabled(ctx, level) {
 		return
 	}
-	bp := accessBuffers.Get().(*[]byte)
+	bp := buffers.Get().(*[]byte)
 	b := (*bp)[:0]
 	b = append(b, `{"time":"`...)
 	b = time.Now().AppendFormat(b, time.RFC3339Nano)
@@ -62,7 +63,7 @@ func (a *accessLog) log(ctx context.Context, e accessEntry) {
 	_, _ = a.w.Write(b)
 	a.mu.Unlock()
 	*bp = b
-	accessBuffers.Put(bp)
+	buffers.Put(bp)
 }
 
 const hexDigits = "0123456789abcdef"

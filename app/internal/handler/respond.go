@@ -33,11 +33,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	h["Cache-Control"] = noStore
 	w.WriteHeader(status)
 	if a, ok := v.(appendJSONer); ok {
-		bp := accessBuffers.Get().(*[]byte)
+		bp := buffers.Get().(*[]byte)
 		b := append(a.AppendJSON((*bp)[:0]), '\n')
 		_, _ = w.Write(b)
 		*bp = b
-		accessBuffers.Put(bp)
+		buffers.Put(bp)
 		return
 	}
 	_ = json.NewEncoder(w).Encode(v)
