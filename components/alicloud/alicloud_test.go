@@ -7,7 +7,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/wechat-deploy/wechat-deploy/infra/harness"
+	"github.com/wechat-deploy/wechat-deploy/components/componenttest"
 )
 
 func devCN() PlatformArgs {
@@ -36,10 +36,10 @@ func prodCN() PlatformArgs {
 	return a
 }
 
-func run(t *testing.T, args PlatformArgs) (*harness.Result, *Platform) {
+func run(t *testing.T, args PlatformArgs) (*componenttest.Result, *Platform) {
 	t.Helper()
 	var p *Platform
-	res, err := harness.Run(harness.Options{Project: "wechat-deploy", Stack: "t", Config: map[string]string{"wechat-deploy:region": args.Region}},
+	res, err := componenttest.Run(componenttest.Options{Project: "wechat-deploy", Stack: "t", Config: map[string]string{"wechat-deploy:region": args.Region}},
 		func(ctx *pulumi.Context) error {
 			var err error
 			p, err = NewPlatform(ctx, "cn", &args)
@@ -127,8 +127,8 @@ func TestCluster(t *testing.T) {
 	c := res.MustOne(t, "alicloud:cs/managedKubernetes:ManagedKubernetes", "cn")
 	key := res.MustOne(t, "alicloud:kms/key:Key", "cn-secrets-key")
 	net := p.Network
-	workers, _ := harness.Await(net.WorkerVSwitchIDs)
-	pods, _ := harness.Await(net.PodVSwitchIDs)
+	workers, _ := componenttest.Await(net.WorkerVSwitchIDs)
+	pods, _ := componenttest.Await(net.PodVSwitchIDs)
 	if c.Str("clusterSpec") != "ack.pro.small" || c.Str("version") != "1.33.3-aliyun.1" || c.Str("encryptionProviderKey") != key.ID ||
 		c.Bool("disableEncryption") || !c.Bool("enableRrsa") || !c.Bool("deletionProtection") || !c.Protect || c.Bool("newNatGateway") {
 		t.Errorf("cluster inputs %v", c.Inputs)
@@ -172,14 +172,14 @@ func TestCluster(t *testing.T) {
 	if doc := role.Str("assumeRolePolicyDocument"); !strings.Contains(doc, `"oidc:sub":"system:serviceaccount:wechat-api:wechat-api"`) || !strings.Contains(doc, "ack-rrsa-") {
 		t.Errorf("RRSA trust %s", doc)
 	}
-	kc, _ := harness.Await(p.Outputs.Kubeconfig)
+	kc, _ := componenttest.Await(p.Outputs.Kubeconfig)
 	if !kc.Secret || !strings.Contains(kc.Value.(string), "server:") {
 		t.Errorf("kubeconfig secret=%v", kc.Secret)
 	}
-	if arn, _ := harness.Await(p.Outputs.OIDCProviderARN); !strings.Contains(arn.Value.(string), "oidc-provider/ack-rrsa-") {
+	if arn, _ := componenttest.Await(p.Outputs.OIDCProviderARN); !strings.Contains(arn.Value.(string), "oidc-provider/ack-rrsa-") {
 		t.Errorf("platform OIDC provider output %v", arn.Value)
 	}
-	sa, _ := harness.Await(p.Outputs.ServiceAccountAnnotations)
+	sa, _ := componenttest.Await(p.Outputs.ServiceAccountAnnotations)
 	if sa.Value.(map[string]string)["pod-identity.alibabacloud.com/role-name"] != "wechat-deploy-prod-cn-wechat-api" {
 		t.Errorf("service account annotations %v", sa.Value)
 	}
@@ -216,14 +216,14 @@ func TestRegistry(t *testing.T) {
 	if link.Str("moduleName") != "Registry" || !link.Bool("enableCreateDnsRecordInPvzt") {
 		t.Errorf("VPC link %v", link.Inputs)
 	}
-	pass, _ := harness.Await(p.Outputs.Registry.Password)
-	user, _ := harness.Await(p.Outputs.Registry.Username)
-	url, _ := harness.Await(p.Outputs.RepositoryURL)
+	pass, _ := componenttest.Await(p.Outputs.Registry.Password)
+	user, _ := componenttest.Await(p.Outputs.Registry.Username)
+	url, _ := componenttest.Await(p.Outputs.RepositoryURL)
 	if !pass.Secret || user.Secret || url.Secret || user.Value != "cr_temp_user" ||
 		!strings.HasSuffix(url.Value.(string), "-registry.cn-shanghai.cr.aliyuncs.com/wechat-deploy/wechat-api") {
 		t.Errorf("credentials user %v (secret %v) url %v (secret %v) password secret %v", user.Value, user.Secret, url.Value, url.Secret, pass.Secret)
 	}
-	pull, _ := harness.Await(p.Outputs.PullReference(pulumi.Sprintf("%s@sha256:abc", p.Outputs.RepositoryURL)))
+	pull, _ := componenttest.Await(p.Outputs.PullReference(pulumi.Sprintf("%s@sha256:abc", p.Outputs.RepositoryURL)))
 	if !strings.Contains(pull.Value.(string), "-registry-vpc.cn-shanghai.cr.aliyuncs.com/wechat-deploy/wechat-api@sha256:abc") {
 		t.Errorf("pull reference %v", pull.Value)
 	}
@@ -305,7 +305,7 @@ func TestValidation(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			a := devCN()
 			edit(&a)
-			_, err := harness.Run(harness.Options{Project: "wechat-deploy", Stack: "t"}, func(ctx *pulumi.Context) error {
+			_, err := componenttest.Run(componenttest.Options{Project: "wechat-deploy", Stack: "t"}, func(ctx *pulumi.Context) error {
 				_, err := NewPlatform(ctx, "cn", &a)
 				return err
 			})

@@ -9,7 +9,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/wechat-deploy/wechat-deploy/infra/harness"
+	"github.com/wechat-deploy/wechat-deploy/components/componenttest"
 )
 
 func devArgs() PlatformArgs {
@@ -40,10 +40,10 @@ func prodArgs() PlatformArgs {
 	return a
 }
 
-func run(t *testing.T, args PlatformArgs) (*harness.Result, *Platform) {
+func run(t *testing.T, args PlatformArgs) (*componenttest.Result, *Platform) {
 	t.Helper()
 	var p *Platform
-	res, err := harness.Run(harness.Options{Project: "wechat-deploy", Stack: "test", Config: map[string]string{"wechat-deploy:region": args.Region}},
+	res, err := componenttest.Run(componenttest.Options{Project: "wechat-deploy", Stack: "test", Config: map[string]string{"wechat-deploy:region": args.Region}},
 		func(ctx *pulumi.Context) error {
 			var err error
 			p, err = NewPlatform(ctx, "prod", &args)
@@ -135,7 +135,7 @@ func TestNetworkRejectsPlansThatDoNotFit(t *testing.T) {
 	a := devArgs()
 	a.Network.CIDR, a.Network.PrivatePrefix, a.Network.PublicPrefix = "10.0.0.0/24", 25, 26
 	a.ZoneCount = 3
-	_, err := harness.Run(harness.Options{Project: "wechat-deploy", Stack: "test"}, func(ctx *pulumi.Context) error {
+	_, err := componenttest.Run(componenttest.Options{Project: "wechat-deploy", Stack: "test"}, func(ctx *pulumi.Context) error {
 		_, err := NewPlatform(ctx, "x", &a)
 		return err
 	})
@@ -233,7 +233,7 @@ func TestCluster(t *testing.T) {
 	if !found {
 		t.Errorf("app role trust = %s", app.Str("assumeRolePolicy"))
 	}
-	kc, err := harness.Await(p.Outputs.Kubeconfig)
+	kc, err := componenttest.Await(p.Outputs.Kubeconfig)
 	if err != nil || !kc.Secret {
 		t.Fatalf("kubeconfig secret=%v err=%v", kc.Secret, err)
 	}
@@ -243,10 +243,10 @@ func TestCluster(t *testing.T) {
 			t.Errorf("kubeconfig lacks %s:\n%s", want, kc.Value)
 		}
 	}
-	if arn, _ := harness.Await(p.Outputs.OIDCProviderARN); arn.Value != oidc.Outputs["arn"].StringValue() {
+	if arn, _ := componenttest.Await(p.Outputs.OIDCProviderARN); arn.Value != oidc.Outputs["arn"].StringValue() {
 		t.Errorf("platform OIDC provider output %v", arn.Value)
 	}
-	sa, _ := harness.Await(p.Outputs.ServiceAccountAnnotations)
+	sa, _ := componenttest.Await(p.Outputs.ServiceAccountAnnotations)
 	if sa.Value.(map[string]string)["eks.amazonaws.com/role-arn"] != app.Outputs["arn"].StringValue() {
 		t.Errorf("service account annotations %v", sa.Value)
 	}
@@ -275,10 +275,10 @@ func TestRegistry(t *testing.T) {
 	if len(doc.Rules) != 2 || doc.Rules[1].Selection.CountType != "imageCountMoreThan" || doc.Rules[1].Selection.CountNumber != 50 {
 		t.Errorf("lifecycle policy %s", policy.Str("policy"))
 	}
-	pass, _ := harness.Await(p.Outputs.Registry.Password)
-	user, _ := harness.Await(p.Outputs.Registry.Username)
-	server, _ := harness.Await(p.Outputs.Registry.Server)
-	if !pass.Secret || pass.Value != harness.FakeRegistryPassword || user.Value != "AWS" || server.Value != "123456789012.dkr.ecr.ap-southeast-1.amazonaws.com" {
+	pass, _ := componenttest.Await(p.Outputs.Registry.Password)
+	user, _ := componenttest.Await(p.Outputs.Registry.Username)
+	server, _ := componenttest.Await(p.Outputs.Registry.Server)
+	if !pass.Secret || pass.Value != componenttest.FakeRegistryPassword || user.Value != "AWS" || server.Value != "123456789012.dkr.ecr.ap-southeast-1.amazonaws.com" {
 		t.Errorf("credentials user %v server %v password secret %v", user.Value, server.Value, pass.Secret)
 	}
 }
@@ -295,7 +295,7 @@ func TestEveryResourceIsParentedAndNamed(t *testing.T) {
 	}
 	// Two platforms in one program must not collide.
 	a, b := devArgs(), devArgs()
-	_, err := harness.Run(harness.Options{Project: "wechat-deploy", Stack: "test"}, func(ctx *pulumi.Context) error {
+	_, err := componenttest.Run(componenttest.Options{Project: "wechat-deploy", Stack: "test"}, func(ctx *pulumi.Context) error {
 		if _, err := NewPlatform(ctx, "blue", &a); err != nil {
 			return err
 		}
@@ -358,7 +358,7 @@ func TestClusterValidation(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			a := devArgs()
 			edit(&a)
-			res, err := harness.Run(harness.Options{Project: "wechat-deploy", Stack: "test"}, func(ctx *pulumi.Context) error {
+			res, err := componenttest.Run(componenttest.Options{Project: "wechat-deploy", Stack: "test"}, func(ctx *pulumi.Context) error {
 				_, err := NewPlatform(ctx, "x", &a)
 				return err
 			})

@@ -9,7 +9,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/wechat-deploy/wechat-deploy/infra/harness"
+	"github.com/wechat-deploy/wechat-deploy/components/componenttest"
 )
 
 const kubeconfig = `apiVersion: v1
@@ -41,7 +41,7 @@ func TestPlatform(t *testing.T) {
 		t.Fatal(err)
 	}
 	var p *Platform
-	res, err := harness.Run(harness.Options{Project: "p", Stack: "s"}, func(ctx *pulumi.Context) error {
+	res, err := componenttest.Run(componenttest.Options{Project: "p", Stack: "s"}, func(ctx *pulumi.Context) error {
 		var err error
 		p, err = NewPlatform(ctx, "local", &PlatformArgs{
 			KubeconfigPath: path, RegistryServer: "registry.example.com", RegistryUsername: "ci",
@@ -57,8 +57,8 @@ func TestPlatform(t *testing.T) {
 	if prov.Str("clusterIdentifier") != "c@https://10.1.2.3:6443" || !prov.IsSecret("kubeconfig") {
 		t.Errorf("provider %v", prov.Inputs)
 	}
-	url, _ := harness.Await(p.Outputs.RepositoryURL)
-	pass, _ := harness.Await(p.Outputs.Registry.Password)
+	url, _ := componenttest.Await(p.Outputs.RepositoryURL)
+	pass, _ := componenttest.Await(p.Outputs.Registry.Password)
 	if url.Value != "registry.example.com/wechat-api" || !pass.Secret || !p.Outputs.PullWithCredentials {
 		t.Errorf("outputs url %v password secret %v", url.Value, pass.Secret)
 	}
@@ -68,7 +68,7 @@ func TestPlatform(t *testing.T) {
 }
 
 func TestMissingKubeconfigFailsBeforeRegistering(t *testing.T) {
-	res, err := harness.Run(harness.Options{Project: "p", Stack: "s"}, func(ctx *pulumi.Context) error {
+	res, err := componenttest.Run(componenttest.Options{Project: "p", Stack: "s"}, func(ctx *pulumi.Context) error {
 		_, err := NewPlatform(ctx, "local", &PlatformArgs{KubeconfigPath: "/nonexistent/kubeconfig"})
 		return err
 	})

@@ -8,8 +8,8 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/wechat-deploy/wechat-deploy/components/componenttest"
 	"github.com/wechat-deploy/wechat-deploy/components/platform"
-	"github.com/wechat-deploy/wechat-deploy/infra/harness"
 )
 
 // tree writes files under a temp dir and returns it.
@@ -100,7 +100,7 @@ func TestRepositoryDockerignoreKeepsOnlyTheApp(t *testing.T) {
 func TestImage(t *testing.T) {
 	dir := tree(t, base())
 	var img *Image
-	res, err := harness.Run(harness.Options{Project: "p", Stack: "s"}, func(ctx *pulumi.Context) error {
+	res, err := componenttest.Run(componenttest.Options{Project: "p", Stack: "s"}, func(ctx *pulumi.Context) error {
 		var err error
 		img, err = NewImage(ctx, "app", &ImageArgs{
 			Context: dir, Dockerfile: filepath.Join(dir, "app/Dockerfile"), Platform: "linux/amd64",
@@ -122,12 +122,12 @@ func TestImage(t *testing.T) {
 		!d.IsSecret("registry.password") || d.Bool("skipPush") || strings.Contains(d.Str("imageName"), "latest") {
 		t.Errorf("docker image inputs %v", d.Inputs)
 	}
-	digest, _ := harness.Await(img.RepoDigest)
+	digest, _ := componenttest.Await(img.RepoDigest)
 	if !strings.HasPrefix(digest.Value.(string), "123.dkr.ecr.us-east-1.amazonaws.com/app@sha256:") {
 		t.Errorf("repo digest %v", digest.Value)
 	}
 	for _, bad := range []string{"latest", "has space"} {
-		_, err := harness.Run(harness.Options{Project: "p", Stack: "s"}, func(ctx *pulumi.Context) error {
+		_, err := componenttest.Run(componenttest.Options{Project: "p", Stack: "s"}, func(ctx *pulumi.Context) error {
 			_, err := NewImage(ctx, "app", &ImageArgs{Context: dir, Dockerfile: filepath.Join(dir, "app/Dockerfile"), Tag: bad, Repository: pulumi.String("r")})
 			return err
 		})

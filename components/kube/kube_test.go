@@ -8,7 +8,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/wechat-deploy/wechat-deploy/infra/harness"
+	"github.com/wechat-deploy/wechat-deploy/components/componenttest"
 )
 
 func read(t *testing.T, name string) []byte {
@@ -97,7 +97,7 @@ func TestMinifyErrors(t *testing.T) {
 func TestProviderInputs(t *testing.T) {
 	t.Setenv("PULUMI_K8S_DELETE_UNREACHABLE", "true")
 	t.Setenv("PULUMI_K8S_ENABLE_PATCH_FORCE", "true")
-	res, err := harness.Run(harness.Options{Project: "p", Stack: "s"}, func(ctx *pulumi.Context) error {
+	res, err := componenttest.Run(componenttest.Options{Project: "p", Stack: "s"}, func(ctx *pulumi.Context) error {
 		_, err := NewProvider(ctx, "k8s", &ProviderArgs{Kubeconfig: pulumi.String(`{"kind":"Config"}`), ClusterIdentifier: "eks:x"})
 		return err
 	})
@@ -109,7 +109,7 @@ func TestProviderInputs(t *testing.T) {
 		p.Str("deleteUnreachable") != "false" && p.Bool("deleteUnreachable") || p.Bool("enablePatchForce") {
 		t.Errorf("provider inputs %v", p.Inputs)
 	}
-	if _, err := harness.Run(harness.Options{Project: "p", Stack: "s"}, func(ctx *pulumi.Context) error {
+	if _, err := componenttest.Run(componenttest.Options{Project: "p", Stack: "s"}, func(ctx *pulumi.Context) error {
 		_, err := NewProvider(ctx, "k8s", &ProviderArgs{Kubeconfig: pulumi.String("x")})
 		return err
 	}); err == nil {

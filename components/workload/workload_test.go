@@ -8,7 +8,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/wechat-deploy/wechat-deploy/infra/harness"
+	"github.com/wechat-deploy/wechat-deploy/components/componenttest"
 )
 
 const image = "registry.example.com/wechat-api@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -42,10 +42,10 @@ func args(prod bool) *WorkloadArgs {
 	return a
 }
 
-func run(t *testing.T, a *WorkloadArgs) (*harness.Result, *Workload) {
+func run(t *testing.T, a *WorkloadArgs) (*componenttest.Result, *Workload) {
 	t.Helper()
 	var w *Workload
-	res, err := harness.Run(harness.Options{Project: "wechat-deploy", Stack: "t"}, func(ctx *pulumi.Context) error {
+	res, err := componenttest.Run(componenttest.Options{Project: "wechat-deploy", Stack: "t"}, func(ctx *pulumi.Context) error {
 		var err error
 		w, err = NewWorkload(ctx, "wechat-api", a)
 		return err
@@ -105,7 +105,7 @@ func TestObjects(t *testing.T) {
 					t.Errorf("deployment %s = %v, want %v", ch.what, ch.got, ch.want)
 				}
 			}
-			sum, _ := harness.Await(w.ConfigChecksum)
+			sum, _ := componenttest.Await(w.ConfigChecksum)
 			if d.Str("spec.template.metadata.annotations.wechat-deploy/config-checksum") != sum.Value || len(sum.Value.(string)) != 64 || sum.Secret {
 				t.Errorf("checksum annotation %q vs output %v (secret %v)", d.Str("spec.template.metadata.annotations.wechat-deploy/config-checksum"), sum.Value, sum.Secret)
 			}
@@ -139,7 +139,7 @@ func TestObjects(t *testing.T) {
 				!slices.Contains(app.Strings("spec.egress[1].to[0].ipBlock.except"), "169.254.169.254/32") || app.Num("spec.egress[2].ports[0].port") != 5432 {
 				t.Errorf("app network policy %v", app.Inputs)
 			}
-			url, _ := harness.Await(w.URL)
+			url, _ := componenttest.Await(w.URL)
 			if url.Value != "https://"+a.Domain {
 				t.Errorf("URL %v", url.Value)
 			}
@@ -169,9 +169,9 @@ func TestSecretsStaySecret(t *testing.T) {
 			t.Errorf("ConfigMap holds a secret value")
 		}
 	}
-	exports := map[string]harness.Awaited{}
+	exports := map[string]componenttest.Awaited{}
 	for k, o := range map[string]pulumi.Output{"url": w.URL, "namespace": w.Namespace, "image": w.Image, "checksum": w.ConfigChecksum} {
-		exports[k], _ = harness.Await(o)
+		exports[k], _ = componenttest.Await(o)
 	}
 	if leaks := res.FindLeaks(fakeSecrets, exports); len(leaks) > 0 {
 		t.Errorf("leaks: %v", leaks)
@@ -191,7 +191,7 @@ func TestNoIngressWithoutDomainAndFixedReplicasWithoutHPA(t *testing.T) {
 	if d := res.MustOne(t, "kubernetes:apps/v1:Deployment", "wechat-api-deployment"); len(d.IgnoreChanges) != 0 {
 		t.Errorf("replicas ignored without an HPA: %v", d.IgnoreChanges)
 	}
-	url, _ := harness.Await(w.URL)
+	url, _ := componenttest.Await(w.URL)
 	if url.Value != "http://wechat-api.wechat-api.svc.cluster.local" {
 		t.Errorf("URL %v", url.Value)
 	}
@@ -225,7 +225,7 @@ func TestInvalidArgs(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			a := args(false)
 			edit(a)
-			res, err := harness.Run(harness.Options{Project: "p", Stack: "s"}, func(ctx *pulumi.Context) error {
+			res, err := componenttest.Run(componenttest.Options{Project: "p", Stack: "s"}, func(ctx *pulumi.Context) error {
 				_, err := NewWorkload(ctx, "w", a)
 				return err
 			})

@@ -8,7 +8,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/wechat-deploy/wechat-deploy/infra/harness"
+	"github.com/wechat-deploy/wechat-deploy/components/componenttest"
 )
 
 const (
@@ -24,7 +24,7 @@ var optionalSecrets = map[string]bool{"databaseUrl": true, "registryPassword": t
 
 // TestREADMEConfigReference fails when the README's table drifts from the program's keys and defaults.
 func TestREADMEConfigReference(t *testing.T) {
-	harness.GoldenSection(t, readme, startMark, endMark, ReferenceMarkdown())
+	componenttest.GoldenSection(t, readme, startMark, endMark, ReferenceMarkdown())
 }
 
 type declaration struct {

@@ -5,7 +5,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/wechat-deploy/wechat-deploy/infra/harness"
+	"github.com/wechat-deploy/wechat-deploy/components/componenttest"
 )
 
 // BenchmarkProgram measures one whole-program run under mocks (config load, every component, every resource
@@ -13,13 +13,13 @@ import (
 func BenchmarkProgram(b *testing.B) {
 	for _, stack := range []string{"prod", "prod-cn", "local"} {
 		b.Run(stack, func(b *testing.B) {
-			opts, err := harness.StackOptions(root, stack, fakeSecrets(b))
+			opts, err := componenttest.StackOptions(root, stack, fakeSecrets(b))
 			if err != nil {
 				b.Fatal(err)
 			}
 			b.ReportAllocs()
 			for b.Loop() {
-				res, err := harness.Run(opts, func(ctx *pulumi.Context) error {
+				res, err := componenttest.Run(opts, func(ctx *pulumi.Context) error {
 					_, err := Deploy(ctx)
 					return err
 				})

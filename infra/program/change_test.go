@@ -6,13 +6,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wechat-deploy/wechat-deploy/infra/harness"
+	"github.com/wechat-deploy/wechat-deploy/components/componenttest"
 )
 
 const otherDigest = "sha256:9e3c1b5a7d9f2e4c6a8b0d1f3e5a7c9b2d4f6a8c0e1b3d5f7a9c2e4b6d8f0a1c"
 
 // setApp rewrites one field of the app object in the run's config.
-func setApp(opts *harness.Options, field, value string) {
+func setApp(opts *componenttest.Options, field, value string) {
 	app := opts.Config["wechat-deploy:app"]
 	i := strings.Index(app, `"`+field+`":"`)
 	if i < 0 {
@@ -23,7 +23,7 @@ func setApp(opts *harness.Options, field, value string) {
 	opts.Config["wechat-deploy:app"] = app[:start] + value + app[end:]
 }
 
-func changedTypes(changes []harness.Change) map[string][]string {
+func changedTypes(changes []componenttest.Change) map[string][]string {
 	out := map[string][]string{}
 	for _, c := range changes {
 		typ := c.URN[strings.LastIndex(c.URN[:strings.LastIndex(c.URN, "::")], "::")+2 : strings.LastIndex(c.URN, "::")]
@@ -39,10 +39,10 @@ func changedTypes(changes []harness.Change) map[string][]string {
 func TestImageChangeUpdatesOnlyTheDeployment(t *testing.T) {
 	secrets := fakeSecrets(t)
 	before := runStack(t, "local", secrets, nil)
-	after := runStack(t, "local", secrets, func(o *harness.Options) {
+	after := runStack(t, "local", secrets, func(o *componenttest.Options) {
 		setApp(o, "image", "registry.local/wechat-api@"+otherDigest)
 	})
-	changed, added, removed := harness.Diff(before.Result, after.Result)
+	changed, added, removed := componenttest.Diff(before.Result, after.Result)
 	if len(added)+len(removed) > 0 {
 		t.Fatalf("image change adds %v and removes %v", added, removed)
 	}
@@ -60,7 +60,7 @@ func TestSecretChangeUpdatesSecretAndChecksum(t *testing.T) {
 	rotated := fakeSecrets(t)
 	rotated["jwtSigningKey"] = "fake-rotated-jwt-signing-key-4f1a8c2e9d7b3a6c5e0f"
 	after := runStack(t, "local", rotated, nil)
-	changed, added, removed := harness.Diff(before.Result, after.Result)
+	changed, added, removed := componenttest.Diff(before.Result, after.Result)
 	if len(added)+len(removed) > 0 {
 		t.Fatalf("secret change adds %v and removes %v", added, removed)
 	}
@@ -104,7 +104,7 @@ func TestKubeconfigRotationKeepsProviderAndWorkloads(t *testing.T) {
 	afterFormat := runStack(t, "local", reformatted, nil)
 
 	for name, after := range map[string]stackRun{"rotation": afterRotation, "reformatting": afterFormat} {
-		changed, added, removed := harness.Diff(before.Result, after.Result)
+		changed, added, removed := componenttest.Diff(before.Result, after.Result)
 		if len(added)+len(removed) > 0 {
 			t.Fatalf("%s adds %v removes %v", name, added, removed)
 		}

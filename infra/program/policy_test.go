@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/wechat-deploy/wechat-deploy/infra/harness"
+	"github.com/wechat-deploy/wechat-deploy/components/componenttest"
 	"github.com/wechat-deploy/wechat-deploy/policy/rules"
 )
 
@@ -15,7 +15,7 @@ func TestStacksPassPolicy(t *testing.T) {
 		t.Run(stack, func(t *testing.T) {
 			t.Parallel()
 			run := runStack(t, stack, fakeSecrets(t), nil)
-			opts, err := harness.StackOptions(root, stack, nil)
+			opts, err := componenttest.StackOptions(root, stack, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

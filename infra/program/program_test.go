@@ -9,7 +9,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/wechat-deploy/wechat-deploy/infra/harness"
+	"github.com/wechat-deploy/wechat-deploy/components/componenttest"
 )
 
 const root = "../.."
@@ -33,14 +33,14 @@ func fakeSecrets(t testing.TB) map[string]string {
 
 // stackRun is one whole-program mock run.
 type stackRun struct {
-	*harness.Result
-	exports map[string]harness.Awaited
+	*componenttest.Result
+	exports map[string]componenttest.Awaited
 }
 
 // runStack runs the whole program for a stack file under mocks, with the given secrets.
-func runStack(t testing.TB, stack string, secrets map[string]string, edit func(opts *harness.Options)) stackRun {
+func runStack(t testing.TB, stack string, secrets map[string]string, edit func(opts *componenttest.Options)) stackRun {
 	t.Helper()
-	opts, err := harness.StackOptions(root, stack, secrets)
+	opts, err := componenttest.StackOptions(root, stack, secrets)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func runStack(t testing.TB, stack string, secrets map[string]string, edit func(o
 	}
 	// RunErr calls the body synchronously and returns after it: outs is read only afterwards.
 	var outs map[string]pulumi.Output
-	res, err := harness.Run(opts, func(ctx *pulumi.Context) error {
+	res, err := componenttest.Run(opts, func(ctx *pulumi.Context) error {
 		o, err := Deploy(ctx)
 		outs = o
 		for k, v := range o {
@@ -60,9 +60,9 @@ func runStack(t testing.TB, stack string, secrets map[string]string, edit func(o
 	if err != nil {
 		t.Fatalf("stack %s: %v", stack, err)
 	}
-	exports := map[string]harness.Awaited{}
+	exports := map[string]componenttest.Awaited{}
 	for k, v := range outs {
-		a, err := harness.Await(v)
+		a, err := componenttest.Await(v)
 		if err != nil {
 			t.Fatalf("stack %s: export %s: %v", stack, k, err)
 		}
@@ -73,7 +73,7 @@ func runStack(t testing.TB, stack string, secrets map[string]string, edit func(o
 
 func stacks(t testing.TB) []string {
 	t.Helper()
-	names, err := harness.StackNames(root)
+	names, err := componenttest.StackNames(root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func TestStacks(t *testing.T) {
 			t.Parallel()
 			secrets := fakeSecrets(t)
 			run := runStack(t, stack, secrets, nil)
-			harness.Golden(t, filepath.Join("testdata", "golden", stack+".txt"), run.List())
+			componenttest.Golden(t, filepath.Join("testdata", "golden", stack+".txt"), run.List())
 			if orphans := run.Orphans(); len(orphans) > 0 {
 				t.Errorf("resources not parented under a component:\n  %s", strings.Join(orphans, "\n  "))
 			}
@@ -121,12 +121,12 @@ func TestStacks(t *testing.T) {
 // TestStackKeysDeclared keeps the stack files honest: every key they set is declared in Pulumi.yaml or is one of
 // the optional secrets.
 func TestStackKeysDeclared(t *testing.T) {
-	proj, err := harness.LoadProject(root)
+	proj, err := componenttest.LoadProject(root)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, stack := range stacks(t) {
-		sf, err := harness.LoadStackFile(root, stack)
+		sf, err := componenttest.LoadStackFile(root, stack)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wechat-deploy/wechat-deploy/infra/harness"
+	"github.com/wechat-deploy/wechat-deploy/components/componenttest"
 )
 
 // markdown renders the rules table of the README.
@@ -23,6 +23,6 @@ func markdown() string {
 }
 
 func TestREADMERulesTable(t *testing.T) {
-	harness.GoldenSection(t, "../../README.md", "<!-- policy-rules:start (generated: go test ./policy/rules -update) -->",
+	componenttest.GoldenSection(t, "../../README.md", "<!-- policy-rules:start (generated: go test ./policy/rules -update) -->",
 		"<!-- policy-rules:end -->", markdown())
 }

@@ -17,7 +17,7 @@ import (
 	"github.com/wechat-deploy/wechat-deploy/components/alicloud/sdk/kms"
 	"github.com/wechat-deploy/wechat-deploy/components/alicloud/sdk/ram"
 	"github.com/wechat-deploy/wechat-deploy/components/alicloud/sdk/vpc"
-	"github.com/wechat-deploy/wechat-deploy/infra/harness"
+	"github.com/wechat-deploy/wechat-deploy/components/componenttest"
 )
 
 // schema reads testdata/schema-<version>.txt: token (or type:<pkg>.<Type>) to its property names.
@@ -145,7 +145,7 @@ func bindings() []binding {
 func TestResourceTokensAndProperties(t *testing.T) {
 	known := schema(t)
 	for _, b := range bindings() {
-		res, err := harness.Run(harness.Options{Project: "p", Stack: "s"}, b.create)
+		res, err := componenttest.Run(componenttest.Options{Project: "p", Stack: "s"}, b.create)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -184,7 +184,7 @@ func TestSecretsAreMarked(t *testing.T) {
 			return e
 		},
 	} {
-		res, err := harness.Run(harness.Options{Project: "p", Stack: "s"}, create)
+		res, err := componenttest.Run(componenttest.Options{Project: "p", Stack: "s"}, create)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -198,7 +198,7 @@ func TestSecretsAreMarked(t *testing.T) {
 // TestInvokesAndNestedTypes checks invoke tokens (by calling them under mocks) and the names of every nested type.
 func TestInvokesAndNestedTypes(t *testing.T) {
 	known := schema(t)
-	res, err := harness.Run(harness.Options{Project: "p", Stack: "s"}, func(ctx *pulumi.Context) error {
+	res, err := componenttest.Run(componenttest.Options{Project: "p", Stack: "s"}, func(ctx *pulumi.Context) error {
 		if _, err := alicloud.GetZones(ctx, &alicloud.GetZonesArgs{}); err != nil {
 			return err
 		}
@@ -210,7 +210,7 @@ func TestInvokesAndNestedTypes(t *testing.T) {
 				Enable: pulumi.Bool(true), EndpointType: pulumi.String("internet"), InstanceId: pulumi.String("cri-1"), ModuleName: pulumi.String("Registry"),
 			}),
 		} {
-			if _, err := harness.Await(o); err != nil {
+			if _, err := componenttest.Await(o); err != nil {
 				return err
 			}
 		}

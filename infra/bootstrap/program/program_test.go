@@ -5,11 +5,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wechat-deploy/wechat-deploy/infra/harness"
+	"github.com/wechat-deploy/wechat-deploy/components/componenttest"
 )
 
 func TestBootstrap(t *testing.T) {
-	res, err := harness.Run(harness.Options{
+	res, err := componenttest.Run(componenttest.Options{
 		Project: "wechat-deploy-bootstrap", Stack: "aws",
 		Config: map[string]string{
 			"wechat-deploy-bootstrap:pulumiOrg":        "acme",
@@ -24,7 +24,7 @@ func TestBootstrap(t *testing.T) {
 	if len(oidc) != 2 {
 		t.Fatalf("%d OIDC providers, want Pulumi's and GitHub's", len(oidc))
 	}
-	roles := map[string]harness.Resource{}
+	roles := map[string]componenttest.Resource{}
 	for _, r := range res.Find("aws:iam/role:Role") {
 		roles[r.Str("name")] = r
 	}

@@ -1,4 +1,4 @@
-package harness
+package componenttest
 
 import (
 	"encoding/base64"

@@ -1,8 +1,8 @@
-// Package harness runs a Pulumi program, or a single component, under Pulumi mocks and records everything it
+// Package componenttest runs a Pulumi program, or a single component, under Pulumi mocks and records everything it
 // registers: type, name, parent, inputs (with which of them are secret), options such as protect and
 // ignoreChanges, and the invokes it made. Tests in every package use it to pin the exact inputs a provider would
 // receive without running the provider.
-package harness
+package componenttest
 
 import (
 	"context"
