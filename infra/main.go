@@ -8,5 +8,5 @@ import (
 )
 
 func main() {
-	pulumi.Run(program.Run)
+	pulumi.Run(program.New().Run)
 }

@@ -47,6 +47,11 @@ const (
 	PathMetrics   = "/metrics"
 )
 
+// PrivateIPv4Ranges are the RFC 1918 address ranges, where VPCs, load balancers and databases live: the app
+// trusts proxies there by default, the workload opens egress there only to its backing services, and stack
+// validation keeps VPCs inside them.
+var PrivateIPv4Ranges = []string{"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"}
+
 // UID is the numeric non-root user the image runs as (distroless "nonroot").
 const UID = 65532
 

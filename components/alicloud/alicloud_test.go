@@ -8,6 +8,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/wechat-deploy/wechat-deploy/components/componenttest"
+	"github.com/wechat-deploy/wechat-deploy/components/platform"
 )
 
 func devCN() PlatformArgs {
@@ -16,7 +17,7 @@ func devCN() PlatformArgs {
 		Network: NetworkArgs{CIDR: "10.40.0.0/16", WorkerPrefix: 18, PodPrefix: 19, Tags: map[string]string{"stack": "dev-cn"}},
 		Cluster: ClusterArgs{
 			ClusterName: "wechat-deploy-dev-cn", Spec: "ack.pro.small", Version: "1.33.3-aliyun.1", ServiceCIDR: "172.21.0.0/20",
-			PublicEndpoint: true, Addons: []Addon{{Name: "terway-eniip"}, {Name: "csi-plugin"}, {Name: "logtail-ds", Config: `{"a":"b"}`}},
+			PublicEndpoint: true, Addons: []platform.Addon{{Name: "terway-eniip"}, {Name: "csi-plugin"}, {Name: "logtail-ds", Config: `{"a":"b"}`}},
 			LogRetentionDays: 90, InstanceTypes: []string{"ecs.g7.large"}, MinNodes: 1, MaxNodes: 3, DiskSizeGiB: 50,
 			AppNamespace: "wechat-api", AppServiceAccount: "wechat-api",
 		},

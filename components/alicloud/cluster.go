@@ -10,6 +10,7 @@ import (
 	"github.com/wechat-deploy/wechat-deploy/components/alicloud/sdk/cs"
 	"github.com/wechat-deploy/wechat-deploy/components/alicloud/sdk/kms"
 	"github.com/wechat-deploy/wechat-deploy/components/alicloud/sdk/ram"
+	"github.com/wechat-deploy/wechat-deploy/components/platform"
 )
 
 // ClusterType is the type token of the Cluster component.
@@ -17,11 +18,6 @@ const ClusterType = "wechat-deploy:alicloud:Cluster"
 
 // ControlPlaneLogComponents are the ACK control-plane logs shipped to SLS.
 var ControlPlaneLogComponents = []string{"apiserver", "kcm", "scheduler", "ccm", "controlplane-events"}
-
-// Addon is an ACK addon.
-type Addon struct {
-	Name, Version, Config string
-}
 
 // ClusterArgs configure the ACK cluster.
 type ClusterArgs struct {
@@ -37,7 +33,7 @@ type ClusterArgs struct {
 	SecurityGroupID  pulumi.StringInput
 	// PublicEndpoint exposes the API server through an internet SLB.
 	PublicEndpoint bool
-	Addons         []Addon
+	Addons         []platform.Addon
 	// ExtraAddons are addons whose configuration is only known at deploy time (e.g. the ACR credential helper).
 	ExtraAddons cs.ManagedKubernetesAddonArray
 	// LogRetentionDays of control-plane logs.
@@ -117,13 +113,68 @@ func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pul
 	if err := ctx.RegisterComponentResource(ClusterType, name, c, opts...); err != nil {
 		return nil, fmt.Errorf("registering ACK cluster %s: %w", name, err)
 	}
-	parent := pulumi.Parent(c)
-	tags := pulumi.ToStringMap(args.Tags)
-	fail := func(what string, err error) (*Cluster, error) {
-		return nil, fmt.Errorf("creating ACK cluster %s: %s: %w", name, what, err)
+	b := &clusterBuild{ctx: ctx, name: name, args: args, parent: pulumi.Parent(c), tags: pulumi.ToStringMap(args.Tags)}
+	if err := b.build(c); err != nil {
+		return nil, fmt.Errorf("creating ACK cluster %s: %w", name, err)
 	}
+	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
+		"clusterId": c.ClusterID, "clusterName": c.ClusterName, "endpoint": c.Endpoint,
+		"kubeconfig": c.Kubeconfig, "appRoleName": c.AppRoleName, "kmsKeyId": c.KMSKeyID, "oidcProviderArn": c.OIDCProviderARN,
+	}); err != nil {
+		return nil, fmt.Errorf("registering outputs of ACK cluster %s: %w", name, err)
+	}
+	return c, nil
+}
 
-	key, err := kms.NewKey(ctx, name+"-secrets-key", &kms.KeyArgs{
+// clusterBuild registers the cluster's children in named steps.
+type clusterBuild struct {
+	ctx    *pulumi.Context
+	name   string
+	args   *ClusterArgs
+	parent pulumi.ResourceOrInvokeOption
+	tags   pulumi.StringMap
+}
+
+// build runs the steps: the Secrets key, the managed cluster, its node pool, the app's RRSA role and the
+// credentials that reach it.
+func (b *clusterBuild) build(c *Cluster) error {
+	key, err := b.secretsKey()
+	if err != nil {
+		return err
+	}
+	cluster, err := b.cluster(key)
+	if err != nil {
+		return err
+	}
+	if err := b.nodePool(cluster, key); err != nil {
+		return err
+	}
+	rrsa := cluster.RrsaMetadata
+	appRole, err := b.appRole(rrsa)
+	if err != nil {
+		return err
+	}
+	cred := cs.GetClusterCredentialOutput(b.ctx, cs.GetClusterCredentialOutputArgs{
+		ClusterId: cluster.ID().ToStringOutput(),
+		// The longest ACK allows (3 days): deployments outlive a short token, and every run renews it.
+		TemporaryDurationMinutes: pulumi.Int(4320),
+	}, b.parent)
+	c.ClusterID = cluster.ID().ToStringOutput()
+	c.ClusterName = cluster.Name
+	c.Endpoint = cluster.Connections.ApiServerInternet().ApplyT(func(s *string) string {
+		return strings.TrimSpace(deref(s))
+	}).(pulumi.StringOutput)
+	c.Kubeconfig = pulumi.ToSecret(cred.KubeConfig()).(pulumi.StringOutput)
+	c.AppRoleName = appRole.RoleName
+	c.KMSKeyID = key.ID().ToStringOutput()
+	c.OIDCProviderARN = rrsa.RamOidcProviderArn().ApplyT(func(s *string) string { return deref(s) }).(pulumi.StringOutput)
+	return nil
+}
+
+// secretsKey is the KMS key (rotated yearly) that encrypts Kubernetes Secrets and the nodes' disks.
+func (b *clusterBuild) secretsKey() (*kms.Key, error) {
+	args := b.args
+	key, err := kms.NewKey(b.ctx, b.name+"-secrets-key", &kms.KeyArgs{
 		Description:         pulumi.String("Encryption of Kubernetes Secrets in ACK cluster " + args.ClusterName),
 		KeySpec:             pulumi.String("Aliyun_AES_256"),
 		KeyUsage:            pulumi.String("ENCRYPT/DECRYPT"),
@@ -132,14 +183,18 @@ func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pul
 		RotationInterval:    pulumi.String("365d"),
 		PendingWindowInDays: pulumi.Int(30),
 		DeletionProtection:  pulumi.String(map[bool]string{true: "Enabled", false: "Disabled"}[args.DeletionProtection]),
-		Tags:                tags,
-	}, parent, pulumi.Protect(args.Protect))
+		Tags:                b.tags,
+	}, b.parent, pulumi.Protect(args.Protect))
 	if err != nil {
-		return fail("KMS key", err)
+		return nil, fmt.Errorf("KMS key: %w", err)
 	}
+	return key, nil
+}
 
+// addons are the configured addons, then those only known at deploy time.
+func (b *clusterBuild) addons() cs.ManagedKubernetesAddonArray {
 	addons := cs.ManagedKubernetesAddonArray{}
-	for _, a := range args.Addons {
+	for _, a := range b.args.Addons {
 		addon := cs.ManagedKubernetesAddonArgs{Name: pulumi.String(a.Name)}
 		if a.Version != "" {
 			addon.Version = pulumi.String(a.Version)
@@ -149,13 +204,18 @@ func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pul
 		}
 		addons = append(addons, addon)
 	}
-	addons = append(addons, args.ExtraAddons...)
+	return append(addons, b.args.ExtraAddons...)
+}
 
+// cluster is the ACK managed cluster: Secrets encrypted with the key, RRSA, control-plane and audit logs,
+// deletion protection as configured, and upgrades on the stable channel in a night-time window.
+func (b *clusterBuild) cluster(key *kms.Key) (*cs.ManagedKubernetes, error) {
+	args := b.args
 	var podCIDR pulumi.StringPtrInput
 	if args.PodCIDR != "" {
 		podCIDR = pulumi.String(args.PodCIDR)
 	}
-	cluster, err := cs.NewManagedKubernetes(ctx, name, &cs.ManagedKubernetesArgs{
+	cluster, err := cs.NewManagedKubernetes(b.ctx, b.name, &cs.ManagedKubernetesArgs{
 		Name:                      pulumi.String(args.ClusterName),
 		ClusterSpec:               pulumi.String(args.Spec),
 		Version:                   pulumi.String(args.Version),
@@ -186,17 +246,23 @@ func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pul
 			Enable: pulumi.Bool(true), MaintenanceTime: pulumi.String("2025-01-07T03:00:00.000+08:00"),
 			Duration: pulumi.String("3h"), WeeklyPeriod: pulumi.String("Tuesday,Thursday"),
 		},
-		Addons: addons,
-		Tags:   tags,
-	}, parent, pulumi.Protect(args.Protect),
+		Addons: b.addons(),
+		Tags:   b.tags,
+	}, b.parent, pulumi.Protect(args.Protect),
 		// ACK upgrades the version itself on the stable channel; a lower version in config must not downgrade.
 		pulumi.IgnoreChanges([]string{"version"}))
 	if err != nil {
-		return fail("cluster", err)
+		return nil, fmt.Errorf("cluster: %w", err)
 	}
+	return cluster, nil
+}
 
+// nodePool is the auto-scaling, auto-repairing node pool with KMS-encrypted ESSD system disks and hardened
+// instance metadata.
+func (b *clusterBuild) nodePool(cluster *cs.ManagedKubernetes, key *kms.Key) error {
+	args := b.args
 	labels := cs.NodePoolLabelArray{cs.NodePoolLabelArgs{Key: pulumi.String("wechat-deploy/node-pool"), Value: pulumi.String("default")}}
-	if _, err := cs.NewNodePool(ctx, name+"-nodes", &cs.NodePoolArgs{
+	if _, err := cs.NewNodePool(b.ctx, b.name+"-nodes", &cs.NodePoolArgs{
 		ClusterId:           cluster.ID(),
 		NodePoolName:        pulumi.String(args.ClusterName + "-default"),
 		VswitchIds:          args.WorkerVSwitchIDs,
@@ -220,46 +286,29 @@ func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pul
 			AutoVulFix: pulumi.Bool(true), MaxUnavailable: pulumi.Int(1),
 		},
 		Labels: labels,
-		Tags:   tags,
-	}, parent); err != nil {
-		return fail("node pool", err)
+		Tags:   b.tags,
+	}, b.parent); err != nil {
+		return fmt.Errorf("node pool: %w", err)
 	}
+	return nil
+}
 
-	rrsa := cluster.RrsaMetadata
-	appRole, err := ram.NewRole(ctx, name+"-app", &ram.RoleArgs{
+// appRole is the RAM role only the app's service account can assume through RRSA.
+func (b *clusterBuild) appRole(rrsa cs.ManagedKubernetesRrsaMetadataOutput) (*ram.Role, error) {
+	args := b.args
+	role, err := ram.NewRole(b.ctx, b.name+"-app", &ram.RoleArgs{
 		RoleName:    pulumi.String(args.ClusterName + "-" + args.AppServiceAccount),
 		Description: pulumi.String("RRSA role of " + args.AppNamespace + "/" + args.AppServiceAccount),
 		AssumeRolePolicyDocument: pulumi.All(rrsa.RamOidcProviderArn(), rrsa.RrsaOidcIssuerUrl()).ApplyT(func(v []any) string {
 			return rrsaTrust(deref(v[0]), deref(v[1]), args.AppNamespace, args.AppServiceAccount)
 		}).(pulumi.StringOutput),
 		MaxSessionDuration: pulumi.Int(3600),
-		Tags:               tags,
-	}, parent)
+		Tags:               b.tags,
+	}, b.parent)
 	if err != nil {
-		return fail("app RRSA role", err)
+		return nil, fmt.Errorf("app RRSA role: %w", err)
 	}
-
-	cred := cs.GetClusterCredentialOutput(ctx, cs.GetClusterCredentialOutputArgs{
-		ClusterId: cluster.ID().ToStringOutput(),
-		// The longest ACK allows (3 days): deployments outlive a short token, and every run renews it.
-		TemporaryDurationMinutes: pulumi.Int(4320),
-	}, pulumi.Parent(c))
-	c.ClusterID = cluster.ID().ToStringOutput()
-	c.ClusterName = cluster.Name
-	c.Endpoint = cluster.Connections.ApiServerInternet().ApplyT(func(s *string) string {
-		return strings.TrimSpace(deref(s))
-	}).(pulumi.StringOutput)
-	c.Kubeconfig = pulumi.ToSecret(cred.KubeConfig()).(pulumi.StringOutput)
-	c.AppRoleName = appRole.RoleName
-	c.KMSKeyID = key.ID().ToStringOutput()
-	c.OIDCProviderARN = rrsa.RamOidcProviderArn().ApplyT(func(s *string) string { return deref(s) }).(pulumi.StringOutput)
-	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
-		"clusterId": c.ClusterID, "clusterName": c.ClusterName, "endpoint": c.Endpoint,
-		"kubeconfig": c.Kubeconfig, "appRoleName": c.AppRoleName, "kmsKeyId": c.KMSKeyID, "oidcProviderArn": c.OIDCProviderARN,
-	}); err != nil {
-		return nil, fmt.Errorf("registering outputs of ACK cluster %s: %w", name, err)
-	}
-	return c, nil
+	return role, nil
 }
 
 func deref(v any) string {

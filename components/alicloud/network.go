@@ -61,11 +61,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	if err != nil {
 		return nil, fmt.Errorf("creating VPC %s: %w: CIDR: %v", name, ErrInvalidArgs, err)
 	}
-	tiers := []netplan.Tier{{Name: "worker", Prefix: args.WorkerPrefix}}
-	if args.PodPrefix > 0 {
-		tiers = append(tiers, netplan.Tier{Name: "pod", Prefix: args.PodPrefix})
-	}
-	plan, err := netplan.Plan(vpcCIDR, len(args.Zones), tiers, netplan.MaxPrefixAlicloud)
+	plan, err := netplan.Plan(vpcCIDR, len(args.Zones), netplan.AlicloudTiers(args.WorkerPrefix, args.PodPrefix), netplan.MaxPrefixAlicloud)
 	if err != nil {
 		return nil, fmt.Errorf("creating VPC %s: %w: %v", name, ErrInvalidArgs, err)
 	}
@@ -73,159 +69,10 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	if err := ctx.RegisterComponentResource(NetworkType, name, n, opts...); err != nil {
 		return nil, fmt.Errorf("registering VPC %s: %w", name, err)
 	}
-	parent := pulumi.Parent(n)
-	tags := pulumi.ToStringMap(args.Tags)
-	fail := func(what string, err error) (*Network, error) {
-		return nil, fmt.Errorf("creating VPC %s: %s: %w", name, what, err)
+	b := &networkBuild{ctx: ctx, name: name, args: args, plan: plan, parent: pulumi.Parent(n), tags: pulumi.ToStringMap(args.Tags)}
+	if err := b.build(n); err != nil {
+		return nil, fmt.Errorf("creating VPC %s: %w", name, err)
 	}
-
-	network, err := vpc.NewNetwork(ctx, name+"-vpc", &vpc.NetworkArgs{
-		VpcName: pulumi.String(name), CidrBlock: pulumi.String(args.CIDR), Tags: tags,
-		Description: pulumi.String("wechat-deploy " + name),
-	}, parent, pulumi.Protect(args.Protect))
-	if err != nil {
-		return fail("VPC", err)
-	}
-	zones := len(args.Zones)
-	var workers, pods pulumi.StringArray
-	var workerSwitches []*vpc.Switch
-	for z, zone := range args.Zones {
-		s := strconv.Itoa(z)
-		w, err := vpc.NewSwitch(ctx, name+"-worker-"+s, &vpc.SwitchArgs{
-			VswitchName: pulumi.String(name + "-worker-" + zone), VpcId: network.ID(), ZoneId: pulumi.String(zone),
-			CidrBlock: pulumi.String(plan[z].CIDR.String()), Tags: tags,
-		}, parent)
-		if err != nil {
-			return fail("worker VSwitch in "+zone, err)
-		}
-		workers = append(workers, w.ID())
-		workerSwitches = append(workerSwitches, w)
-		if args.PodPrefix > 0 {
-			p, err := vpc.NewSwitch(ctx, name+"-pod-"+s, &vpc.SwitchArgs{
-				VswitchName: pulumi.String(name + "-pod-" + zone), VpcId: network.ID(), ZoneId: pulumi.String(zone),
-				CidrBlock: pulumi.String(plan[zones+z].CIDR.String()), Tags: tags,
-			}, parent)
-			if err != nil {
-				return fail("pod VSwitch in "+zone, err)
-			}
-			pods = append(pods, p.ID())
-		}
-	}
-
-	// One enhanced NAT gateway (or one per zone), each with an EIP, SNAT for its zone's VSwitches and a
-	// route table that sends the zone's internet traffic through it.
-	var natIDs []pulumi.IDOutput
-	var snatTables, snatIPs []pulumi.StringOutput
-	var natDeps [][]pulumi.Resource
-	for z, zone := range args.Zones {
-		if !args.NATPerZone && z > 0 {
-			break
-		}
-		s := strconv.Itoa(z)
-		nat, err := vpc.NewNatGateway(ctx, name+"-nat-"+s, &vpc.NatGatewayArgs{
-			VpcId: network.ID(), VswitchId: workerSwitches[z].ID(),
-			NatGatewayName: pulumi.String(name + "-" + zone), NatType: pulumi.String("Enhanced"),
-			NetworkType: pulumi.String("internet"), PaymentType: pulumi.String("PayAsYouGo"),
-			InternetChargeType: pulumi.String("PayByLcu"), DeletionProtection: pulumi.Bool(args.DeletionProtection),
-			Tags: tags,
-		}, parent)
-		if err != nil {
-			return fail("NAT gateway in "+zone, err)
-		}
-		eip, err := ecs.NewEipAddress(ctx, name+"-nat-"+s, &ecs.EipAddressArgs{
-			AddressName: pulumi.String(name + "-nat-" + zone), Bandwidth: pulumi.String("200"),
-			InternetChargeType: pulumi.String("PayByTraffic"), PaymentType: pulumi.String("PayAsYouGo"),
-			Isp: pulumi.String("BGP"), DeletionProtection: pulumi.Bool(args.DeletionProtection), Tags: tags,
-		}, parent)
-		if err != nil {
-			return fail("NAT EIP in "+zone, err)
-		}
-		assoc, err := ecs.NewEipAssociation(ctx, name+"-nat-"+s, &ecs.EipAssociationArgs{
-			AllocationId: eip.ID(), InstanceId: nat.ID(), InstanceType: pulumi.String("Nat"),
-		}, parent)
-		if err != nil {
-			return fail("NAT EIP binding in "+zone, err)
-		}
-		natIDs = append(natIDs, nat.ID())
-		snatTables = append(snatTables, nat.SnatTableIds)
-		snatIPs = append(snatIPs, eip.IpAddress)
-		natDeps = append(natDeps, []pulumi.Resource{assoc})
-	}
-	for z, zone := range args.Zones {
-		s := strconv.Itoa(z)
-		g := 0
-		if args.NATPerZone {
-			g = z
-		}
-		sources := []pulumi.StringInput{workers[z]}
-		if args.PodPrefix > 0 {
-			sources = append(sources, pods[z])
-		}
-		for i, src := range sources {
-			kind := []string{"worker", "pod"}[i]
-			if _, err := vpc.NewSnatEntry(ctx, name+"-snat-"+kind+"-"+s, &vpc.SnatEntryArgs{
-				SnatTableId: snatTables[g], SourceVswitchId: src, SnatIp: snatIPs[g],
-				SnatEntryName: pulumi.String(name + "-" + kind + "-" + zone),
-			}, parent, pulumi.DependsOn(natDeps[g])); err != nil {
-				return fail("SNAT for "+kind+" VSwitch in "+zone, err)
-			}
-		}
-		rt, err := vpc.NewRouteTable(ctx, name+"-rt-"+s, &vpc.RouteTableArgs{
-			VpcId: network.ID(), RouteTableName: pulumi.String(name + "-" + zone),
-			AssociateType: pulumi.String("VSwitch"), Tags: tags,
-		}, parent)
-		if err != nil {
-			return fail("route table in "+zone, err)
-		}
-		if _, err := vpc.NewRouteEntry(ctx, name+"-default-route-"+s, &vpc.RouteEntryArgs{
-			RouteTableId: rt.ID(), DestinationCidrblock: pulumi.String("0.0.0.0/0"),
-			NexthopType: pulumi.String("NatGateway"), NexthopId: natIDs[g],
-		}, parent); err != nil {
-			return fail("default route in "+zone, err)
-		}
-		for i, src := range sources {
-			kind := []string{"worker", "pod"}[i]
-			if _, err := vpc.NewRouteTableAttachment(ctx, name+"-rt-"+kind+"-"+s, &vpc.RouteTableAttachmentArgs{
-				RouteTableId: rt.ID(), VswitchId: src,
-			}, parent); err != nil {
-				return fail("route table attachment in "+zone, err)
-			}
-		}
-	}
-
-	sg, err := ecs.NewSecurityGroup(ctx, name+"-cluster-sg", &ecs.SecurityGroupArgs{
-		SecurityGroupName: pulumi.String(name + "-cluster"), VpcId: network.ID(), Tags: tags,
-		SecurityGroupType: pulumi.String("normal"), InnerAccessPolicy: pulumi.String("Accept"),
-		Description: pulumi.String("ACK nodes of " + name + ": traffic from inside the VPC only"),
-	}, parent)
-	if err != nil {
-		return fail("security group", err)
-	}
-	internal := []string{args.CIDR}
-	if args.PodCIDR != "" {
-		internal = append(internal, args.PodCIDR)
-	}
-	for i, cidr := range internal {
-		for _, proto := range []string{"tcp", "udp", "icmp"} {
-			ports := "1/65535"
-			if proto == "icmp" {
-				ports = "-1/-1"
-			}
-			if _, err := ecs.NewSecurityGroupRule(ctx, fmt.Sprintf("%s-sg-in-%s-%d", name, proto, i), &ecs.SecurityGroupRuleArgs{
-				SecurityGroupId: sg.ID(), Type: pulumi.String("ingress"), IpProtocol: pulumi.String(proto),
-				PortRange: pulumi.String(ports), CidrIp: pulumi.String(cidr), Policy: pulumi.String("accept"),
-				Priority: pulumi.Int(1), NicType: pulumi.String("intranet"),
-				Description: pulumi.String("cluster-internal " + proto + " from " + cidr),
-			}, parent); err != nil {
-				return fail("security group rule", err)
-			}
-		}
-	}
-
-	n.VpcID = network.ID().ToStringOutput()
-	n.WorkerVSwitchIDs = workers.ToStringArrayOutput()
-	n.PodVSwitchIDs = pods.ToStringArrayOutput()
-	n.SecurityGroupID = sg.ID().ToStringOutput()
 	if err := ctx.RegisterResourceOutputs(n, pulumi.Map{
 		"vpcId": n.VpcID, "workerVswitchIds": n.WorkerVSwitchIDs, "podVswitchIds": n.PodVSwitchIDs,
 		"securityGroupId": n.SecurityGroupID,
@@ -233,4 +80,225 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		return nil, fmt.Errorf("registering outputs of VPC %s: %w", name, err)
 	}
 	return n, nil
+}
+
+// networkBuild registers the network's children in named steps.
+type networkBuild struct {
+	ctx    *pulumi.Context
+	name   string
+	args   *NetworkArgs
+	plan   []netplan.Subnet
+	parent pulumi.ResourceOption
+	tags   pulumi.StringMap
+}
+
+// zoneSwitches are the VSwitches of one zone: workers, and pods with Terway.
+type zoneSwitches struct {
+	worker, pod pulumi.IDOutput
+	hasPod      bool
+}
+
+// sources are the VSwitches whose traffic leaves through the zone's NAT, by kind.
+func (z zoneSwitches) sources() map[string]pulumi.IDOutput {
+	m := map[string]pulumi.IDOutput{"worker": z.worker}
+	if z.hasPod {
+		m["pod"] = z.pod
+	}
+	return m
+}
+
+// egress is one NAT gateway with its EIP bound, as SNAT entries and routes need it.
+type egress struct {
+	natID     pulumi.IDOutput
+	snatTable pulumi.StringOutput
+	ip        pulumi.StringOutput
+	bound     pulumi.Resource
+}
+
+// build lays out the VPC, the VSwitches of every zone, enhanced NAT with EIPs, SNAT and routes per zone, and
+// the nodes' security group.
+func (b *networkBuild) build(n *Network) error {
+	network, err := vpc.NewNetwork(b.ctx, b.name+"-vpc", &vpc.NetworkArgs{
+		VpcName: pulumi.String(b.name), CidrBlock: pulumi.String(b.args.CIDR), Tags: b.tags,
+		Description: pulumi.String("wechat-deploy " + b.name),
+	}, b.parent, pulumi.Protect(b.args.Protect))
+	if err != nil {
+		return fmt.Errorf("VPC: %w", err)
+	}
+	switches, err := b.vswitches(network)
+	if err != nil {
+		return err
+	}
+	gateways, err := b.natGateways(network, switches)
+	if err != nil {
+		return err
+	}
+	for z, zone := range b.args.Zones {
+		g := gateways[0]
+		if b.args.NATPerZone {
+			g = gateways[z]
+		}
+		if err := b.zoneEgress(network, z, zone, switches[z], g); err != nil {
+			return err
+		}
+	}
+	sg, err := b.securityGroup(network)
+	if err != nil {
+		return err
+	}
+	var workers, pods pulumi.StringArray
+	for _, zs := range switches {
+		workers = append(workers, zs.worker)
+		if zs.hasPod {
+			pods = append(pods, zs.pod)
+		}
+	}
+	n.VpcID = network.ID().ToStringOutput()
+	n.WorkerVSwitchIDs = workers.ToStringArrayOutput()
+	n.PodVSwitchIDs = pods.ToStringArrayOutput()
+	n.SecurityGroupID = sg.ID().ToStringOutput()
+	return nil
+}
+
+// vswitches creates each zone's worker VSwitch and, with Terway, its pod VSwitch, from the plan.
+func (b *networkBuild) vswitches(network *vpc.Network) ([]zoneSwitches, error) {
+	zones := len(b.args.Zones)
+	newSwitch := func(kind string, z int, zone string, cidr string) (pulumi.IDOutput, error) {
+		sw, err := vpc.NewSwitch(b.ctx, b.name+"-"+kind+"-"+strconv.Itoa(z), &vpc.SwitchArgs{
+			VswitchName: pulumi.String(b.name + "-" + kind + "-" + zone), VpcId: network.ID(), ZoneId: pulumi.String(zone),
+			CidrBlock: pulumi.String(cidr), Tags: b.tags,
+		}, b.parent)
+		if err != nil {
+			return pulumi.IDOutput{}, fmt.Errorf("%s VSwitch in %s: %w", kind, zone, err)
+		}
+		return sw.ID(), nil
+	}
+	out := make([]zoneSwitches, zones)
+	for z, zone := range b.args.Zones {
+		var err error
+		if out[z].worker, err = newSwitch("worker", z, zone, b.plan[z].CIDR.String()); err != nil {
+			return nil, err
+		}
+		if b.args.PodPrefix > 0 {
+			out[z].hasPod = true
+			if out[z].pod, err = newSwitch("pod", z, zone, b.plan[zones+z].CIDR.String()); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
+
+// natGateways creates one enhanced NAT gateway (or one per zone) in the zone's worker VSwitch, each with an EIP.
+func (b *networkBuild) natGateways(network *vpc.Network, switches []zoneSwitches) ([]egress, error) {
+	var out []egress
+	for z, zone := range b.args.Zones {
+		if !b.args.NATPerZone && z > 0 {
+			break
+		}
+		s := strconv.Itoa(z)
+		nat, err := vpc.NewNatGateway(b.ctx, b.name+"-nat-"+s, &vpc.NatGatewayArgs{
+			VpcId: network.ID(), VswitchId: switches[z].worker,
+			NatGatewayName: pulumi.String(b.name + "-" + zone), NatType: pulumi.String("Enhanced"),
+			NetworkType: pulumi.String("internet"), PaymentType: pulumi.String("PayAsYouGo"),
+			InternetChargeType: pulumi.String("PayByLcu"), DeletionProtection: pulumi.Bool(b.args.DeletionProtection),
+			Tags: b.tags,
+		}, b.parent)
+		if err != nil {
+			return nil, fmt.Errorf("NAT gateway in %s: %w", zone, err)
+		}
+		eip, err := ecs.NewEipAddress(b.ctx, b.name+"-nat-"+s, &ecs.EipAddressArgs{
+			AddressName: pulumi.String(b.name + "-nat-" + zone), Bandwidth: pulumi.String("200"),
+			InternetChargeType: pulumi.String("PayByTraffic"), PaymentType: pulumi.String("PayAsYouGo"),
+			Isp: pulumi.String("BGP"), DeletionProtection: pulumi.Bool(b.args.DeletionProtection), Tags: b.tags,
+		}, b.parent)
+		if err != nil {
+			return nil, fmt.Errorf("NAT EIP in %s: %w", zone, err)
+		}
+		assoc, err := ecs.NewEipAssociation(b.ctx, b.name+"-nat-"+s, &ecs.EipAssociationArgs{
+			AllocationId: eip.ID(), InstanceId: nat.ID(), InstanceType: pulumi.String("Nat"),
+		}, b.parent)
+		if err != nil {
+			return nil, fmt.Errorf("NAT EIP binding in %s: %w", zone, err)
+		}
+		out = append(out, egress{natID: nat.ID(), snatTable: nat.SnatTableIds, ip: eip.IpAddress, bound: assoc})
+	}
+	return out, nil
+}
+
+// zoneEgress sends a zone's VSwitches to the internet through its NAT: SNAT entries and a route table whose
+// default route is the NAT gateway.
+func (b *networkBuild) zoneEgress(network *vpc.Network, z int, zone string, switches zoneSwitches, g egress) error {
+	s := strconv.Itoa(z)
+	sources := switches.sources()
+	for _, kind := range []string{"worker", "pod"} {
+		src, ok := sources[kind]
+		if !ok {
+			continue
+		}
+		if _, err := vpc.NewSnatEntry(b.ctx, b.name+"-snat-"+kind+"-"+s, &vpc.SnatEntryArgs{
+			SnatTableId: g.snatTable, SourceVswitchId: src, SnatIp: g.ip,
+			SnatEntryName: pulumi.String(b.name + "-" + kind + "-" + zone),
+		}, b.parent, pulumi.DependsOn([]pulumi.Resource{g.bound})); err != nil {
+			return fmt.Errorf("SNAT for %s VSwitch in %s: %w", kind, zone, err)
+		}
+	}
+	rt, err := vpc.NewRouteTable(b.ctx, b.name+"-rt-"+s, &vpc.RouteTableArgs{
+		VpcId: network.ID(), RouteTableName: pulumi.String(b.name + "-" + zone),
+		AssociateType: pulumi.String("VSwitch"), Tags: b.tags,
+	}, b.parent)
+	if err != nil {
+		return fmt.Errorf("route table in %s: %w", zone, err)
+	}
+	if _, err := vpc.NewRouteEntry(b.ctx, b.name+"-default-route-"+s, &vpc.RouteEntryArgs{
+		RouteTableId: rt.ID(), DestinationCidrblock: pulumi.String("0.0.0.0/0"),
+		NexthopType: pulumi.String("NatGateway"), NexthopId: g.natID,
+	}, b.parent); err != nil {
+		return fmt.Errorf("default route in %s: %w", zone, err)
+	}
+	for _, kind := range []string{"worker", "pod"} {
+		src, ok := sources[kind]
+		if !ok {
+			continue
+		}
+		if _, err := vpc.NewRouteTableAttachment(b.ctx, b.name+"-rt-"+kind+"-"+s, &vpc.RouteTableAttachmentArgs{
+			RouteTableId: rt.ID(), VswitchId: src,
+		}, b.parent); err != nil {
+			return fmt.Errorf("route table attachment in %s: %w", zone, err)
+		}
+	}
+	return nil
+}
+
+// securityGroup admits traffic from inside the VPC (and the flannel pod range) only.
+func (b *networkBuild) securityGroup(network *vpc.Network) (*ecs.SecurityGroup, error) {
+	sg, err := ecs.NewSecurityGroup(b.ctx, b.name+"-cluster-sg", &ecs.SecurityGroupArgs{
+		SecurityGroupName: pulumi.String(b.name + "-cluster"), VpcId: network.ID(), Tags: b.tags,
+		SecurityGroupType: pulumi.String("normal"), InnerAccessPolicy: pulumi.String("Accept"),
+		Description: pulumi.String("ACK nodes of " + b.name + ": traffic from inside the VPC only"),
+	}, b.parent)
+	if err != nil {
+		return nil, fmt.Errorf("security group: %w", err)
+	}
+	internal := []string{b.args.CIDR}
+	if b.args.PodCIDR != "" {
+		internal = append(internal, b.args.PodCIDR)
+	}
+	for i, cidr := range internal {
+		for _, proto := range []string{"tcp", "udp", "icmp"} {
+			ports := "1/65535"
+			if proto == "icmp" {
+				ports = "-1/-1"
+			}
+			if _, err := ecs.NewSecurityGroupRule(b.ctx, fmt.Sprintf("%s-sg-in-%s-%d", b.name, proto, i), &ecs.SecurityGroupRuleArgs{
+				SecurityGroupId: sg.ID(), Type: pulumi.String("ingress"), IpProtocol: pulumi.String(proto),
+				PortRange: pulumi.String(ports), CidrIp: pulumi.String(cidr), Policy: pulumi.String("accept"),
+				Priority: pulumi.Int(1), NicType: pulumi.String("intranet"),
+				Description: pulumi.String("cluster-internal " + proto + " from " + cidr),
+			}, b.parent); err != nil {
+				return nil, fmt.Errorf("security group rule: %w", err)
+			}
+		}
+	}
+	return sg, nil
 }

@@ -116,7 +116,6 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 			"pod-identity.alibabacloud.com/role-name": p.Cluster.AppRoleName,
 		}.ToStringMapOutput(),
 		NamespaceLabels: map[string]string{"pod-identity.alibabacloud.com/injection": "on"},
-		IngressClass:    "nginx",
 	}
 	if err := ctx.RegisterResourceOutputs(p, pulumi.Map{
 		"clusterName": p.Outputs.ClusterName, "repositoryUrl": p.Outputs.RepositoryURL, "vpcId": p.Network.VpcID,

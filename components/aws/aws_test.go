@@ -10,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/wechat-deploy/wechat-deploy/components/componenttest"
+	"github.com/wechat-deploy/wechat-deploy/components/platform"
 )
 
 func devArgs() PlatformArgs {
@@ -20,7 +21,7 @@ func devArgs() PlatformArgs {
 			ClusterName: "wechat-deploy-dev", Version: "1.33", EndpointPublic: true, EndpointPrivate: true,
 			PublicAccessCIDRs: []string{"0.0.0.0/0"}, ServiceCIDR: "172.20.0.0/16", InstanceTypes: []string{"t3.large"},
 			MinNodes: 1, DesiredNodes: 2, MaxNodes: 3, DiskSizeGiB: 50, LogRetentionDays: 30,
-			Addons:       []Addon{{Name: "vpc-cni", Version: "v1.19.5-eksbuild.1"}, {Name: "coredns", Version: "v1.12.1-eksbuild.2"}},
+			Addons:       []platform.Addon{{Name: "vpc-cni", Version: "v1.19.5-eksbuild.1"}, {Name: "coredns", Version: "v1.12.1-eksbuild.2"}},
 			AppNamespace: "wechat-api", AppServiceAccount: "wechat-api",
 		},
 		Registry: RegistryArgs{RepositoryName: "wechat-api", KeepImages: 20},
@@ -350,7 +351,7 @@ func TestClusterValidation(t *testing.T) {
 	tests := map[string]func(a *PlatformArgs){
 		"open public endpoint": func(a *PlatformArgs) { a.Cluster.PublicAccessCIDRs = nil },
 		"no endpoint":          func(a *PlatformArgs) { a.Cluster.EndpointPublic, a.Cluster.EndpointPrivate = false, false },
-		"unpinned addon":       func(a *PlatformArgs) { a.Cluster.Addons = []Addon{{Name: "vpc-cni"}} },
+		"unpinned addon":       func(a *PlatformArgs) { a.Cluster.Addons = []platform.Addon{{Name: "vpc-cni"}} },
 		"min above max":        func(a *PlatformArgs) { a.Cluster.MinNodes = 10 },
 		"one zone":             func(a *PlatformArgs) { a.ZoneCount = 1 },
 	}

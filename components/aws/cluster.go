@@ -12,6 +12,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/wechat-deploy/wechat-deploy/components/kube"
+	"github.com/wechat-deploy/wechat-deploy/components/platform"
 )
 
 // ClusterType is the type token of the Cluster component.
@@ -19,11 +20,6 @@ const ClusterType = "wechat-deploy:aws:Cluster"
 
 // ControlPlaneLogTypes are the EKS control-plane logs every cluster ships to CloudWatch.
 var ControlPlaneLogTypes = []string{"api", "audit", "authenticator", "controllerManager", "scheduler"}
-
-// Addon is an EKS managed addon pinned to a version.
-type Addon struct {
-	Name, Version, Config string
-}
 
 // addonsBeforeNodes are installed before the node group; the rest after it.
 var addonsBeforeNodes = []string{"vpc-cni", "kube-proxy", "eks-pod-identity-agent"}
@@ -49,7 +45,7 @@ type ClusterArgs struct {
 	MinNodes, DesiredNodes, MaxNodes int
 	DiskSizeGiB                      int
 	// Addons are the managed addons with pinned versions.
-	Addons []Addon
+	Addons []platform.Addon
 	// LogRetentionDays is the retention of control-plane logs.
 	LogRetentionDays int
 	// Admins are IAM principals granted cluster-admin through access entries.
@@ -116,58 +112,162 @@ func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pul
 	if err := ctx.RegisterComponentResource(ClusterType, name, c, opts...); err != nil {
 		return nil, fmt.Errorf("registering EKS cluster %s: %w", name, err)
 	}
-	parent := pulumi.Parent(c)
-	fail := func(what string, err error) (*Cluster, error) {
-		return nil, fmt.Errorf("creating EKS cluster %s: %s: %w", name, what, err)
+	b := &clusterBuild{ctx: ctx, name: name, args: args, parent: pulumi.Parent(c)}
+	if err := b.build(c); err != nil {
+		return nil, fmt.Errorf("creating EKS cluster %s: %w", name, err)
 	}
-	policy := func(n string) string { return managedPolicy(args.Partition, n) }
+	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
+		"clusterName": c.ClusterName, "endpoint": c.Endpoint, "oidcProviderArn": c.OIDCProviderARN,
+		"oidcIssuerUrl": c.OIDCIssuerURL, "kubeconfig": c.Kubeconfig, "appRoleArn": c.AppRoleARN, "kmsKeyArn": c.KMSKeyARN,
+	}); err != nil {
+		return nil, fmt.Errorf("registering outputs of EKS cluster %s: %w", name, err)
+	}
+	return c, nil
+}
 
-	clusterRole, err := iam.NewRole(ctx, name+"-cluster-role", &iam.RoleArgs{
+// clusterBuild registers the cluster's children in named steps; each step wraps its errors with what it made.
+type clusterBuild struct {
+	ctx    *pulumi.Context
+	name   string
+	args   *ClusterArgs
+	parent pulumi.ResourceOption
+}
+
+func (b *clusterBuild) policyARN(name string) string { return managedPolicy(b.args.Partition, name) }
+
+// build runs the steps in dependency order: the control plane (role, key, logs, cluster), who may use it
+// (access entries, OIDC), the nodes with the addons around them, and the app's identity.
+func (b *clusterBuild) build(c *Cluster) error {
+	role, err := b.controlPlaneRole()
+	if err != nil {
+		return err
+	}
+	key, err := b.secretsKey()
+	if err != nil {
+		return err
+	}
+	logs, err := b.controlPlaneLogs()
+	if err != nil {
+		return err
+	}
+	cluster, err := b.cluster(role, key, logs)
+	if err != nil {
+		return err
+	}
+	if err := b.accessEntries(cluster); err != nil {
+		return err
+	}
+	issuer := cluster.Identities.Index(pulumi.Int(0)).Oidcs().Index(pulumi.Int(0)).Issuer().Elem()
+	oidc, err := iam.NewOpenIdConnectProvider(b.ctx, b.name+"-oidc", &iam.OpenIdConnectProviderArgs{
+		Url:           issuer,
+		ClientIdLists: pulumi.StringArray{pulumi.String("sts.amazonaws.com")},
+	}, b.parent)
+	if err != nil {
+		return fmt.Errorf("OIDC provider: %w", err)
+	}
+	nodeRole, nodePolicies, err := b.nodeRole()
+	if err != nil {
+		return err
+	}
+	// Networking addons go first: without a CNI and kube-proxy nodes never become Ready.
+	early, err := b.addons(cluster, true, nil)
+	if err != nil {
+		return err
+	}
+	nodeGroup, err := b.nodeGroup(cluster, nodeRole, append(nodePolicies, early...))
+	if err != nil {
+		return err
+	}
+	// The other addons (coredns) schedule pods, so they wait for the nodes.
+	if _, err := b.addons(cluster, false, []pulumi.Resource{nodeGroup}); err != nil {
+		return err
+	}
+	appRole, err := b.appRole(oidc, issuer)
+	if err != nil {
+		return err
+	}
+
+	ca := cluster.CertificateAuthority.Data().Elem()
+	args := b.args
+	c.ClusterName = cluster.Name
+	c.Endpoint = cluster.Endpoint
+	c.OIDCProviderARN = oidc.Arn
+	c.OIDCIssuerURL = issuer
+	c.AppRoleARN = appRole.Arn
+	c.KMSKeyARN = key.Arn
+	c.NodeSecurityGroupID = cluster.VpcConfig.ClusterSecurityGroupId().Elem()
+	c.Kubeconfig = pulumi.ToSecret(pulumi.All(cluster.Name, cluster.Endpoint, ca).ApplyT(func(v []any) (string, error) {
+		return EKSKubeconfig(v[0].(string), v[1].(string), v[2].(string), args.Region, args.KubeconfigProfile, args.KubeconfigRoleARN)
+	})).(pulumi.StringOutput)
+	return nil
+}
+
+// controlPlaneRole is the role EKS assumes to run the control plane, with the cluster policy attached.
+func (b *clusterBuild) controlPlaneRole() (*controlPlaneRole, error) {
+	role, err := iam.NewRole(b.ctx, b.name+"-cluster-role", &iam.RoleArgs{
 		AssumeRolePolicy: pulumi.String(policyDocument(statement{
 			Effect: "Allow", Principal: map[string]any{"Service": "eks.amazonaws.com"},
 			Action: []string{"sts:AssumeRole", "sts:TagSession"},
 		})),
-	}, parent)
+	}, b.parent)
 	if err != nil {
-		return fail("cluster role", err)
+		return nil, fmt.Errorf("cluster role: %w", err)
 	}
-	clusterPolicy, err := iam.NewRolePolicyAttachment(ctx, name+"-cluster-policy", &iam.RolePolicyAttachmentArgs{
-		Role: clusterRole.Name, PolicyArn: pulumi.String(policy("AmazonEKSClusterPolicy")),
-	}, parent)
+	policy, err := iam.NewRolePolicyAttachment(b.ctx, b.name+"-cluster-policy", &iam.RolePolicyAttachmentArgs{
+		Role: role.Name, PolicyArn: pulumi.String(b.policyARN("AmazonEKSClusterPolicy")),
+	}, b.parent)
 	if err != nil {
-		return fail("cluster role policy", err)
+		return nil, fmt.Errorf("cluster role policy: %w", err)
 	}
+	return &controlPlaneRole{role: role, policy: policy}, nil
+}
 
-	key, err := kms.NewKey(ctx, name+"-secrets-key", &kms.KeyArgs{
-		Description:          pulumi.String("Envelope encryption of Kubernetes Secrets in EKS cluster " + args.ClusterName),
+type controlPlaneRole struct {
+	role   *iam.Role
+	policy *iam.RolePolicyAttachment
+}
+
+// secretsKey is the KMS key (rotated yearly) that envelope-encrypts Kubernetes Secrets, with an alias.
+func (b *clusterBuild) secretsKey() (*kms.Key, error) {
+	key, err := kms.NewKey(b.ctx, b.name+"-secrets-key", &kms.KeyArgs{
+		Description:          pulumi.String("Envelope encryption of Kubernetes Secrets in EKS cluster " + b.args.ClusterName),
 		EnableKeyRotation:    pulumi.Bool(true),
 		DeletionWindowInDays: pulumi.Int(30),
-	}, parent, pulumi.Protect(args.Protect))
+	}, b.parent, pulumi.Protect(b.args.Protect))
 	if err != nil {
-		return fail("KMS key", err)
+		return nil, fmt.Errorf("KMS key: %w", err)
 	}
-	if _, err := kms.NewAlias(ctx, name+"-secrets-key", &kms.AliasArgs{
-		Name: pulumi.String("alias/eks/" + args.ClusterName + "/secrets"), TargetKeyId: key.KeyId,
-	}, parent); err != nil {
-		return fail("KMS alias", err)
+	if _, err := kms.NewAlias(b.ctx, b.name+"-secrets-key", &kms.AliasArgs{
+		Name: pulumi.String("alias/eks/" + b.args.ClusterName + "/secrets"), TargetKeyId: key.KeyId,
+	}, b.parent); err != nil {
+		return nil, fmt.Errorf("KMS alias: %w", err)
 	}
+	return key, nil
+}
 
-	// EKS would create this group itself with no expiry; creating it first sets the retention.
-	logGroup, err := cloudwatch.NewLogGroup(ctx, name+"-control-plane-logs", &cloudwatch.LogGroupArgs{
-		Name:            pulumi.String("/aws/eks/" + args.ClusterName + "/cluster"),
-		RetentionInDays: pulumi.Int(args.LogRetentionDays),
-	}, parent)
+// controlPlaneLogs creates the log group EKS would otherwise create itself with no expiry.
+func (b *clusterBuild) controlPlaneLogs() (*cloudwatch.LogGroup, error) {
+	group, err := cloudwatch.NewLogGroup(b.ctx, b.name+"-control-plane-logs", &cloudwatch.LogGroupArgs{
+		Name:            pulumi.String("/aws/eks/" + b.args.ClusterName + "/cluster"),
+		RetentionInDays: pulumi.Int(b.args.LogRetentionDays),
+	}, b.parent)
 	if err != nil {
-		return fail("control-plane log group", err)
+		return nil, fmt.Errorf("control-plane log group: %w", err)
 	}
+	return group, nil
+}
 
+// cluster is the EKS control plane: private subnets, endpoint access as configured, Secrets encrypted, every
+// control-plane log shipped, access entries only, addons managed by us.
+func (b *clusterBuild) cluster(role *controlPlaneRole, key *kms.Key, logs *cloudwatch.LogGroup) (*eks.Cluster, error) {
+	args := b.args
 	publicCIDRs := pulumi.ToStringArray(args.PublicAccessCIDRs)
 	if !args.EndpointPublic {
 		publicCIDRs = nil
 	}
-	cluster, err := eks.NewCluster(ctx, name, &eks.ClusterArgs{
+	cluster, err := eks.NewCluster(b.ctx, b.name, &eks.ClusterArgs{
 		Name:    pulumi.String(args.ClusterName),
-		RoleArn: clusterRole.Arn,
+		RoleArn: role.role.Arn,
 		Version: pulumi.String(args.Version),
 		VpcConfig: &eks.ClusterVpcConfigArgs{
 			SubnetIds:             args.PrivateSubnetIDs,
@@ -192,81 +292,91 @@ func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pul
 		// The managed addons below replace the self-managed ones, so versions are pinned and upgrades are ours.
 		BootstrapSelfManagedAddons: pulumi.Bool(false),
 		UpgradePolicy:              &eks.ClusterUpgradePolicyArgs{SupportType: pulumi.String("STANDARD")},
-	}, parent, pulumi.Protect(args.Protect), pulumi.DependsOn([]pulumi.Resource{clusterPolicy, logGroup}))
+	}, b.parent, pulumi.Protect(args.Protect), pulumi.DependsOn([]pulumi.Resource{role.policy, logs}))
 	if err != nil {
-		return fail("cluster", err)
+		return nil, fmt.Errorf("cluster: %w", err)
 	}
+	return cluster, nil
+}
 
-	for i, admin := range args.Admins {
-		entry, err := eks.NewAccessEntry(ctx, fmt.Sprintf("%s-admin-%d", name, i), &eks.AccessEntryArgs{
+// accessEntries grant each admin principal cluster-admin through an access entry.
+func (b *clusterBuild) accessEntries(cluster *eks.Cluster) error {
+	for i, admin := range b.args.Admins {
+		name := fmt.Sprintf("%s-admin-%d", b.name, i)
+		entry, err := eks.NewAccessEntry(b.ctx, name, &eks.AccessEntryArgs{
 			ClusterName: cluster.Name, PrincipalArn: pulumi.String(admin), Type: pulumi.String("STANDARD"),
-		}, parent)
+		}, b.parent)
 		if err != nil {
-			return fail("access entry for "+admin, err)
+			return fmt.Errorf("access entry for %s: %w", admin, err)
 		}
-		if _, err := eks.NewAccessPolicyAssociation(ctx, fmt.Sprintf("%s-admin-%d", name, i), &eks.AccessPolicyAssociationArgs{
+		if _, err := eks.NewAccessPolicyAssociation(b.ctx, name, &eks.AccessPolicyAssociationArgs{
 			ClusterName:  cluster.Name,
 			PrincipalArn: entry.PrincipalArn,
-			PolicyArn:    pulumi.String("arn:" + args.Partition + ":eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"),
+			PolicyArn:    pulumi.String("arn:" + b.args.Partition + ":eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"),
 			AccessScope:  &eks.AccessPolicyAssociationAccessScopeArgs{Type: pulumi.String("cluster")},
-		}, parent); err != nil {
-			return fail("access policy for "+admin, err)
+		}, b.parent); err != nil {
+			return fmt.Errorf("access policy for %s: %w", admin, err)
 		}
 	}
+	return nil
+}
 
-	issuer := cluster.Identities.Index(pulumi.Int(0)).Oidcs().Index(pulumi.Int(0)).Issuer().Elem()
-	oidc, err := iam.NewOpenIdConnectProvider(ctx, name+"-oidc", &iam.OpenIdConnectProviderArgs{
-		Url:           issuer,
-		ClientIdLists: pulumi.StringArray{pulumi.String("sts.amazonaws.com")},
-	}, parent)
-	if err != nil {
-		return fail("OIDC provider", err)
-	}
+// nodeRolePolicies are the AWS managed policies every EKS node needs (SSM for shell-less access).
+var nodeRolePolicies = []string{"AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly", "AmazonSSMManagedInstanceCore"}
 
-	nodeRole, err := iam.NewRole(ctx, name+"-node-role", &iam.RoleArgs{
+// nodeRole is the instance role of the nodes and its policy attachments.
+func (b *clusterBuild) nodeRole() (*iam.Role, []pulumi.Resource, error) {
+	role, err := iam.NewRole(b.ctx, b.name+"-node-role", &iam.RoleArgs{
 		AssumeRolePolicy: pulumi.String(serviceTrust("ec2.amazonaws.com")),
-	}, parent)
+	}, b.parent)
 	if err != nil {
-		return fail("node role", err)
+		return nil, nil, fmt.Errorf("node role: %w", err)
 	}
-	var nodePolicies []pulumi.Resource
-	for _, p := range []string{"AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly", "AmazonSSMManagedInstanceCore"} {
-		att, err := iam.NewRolePolicyAttachment(ctx, name+"-node-"+p, &iam.RolePolicyAttachmentArgs{
-			Role: nodeRole.Name, PolicyArn: pulumi.String(policy(p)),
-		}, parent)
+	var attached []pulumi.Resource
+	for _, p := range nodeRolePolicies {
+		att, err := iam.NewRolePolicyAttachment(b.ctx, b.name+"-node-"+p, &iam.RolePolicyAttachmentArgs{
+			Role: role.Name, PolicyArn: pulumi.String(b.policyARN(p)),
+		}, b.parent)
 		if err != nil {
-			return fail("node policy "+p, err)
+			return nil, nil, fmt.Errorf("node policy %s: %w", p, err)
 		}
-		nodePolicies = append(nodePolicies, att)
+		attached = append(attached, att)
 	}
+	return role, attached, nil
+}
 
-	newAddon := func(ad Addon, deps []pulumi.Resource) (pulumi.Resource, error) {
+// addons installs the configured addons that go before the nodes (beforeNodes) or after them, each after deps.
+func (b *clusterBuild) addons(cluster *eks.Cluster, beforeNodes bool, deps []pulumi.Resource) ([]pulumi.Resource, error) {
+	var made []pulumi.Resource
+	for _, ad := range b.args.Addons {
+		if slices.Contains(addonsBeforeNodes, ad.Name) != beforeNodes {
+			continue
+		}
 		var cfg pulumi.StringPtrInput
 		if ad.Config != "" {
 			cfg = pulumi.String(ad.Config)
 		}
-		return eks.NewAddon(ctx, name+"-"+ad.Name, &eks.AddonArgs{
+		addon, err := eks.NewAddon(b.ctx, b.name+"-"+ad.Name, &eks.AddonArgs{
 			ClusterName:              cluster.Name,
 			AddonName:                pulumi.String(ad.Name),
 			AddonVersion:             pulumi.String(ad.Version),
 			ConfigurationValues:      cfg,
 			ResolveConflictsOnCreate: pulumi.String("OVERWRITE"),
 			ResolveConflictsOnUpdate: pulumi.String("OVERWRITE"),
-		}, parent, pulumi.DependsOn(deps))
-	}
-	// Networking addons go first: without a CNI and kube-proxy nodes never become Ready.
-	early := append([]pulumi.Resource{}, nodePolicies...)
-	for _, ad := range args.Addons {
-		if slices.Contains(addonsBeforeNodes, ad.Name) {
-			addon, err := newAddon(ad, nil)
-			if err != nil {
-				return fail("addon "+ad.Name, err)
-			}
-			early = append(early, addon)
+		}, b.parent, pulumi.DependsOn(deps))
+		if err != nil {
+			return nil, fmt.Errorf("addon %s: %w", ad.Name, err)
 		}
+		made = append(made, addon)
 	}
+	return made, nil
+}
 
-	lt, err := ec2.NewLaunchTemplate(ctx, name+"-nodes", &ec2.LaunchTemplateArgs{
+// nodeGroup is the managed node group on the private subnets, launched from a template that enforces IMDSv2
+// with one hop and encrypted gp3 volumes; it waits for deps (node policies, networking addons).
+func (b *clusterBuild) nodeGroup(cluster *eks.Cluster, role *iam.Role, deps []pulumi.Resource) (*eks.NodeGroup, error) {
+	args := b.args
+	lt, err := ec2.NewLaunchTemplate(b.ctx, b.name+"-nodes", &ec2.LaunchTemplateArgs{
 		Description: pulumi.String("Nodes of EKS cluster " + args.ClusterName + ": IMDSv2 only, encrypted volumes"),
 		MetadataOptions: &ec2.LaunchTemplateMetadataOptionsArgs{
 			HttpEndpoint: pulumi.String("enabled"),
@@ -285,13 +395,13 @@ func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pul
 			},
 		}},
 		UpdateDefaultVersion: pulumi.Bool(true),
-	}, parent)
+	}, b.parent)
 	if err != nil {
-		return fail("launch template", err)
+		return nil, fmt.Errorf("launch template: %w", err)
 	}
-	nodeGroup, err := eks.NewNodeGroup(ctx, name+"-nodes", &eks.NodeGroupArgs{
+	nodeGroup, err := eks.NewNodeGroup(b.ctx, b.name+"-nodes", &eks.NodeGroupArgs{
 		ClusterName:   cluster.Name,
-		NodeRoleArn:   nodeRole.Arn,
+		NodeRoleArn:   role.Arn,
 		SubnetIds:     args.PrivateSubnetIDs,
 		Version:       cluster.Version,
 		AmiType:       pulumi.String("AL2023_x86_64_STANDARD"),
@@ -303,50 +413,29 @@ func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pul
 		UpdateConfig:   &eks.NodeGroupUpdateConfigArgs{MaxUnavailablePercentage: pulumi.Int(33)},
 		LaunchTemplate: &eks.NodeGroupLaunchTemplateArgs{Id: lt.ID(), Version: lt.LatestVersion.ApplyT(func(v int) string { return fmt.Sprint(v) }).(pulumi.StringOutput)},
 		Labels:         pulumi.StringMap{"wechat-deploy/node-group": pulumi.String("default")},
-	}, parent,
+	}, b.parent,
 		// The desired size is only the starting point: afterwards the cluster autoscaler owns it.
 		pulumi.IgnoreChanges([]string{"scalingConfig.desiredSize"}),
-		pulumi.DependsOn(early))
+		pulumi.DependsOn(deps))
 	if err != nil {
-		return fail("node group", err)
+		return nil, fmt.Errorf("node group: %w", err)
 	}
-	// The other addons (coredns) schedule pods, so they wait for the nodes.
-	for _, ad := range args.Addons {
-		if !slices.Contains(addonsBeforeNodes, ad.Name) {
-			if _, err := newAddon(ad, []pulumi.Resource{nodeGroup}); err != nil {
-				return fail("addon "+ad.Name, err)
-			}
-		}
-	}
+	return nodeGroup, nil
+}
 
-	appRole, err := iam.NewRole(ctx, name+"-app", &iam.RoleArgs{
+// appRole is the IRSA role only the app's service account can assume (no policies: add what the app needs).
+func (b *clusterBuild) appRole(oidc *iam.OpenIdConnectProvider, issuer pulumi.StringOutput) (*iam.Role, error) {
+	args := b.args
+	role, err := iam.NewRole(b.ctx, b.name+"-app", &iam.RoleArgs{
 		Description: pulumi.String("IRSA role of " + args.AppNamespace + "/" + args.AppServiceAccount),
 		AssumeRolePolicy: pulumi.All(oidc.Arn, issuer).ApplyT(func(v []any) string {
 			return irsaTrust(v[0].(string), v[1].(string), args.AppNamespace, args.AppServiceAccount)
 		}).(pulumi.StringOutput),
-	}, parent)
+	}, b.parent)
 	if err != nil {
-		return fail("app IRSA role", err)
+		return nil, fmt.Errorf("app IRSA role: %w", err)
 	}
-
-	ca := cluster.CertificateAuthority.Data().Elem()
-	c.ClusterName = cluster.Name
-	c.Endpoint = cluster.Endpoint
-	c.OIDCProviderARN = oidc.Arn
-	c.OIDCIssuerURL = issuer
-	c.AppRoleARN = appRole.Arn
-	c.KMSKeyARN = key.Arn
-	c.NodeSecurityGroupID = cluster.VpcConfig.ClusterSecurityGroupId().Elem()
-	c.Kubeconfig = pulumi.ToSecret(pulumi.All(cluster.Name, cluster.Endpoint, ca).ApplyT(func(v []any) (string, error) {
-		return EKSKubeconfig(v[0].(string), v[1].(string), v[2].(string), args.Region, args.KubeconfigProfile, args.KubeconfigRoleARN)
-	})).(pulumi.StringOutput)
-	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
-		"clusterName": c.ClusterName, "endpoint": c.Endpoint, "oidcProviderArn": c.OIDCProviderARN,
-		"oidcIssuerUrl": c.OIDCIssuerURL, "kubeconfig": c.Kubeconfig, "appRoleArn": c.AppRoleARN, "kmsKeyArn": c.KMSKeyARN,
-	}); err != nil {
-		return nil, fmt.Errorf("registering outputs of EKS cluster %s: %w", name, err)
-	}
-	return c, nil
+	return role, nil
 }
 
 // EKSKubeconfig renders a kubeconfig that authenticates with `aws eks get-token` (client.authentication.k8s.io/v1beta1),

@@ -6,6 +6,9 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	helmv3 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v3"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/wechat-deploy/wechat-deploy/app/contract"
+	"github.com/wechat-deploy/wechat-deploy/components/platform"
 )
 
 // LoadBalancerControllerType is the type token of the LoadBalancerController component.
@@ -146,4 +149,24 @@ func NewLoadBalancerController(ctx *pulumi.Context, name string, args *LoadBalan
 		return nil, fmt.Errorf("registering outputs of load balancer controller %s: %w", name, err)
 	}
 	return lb, nil
+}
+
+// ALBIngressAnnotations are the annotations the load balancer controller needs on an internet-facing Ingress:
+// an ALB routing to pod IPs, health-checked on readiness, TLS 1.2+ with HTTP redirected to HTTPS when TLS is
+// on, and the ACM certificate when one is named.
+func ALBIngressAnnotations(tls platform.IngressTLS) map[string]string {
+	ann := map[string]string{
+		"alb.ingress.kubernetes.io/scheme":           "internet-facing",
+		"alb.ingress.kubernetes.io/target-type":      "ip",
+		"alb.ingress.kubernetes.io/healthcheck-path": contract.PathReadiness,
+		"alb.ingress.kubernetes.io/ssl-policy":       "ELBSecurityPolicy-TLS13-1-2-2021-06",
+	}
+	if tls.Enabled {
+		ann["alb.ingress.kubernetes.io/listen-ports"] = `[{"HTTP":80},{"HTTPS":443}]`
+		ann["alb.ingress.kubernetes.io/ssl-redirect"] = "443"
+		if tls.Certificate != "" {
+			ann["alb.ingress.kubernetes.io/certificate-arn"] = tls.Certificate
+		}
+	}
+	return ann
 }

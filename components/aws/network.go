@@ -61,9 +61,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	if len(args.Zones) < 2 {
 		return nil, fmt.Errorf("creating network %s: %w: EKS needs at least 2 zones, got %d", name, ErrInvalidArgs, len(args.Zones))
 	}
-	plan, err := netplan.Plan(vpcCIDR, len(args.Zones), []netplan.Tier{
-		{Name: "private", Prefix: args.PrivatePrefix}, {Name: "public", Prefix: args.PublicPrefix},
-	}, netplan.MaxPrefixAWS)
+	plan, err := netplan.Plan(vpcCIDR, len(args.Zones), netplan.AWSTiers(args.PrivatePrefix, args.PublicPrefix), netplan.MaxPrefixAWS)
 	if err != nil {
 		return nil, fmt.Errorf("creating network %s: %w: %v", name, ErrInvalidArgs, err)
 	}
@@ -71,89 +69,159 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	if err := ctx.RegisterComponentResource(NetworkType, name, n, opts...); err != nil {
 		return nil, fmt.Errorf("registering network %s: %w", name, err)
 	}
-	parent := pulumi.Parent(n)
-	tags := func(resourceName string, extra map[string]string) pulumi.StringMap {
-		m := pulumi.StringMap{"Name": pulumi.String(resourceName)}
-		for k, v := range extra {
-			m[k] = pulumi.String(v)
-		}
-		return m
+	b := &networkBuild{ctx: ctx, name: name, args: args, plan: plan, parent: pulumi.Parent(n)}
+	if err := b.build(n); err != nil {
+		return nil, err
 	}
+	if err := ctx.RegisterResourceOutputs(n, pulumi.Map{
+		"vpcId": n.VpcID, "privateSubnetIds": n.PrivateSubnetIDs, "publicSubnetIds": n.PublicSubnetIDs,
+	}); err != nil {
+		return nil, fmt.Errorf("registering outputs of network %s: %w", name, err)
+	}
+	return n, nil
+}
 
-	vpc, err := ec2.NewVpc(ctx, name+"-vpc", &ec2.VpcArgs{
-		CidrBlock:          pulumi.String(args.CIDR),
+// networkBuild registers the network's children in named steps.
+type networkBuild struct {
+	ctx    *pulumi.Context
+	name   string
+	args   *NetworkArgs
+	plan   []netplan.Subnet
+	parent pulumi.ResourceOption
+}
+
+// tags are a resource's Name tag plus extra ones (the provider adds the stack's default tags).
+func (b *networkBuild) tags(resourceName string, extra map[string]string) pulumi.StringMap {
+	m := pulumi.StringMap{"Name": pulumi.String(resourceName)}
+	for k, v := range extra {
+		m[k] = pulumi.String(v)
+	}
+	return m
+}
+
+// build lays out the VPC, the public side (internet gateway, public subnets, NAT), the private side (subnets
+// routed through NAT) and the flow logs.
+func (b *networkBuild) build(n *Network) error {
+	vpc, err := b.vpc()
+	if err != nil {
+		return err
+	}
+	public, natIDs, err := b.publicSubnets(vpc)
+	if err != nil {
+		return err
+	}
+	private, err := b.privateSubnets(vpc, natIDs)
+	if err != nil {
+		return err
+	}
+	if err := flowLogs(b.ctx, b.name, vpc, b.args.FlowLogRetentionDays, b.parent); err != nil {
+		return err
+	}
+	n.VpcID = vpc.ID().ToStringOutput()
+	n.PrivateSubnetIDs = private.ToStringArrayOutput()
+	n.PublicSubnetIDs = public.ToStringArrayOutput()
+	return nil
+}
+
+// vpc is the VPC with DNS, and its default security group stripped so that nothing relies on it (it allows
+// all traffic between its members).
+func (b *networkBuild) vpc() (*ec2.Vpc, error) {
+	vpc, err := ec2.NewVpc(b.ctx, b.name+"-vpc", &ec2.VpcArgs{
+		CidrBlock:          pulumi.String(b.args.CIDR),
 		EnableDnsSupport:   pulumi.Bool(true),
 		EnableDnsHostnames: pulumi.Bool(true),
-		Tags:               tags(name, nil),
-	}, parent, pulumi.Protect(args.Protect))
+		Tags:               b.tags(b.name, nil),
+	}, b.parent, pulumi.Protect(b.args.Protect))
 	if err != nil {
-		return nil, fmt.Errorf("creating VPC for network %s: %w", name, err)
+		return nil, fmt.Errorf("creating VPC for network %s: %w", b.name, err)
 	}
-	// The default security group allows all traffic between its members; strip it so nothing relies on it.
-	if _, err := ec2.NewDefaultSecurityGroup(ctx, name+"-default-sg", &ec2.DefaultSecurityGroupArgs{
-		VpcId: vpc.ID(), Tags: tags(name+"-default-deny", nil),
-	}, parent); err != nil {
-		return nil, fmt.Errorf("restricting default security group of network %s: %w", name, err)
+	if _, err := ec2.NewDefaultSecurityGroup(b.ctx, b.name+"-default-sg", &ec2.DefaultSecurityGroupArgs{
+		VpcId: vpc.ID(), Tags: b.tags(b.name+"-default-deny", nil),
+	}, b.parent); err != nil {
+		return nil, fmt.Errorf("restricting default security group of network %s: %w", b.name, err)
 	}
+	return vpc, nil
+}
 
-	igw, err := ec2.NewInternetGateway(ctx, name+"-igw", &ec2.InternetGatewayArgs{VpcId: vpc.ID(), Tags: tags(name, nil)}, parent)
+// publicSubnets are one public subnet per zone behind the internet gateway (tagged for internet-facing load
+// balancers), with a NAT gateway in the first zone or in every zone. It returns the subnets and the NATs.
+func (b *networkBuild) publicSubnets(vpc *ec2.Vpc) (pulumi.StringArray, []pulumi.IDOutput, error) {
+	name, args := b.name, b.args
+	igw, err := ec2.NewInternetGateway(b.ctx, name+"-igw", &ec2.InternetGatewayArgs{VpcId: vpc.ID(), Tags: b.tags(name, nil)}, b.parent)
 	if err != nil {
-		return nil, fmt.Errorf("creating internet gateway for network %s: %w", name, err)
+		return nil, nil, fmt.Errorf("creating internet gateway for network %s: %w", name, err)
 	}
-	publicRT, err := ec2.NewRouteTable(ctx, name+"-public-rt", &ec2.RouteTableArgs{
+	routes, err := ec2.NewRouteTable(b.ctx, name+"-public-rt", &ec2.RouteTableArgs{
 		VpcId: vpc.ID(),
 		Routes: ec2.RouteTableRouteArray{ec2.RouteTableRouteArgs{
 			CidrBlock: pulumi.String("0.0.0.0/0"), GatewayId: igw.ID(),
 		}},
-		Tags: tags(name+"-public", nil),
-	}, parent)
+		Tags: b.tags(name+"-public", nil),
+	}, b.parent)
 	if err != nil {
-		return nil, fmt.Errorf("creating public route table for network %s: %w", name, err)
+		return nil, nil, fmt.Errorf("creating public route table for network %s: %w", name, err)
 	}
-
 	zones := len(args.Zones)
-	var private, public pulumi.StringArray
+	var public pulumi.StringArray
 	var natIDs []pulumi.IDOutput
 	for z, zone := range args.Zones {
 		suffix := strconv.Itoa(z)
-		pub, err := ec2.NewSubnet(ctx, name+"-public-"+suffix, &ec2.SubnetArgs{
-			VpcId: vpc.ID(), CidrBlock: pulumi.String(plan[zones+z].CIDR.String()), AvailabilityZone: pulumi.String(zone),
+		pub, err := ec2.NewSubnet(b.ctx, name+"-public-"+suffix, &ec2.SubnetArgs{
+			VpcId: vpc.ID(), CidrBlock: pulumi.String(b.plan[zones+z].CIDR.String()), AvailabilityZone: pulumi.String(zone),
 			MapPublicIpOnLaunch: pulumi.Bool(false),
-			Tags: tags(name+"-public-"+zone, map[string]string{
+			Tags: b.tags(name+"-public-"+zone, map[string]string{
 				"kubernetes.io/role/elb": "1", "kubernetes.io/cluster/" + args.ClusterName: "shared",
 			}),
-		}, parent)
+		}, b.parent)
 		if err != nil {
-			return nil, fmt.Errorf("creating public subnet in %s for network %s: %w", zone, name, err)
+			return nil, nil, fmt.Errorf("creating public subnet in %s for network %s: %w", zone, name, err)
 		}
 		public = append(public, pub.ID())
-		if _, err := ec2.NewRouteTableAssociation(ctx, name+"-public-"+suffix, &ec2.RouteTableAssociationArgs{
-			SubnetId: pub.ID(), RouteTableId: publicRT.ID(),
-		}, parent); err != nil {
-			return nil, fmt.Errorf("routing public subnet in %s for network %s: %w", zone, name, err)
+		if _, err := ec2.NewRouteTableAssociation(b.ctx, name+"-public-"+suffix, &ec2.RouteTableAssociationArgs{
+			SubnetId: pub.ID(), RouteTableId: routes.ID(),
+		}, b.parent); err != nil {
+			return nil, nil, fmt.Errorf("routing public subnet in %s for network %s: %w", zone, name, err)
 		}
 		if args.NATPerZone || z == 0 {
-			eip, err := ec2.NewEip(ctx, name+"-nat-"+suffix, &ec2.EipArgs{Domain: pulumi.String("vpc"), Tags: tags(name+"-nat-"+zone, nil)}, parent)
+			nat, err := b.natGateway(z, zone, pub, igw)
 			if err != nil {
-				return nil, fmt.Errorf("creating NAT address in %s for network %s: %w", zone, name, err)
-			}
-			nat, err := ec2.NewNatGateway(ctx, name+"-nat-"+suffix, &ec2.NatGatewayArgs{
-				AllocationId: eip.ID(), SubnetId: pub.ID(), ConnectivityType: pulumi.String("public"), Tags: tags(name+"-"+zone, nil),
-			}, parent, pulumi.DependsOn([]pulumi.Resource{igw}))
-			if err != nil {
-				return nil, fmt.Errorf("creating NAT gateway in %s for network %s: %w", zone, name, err)
+				return nil, nil, err
 			}
 			natIDs = append(natIDs, nat.ID())
 		}
 	}
+	return public, natIDs, nil
+}
+
+// natGateway is a public NAT gateway with its elastic IP in the zone's public subnet.
+func (b *networkBuild) natGateway(z int, zone string, subnet *ec2.Subnet, igw *ec2.InternetGateway) (*ec2.NatGateway, error) {
+	suffix := strconv.Itoa(z)
+	eip, err := ec2.NewEip(b.ctx, b.name+"-nat-"+suffix, &ec2.EipArgs{Domain: pulumi.String("vpc"), Tags: b.tags(b.name+"-nat-"+zone, nil)}, b.parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating NAT address in %s for network %s: %w", zone, b.name, err)
+	}
+	nat, err := ec2.NewNatGateway(b.ctx, b.name+"-nat-"+suffix, &ec2.NatGatewayArgs{
+		AllocationId: eip.ID(), SubnetId: subnet.ID(), ConnectivityType: pulumi.String("public"), Tags: b.tags(b.name+"-"+zone, nil),
+	}, b.parent, pulumi.DependsOn([]pulumi.Resource{igw}))
+	if err != nil {
+		return nil, fmt.Errorf("creating NAT gateway in %s for network %s: %w", zone, b.name, err)
+	}
+	return nat, nil
+}
+
+// privateSubnets are one private subnet per zone (tagged for internal load balancers), each with a route table
+// to its zone's NAT gateway, or to the shared one.
+func (b *networkBuild) privateSubnets(vpc *ec2.Vpc, natIDs []pulumi.IDOutput) (pulumi.StringArray, error) {
+	name, args := b.name, b.args
+	var private pulumi.StringArray
 	for z, zone := range args.Zones {
 		suffix := strconv.Itoa(z)
-		priv, err := ec2.NewSubnet(ctx, name+"-private-"+suffix, &ec2.SubnetArgs{
-			VpcId: vpc.ID(), CidrBlock: pulumi.String(plan[z].CIDR.String()), AvailabilityZone: pulumi.String(zone),
-			Tags: tags(name+"-private-"+zone, map[string]string{
+		priv, err := ec2.NewSubnet(b.ctx, name+"-private-"+suffix, &ec2.SubnetArgs{
+			VpcId: vpc.ID(), CidrBlock: pulumi.String(b.plan[z].CIDR.String()), AvailabilityZone: pulumi.String(zone),
+			Tags: b.tags(name+"-private-"+zone, map[string]string{
 				"kubernetes.io/role/internal-elb": "1", "kubernetes.io/cluster/" + args.ClusterName: "shared",
 			}),
-		}, parent)
+		}, b.parent)
 		if err != nil {
 			return nil, fmt.Errorf("creating private subnet in %s for network %s: %w", zone, name, err)
 		}
@@ -162,36 +230,23 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		if args.NATPerZone {
 			nat = natIDs[z]
 		}
-		rt, err := ec2.NewRouteTable(ctx, name+"-private-rt-"+suffix, &ec2.RouteTableArgs{
+		rt, err := ec2.NewRouteTable(b.ctx, name+"-private-rt-"+suffix, &ec2.RouteTableArgs{
 			VpcId: vpc.ID(),
 			Routes: ec2.RouteTableRouteArray{ec2.RouteTableRouteArgs{
 				CidrBlock: pulumi.String("0.0.0.0/0"), NatGatewayId: nat,
 			}},
-			Tags: tags(name+"-private-"+zone, nil),
-		}, parent)
+			Tags: b.tags(name+"-private-"+zone, nil),
+		}, b.parent)
 		if err != nil {
 			return nil, fmt.Errorf("creating private route table in %s for network %s: %w", zone, name, err)
 		}
-		if _, err := ec2.NewRouteTableAssociation(ctx, name+"-private-"+suffix, &ec2.RouteTableAssociationArgs{
+		if _, err := ec2.NewRouteTableAssociation(b.ctx, name+"-private-"+suffix, &ec2.RouteTableAssociationArgs{
 			SubnetId: priv.ID(), RouteTableId: rt.ID(),
-		}, parent); err != nil {
+		}, b.parent); err != nil {
 			return nil, fmt.Errorf("routing private subnet in %s for network %s: %w", zone, name, err)
 		}
 	}
-
-	if err := flowLogs(ctx, name, vpc, args.FlowLogRetentionDays, parent); err != nil {
-		return nil, err
-	}
-
-	n.VpcID = vpc.ID().ToStringOutput()
-	n.PrivateSubnetIDs = private.ToStringArrayOutput()
-	n.PublicSubnetIDs = public.ToStringArrayOutput()
-	if err := ctx.RegisterResourceOutputs(n, pulumi.Map{
-		"vpcId": n.VpcID, "privateSubnetIds": n.PrivateSubnetIDs, "publicSubnetIds": n.PublicSubnetIDs,
-	}); err != nil {
-		return nil, fmt.Errorf("registering outputs of network %s: %w", name, err)
-	}
-	return n, nil
+	return private, nil
 }
 
 // flowLogs sends every accepted and rejected flow of the VPC to a CloudWatch log group with a retention.

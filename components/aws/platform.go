@@ -9,7 +9,6 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/wechat-deploy/wechat-deploy/app/contract"
 	"github.com/wechat-deploy/wechat-deploy/components/kube"
 	"github.com/wechat-deploy/wechat-deploy/components/platform"
 )
@@ -128,13 +127,7 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 		ServiceAccountAnnotations: pulumi.StringMap{
 			"eks.amazonaws.com/role-arn": p.Cluster.AppRoleARN,
 		}.ToStringMapOutput(),
-		IngressClass: "alb",
-		IngressAnnotations: map[string]string{
-			"alb.ingress.kubernetes.io/scheme":           "internet-facing",
-			"alb.ingress.kubernetes.io/target-type":      "ip",
-			"alb.ingress.kubernetes.io/healthcheck-path": contract.PathReadiness,
-			"alb.ingress.kubernetes.io/ssl-policy":       "ELBSecurityPolicy-TLS13-1-2-2021-06",
-		},
+		IngressController: ALBIngressAnnotations,
 	}
 	if err := ctx.RegisterResourceOutputs(p, pulumi.Map{
 		"clusterName": p.Outputs.ClusterName, "repositoryUrl": p.Outputs.RepositoryURL, "vpcId": p.Network.VpcID,

@@ -4,6 +4,8 @@ import (
 	"sort"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+
+	"github.com/wechat-deploy/wechat-deploy/components/propertypath"
 )
 
 // Change is a resource whose recorded inputs differ between two runs.
@@ -44,7 +46,8 @@ func Diff(before, after *Result) (changed []Change, added, removed []string) {
 }
 
 func diffValues(a, b resource.PropertyValue, path string) []string {
-	a, b = plain(a), plain(b)
+	a, _ = propertypath.Unwrap(a)
+	b, _ = propertypath.Unwrap(b)
 	if a.IsObject() && b.IsObject() {
 		var out []string
 		keys := map[resource.PropertyKey]bool{}

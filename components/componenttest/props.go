@@ -1,57 +1,16 @@
 package componenttest
 
 import (
-	"strconv"
-	"strings"
-
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+
+	"github.com/wechat-deploy/wechat-deploy/components/propertypath"
 )
 
 // Input follows a path such as "vpcConfig.subnetIds[0]" through the resource's inputs, looking through secret
 // markers; ok is false when a step is missing.
 func (r *Resource) Input(path string) (resource.PropertyValue, bool) {
-	return lookup(resource.NewObjectProperty(r.Inputs), path)
-}
-
-func lookup(v resource.PropertyValue, path string) (resource.PropertyValue, bool) {
-	for _, part := range splitPath(path) {
-		v = plain(v)
-		if i, err := strconv.Atoi(part); err == nil && v.IsArray() {
-			if i < 0 || i >= len(v.ArrayValue()) {
-				return resource.PropertyValue{}, false
-			}
-			v = v.ArrayValue()[i]
-			continue
-		}
-		if !v.IsObject() {
-			return resource.PropertyValue{}, false
-		}
-		next, ok := v.ObjectValue()[resource.PropertyKey(part)]
-		if !ok {
-			return resource.PropertyValue{}, false
-		}
-		v = next
-	}
-	return plain(v), true
-}
-
-// splitPath turns "a.b[0].c" into [a b 0 c].
-func splitPath(path string) []string {
-	path = strings.ReplaceAll(strings.ReplaceAll(path, "[", "."), "]", "")
-	return strings.Split(path, ".")
-}
-
-func plain(v resource.PropertyValue) resource.PropertyValue {
-	for {
-		switch {
-		case v.IsSecret():
-			v = v.SecretValue().Element
-		case v.IsOutput():
-			v = v.OutputValue().Element
-		default:
-			return v
-		}
-	}
+	v, found, _ := propertypath.Get(r.Inputs, path)
+	return v, found
 }
 
 // Str returns a string input ("" when absent).
@@ -84,7 +43,7 @@ func (r *Resource) Strings(path string) []string {
 	}
 	var out []string
 	for _, e := range v.ArrayValue() {
-		if e = plain(e); e.IsString() {
+		if e, _ = propertypath.Unwrap(e); e.IsString() {
 			out = append(out, e.StringValue())
 		}
 	}
@@ -98,29 +57,4 @@ func (r *Resource) Has(path string) bool {
 }
 
 // IsSecret reports whether the value at path (or an enclosing value) is marked secret.
-func (r *Resource) IsSecret(path string) bool {
-	v := resource.NewObjectProperty(r.Inputs)
-	for _, part := range splitPath(path) {
-		if v.IsSecret() {
-			return true
-		}
-		if v.IsOutput() {
-			if v.OutputValue().Secret {
-				return true
-			}
-			v = v.OutputValue().Element
-		}
-		if i, err := strconv.Atoi(part); err == nil && v.IsArray() {
-			if i >= len(v.ArrayValue()) {
-				return false
-			}
-			v = v.ArrayValue()[i]
-			continue
-		}
-		if !v.IsObject() {
-			return false
-		}
-		v = v.ObjectValue()[resource.PropertyKey(part)]
-	}
-	return v.IsSecret() || (v.IsOutput() && v.OutputValue().Secret)
-}
+func (r *Resource) IsSecret(path string) bool { return propertypath.IsSecret(r.Inputs, path) }

@@ -32,8 +32,6 @@ type PlatformArgs struct {
 	RegistryPassword pulumi.StringOutput
 	// Repository is the image repository path under the registry server.
 	Repository string
-	// IngressClass is the cluster's ingress class.
-	IngressClass string
 	// PullWithCredentials makes workloads pull with an image pull secret from the registry credentials.
 	PullWithCredentials bool
 }
@@ -127,7 +125,6 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 		RepositoryURL:             pulumi.String(repo).ToStringOutput(),
 		OIDCProviderARN:           pulumi.String("").ToStringOutput(),
 		ServiceAccountAnnotations: pulumi.StringMap{}.ToStringMapOutput(),
-		IngressClass:              args.IngressClass,
 		PullWithCredentials:       args.PullWithCredentials,
 	}
 	if err := ctx.RegisterResourceOutputs(p, pulumi.Map{

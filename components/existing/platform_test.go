@@ -46,7 +46,7 @@ func TestPlatform(t *testing.T) {
 		p, err = NewPlatform(ctx, "local", &PlatformArgs{
 			KubeconfigPath: path, RegistryServer: "registry.example.com", RegistryUsername: "ci",
 			RegistryPassword: pulumi.String("registry-token-123456").ToStringOutput(), Repository: "wechat-api",
-			IngressClass: "nginx", PullWithCredentials: true,
+			PullWithCredentials: true,
 		})
 		return err
 	})

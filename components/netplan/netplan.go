@@ -137,3 +137,19 @@ func ipv4ToUint(a netip.Addr) uint64 {
 func uintToIPv4(v uint64) netip.Addr {
 	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
 }
+
+// AWSTiers are the subnet tiers of an AWS VPC: a private subnet (nodes and pods) and a public one (load
+// balancers, NAT) per zone.
+func AWSTiers(privatePrefix, publicPrefix int) []Tier {
+	return []Tier{{Name: "private", Prefix: privatePrefix}, {Name: "public", Prefix: publicPrefix}}
+}
+
+// AlicloudTiers are the VSwitch tiers of an Alibaba Cloud VPC: a worker VSwitch per zone and, with Terway
+// (podPrefix > 0), a pod VSwitch.
+func AlicloudTiers(workerPrefix, podPrefix int) []Tier {
+	tiers := []Tier{{Name: "worker", Prefix: workerPrefix}}
+	if podPrefix > 0 {
+		tiers = append(tiers, Tier{Name: "pod", Prefix: podPrefix})
+	}
+	return tiers
+}

@@ -34,13 +34,37 @@ type Outputs struct {
 	ServiceAccountAnnotations pulumi.StringMapOutput
 	// NamespaceLabels are labels the app's namespace needs (e.g. to inject cloud identity).
 	NamespaceLabels map[string]string
-	// IngressClass is the ingress class the cluster's controller serves.
-	IngressClass string
-	// IngressAnnotations are the controller-specific annotations an internet-facing Ingress needs.
-	IngressAnnotations map[string]string
+	// IngressController returns the controller-specific annotations of an internet-facing Ingress; nil when the
+	// controller needs none. (The ingress class itself is a stack setting with per-cloud defaults.)
+	IngressController func(tls IngressTLS) map[string]string
+	// Data are the backing services the platform provisioned for the app.
+	Data DataServices
 	// PullWithCredentials tells the workload to pull with an image pull secret made from Registry (nodes of
 	// the cluster are not otherwise authorised to pull from it).
 	PullWithCredentials bool
+}
+
+// Addon is a managed cluster addon: a name, a pinned version (required on EKS) and its configuration JSON.
+type Addon struct {
+	Name, Version, Config string
+}
+
+// IngressTLS is what an Ingress's controller needs to know about TLS.
+type IngressTLS struct {
+	// Enabled terminates TLS at the controller.
+	Enabled bool
+	// Certificate names a certificate the cloud's load balancer serves (an ACM ARN on AWS); empty when the
+	// certificate comes from a Kubernetes Secret.
+	Certificate string
+}
+
+// IngressAnnotations returns the annotations the platform's ingress controller needs on an internet-facing
+// Ingress with the given TLS settings (none when the platform did not say).
+func (o Outputs) IngressAnnotations(tls IngressTLS) map[string]string {
+	if o.IngressController == nil {
+		return map[string]string{}
+	}
+	return o.IngressController(tls)
 }
 
 // Registry is a container registry and the credentials to push to it.

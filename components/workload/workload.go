@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -20,6 +21,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/wechat-deploy/wechat-deploy/app/contract"
+	"github.com/wechat-deploy/wechat-deploy/components/platform"
 )
 
 // WorkloadType is the type token of the Workload component.
@@ -79,8 +81,9 @@ type WorkloadArgs struct {
 	ShutdownGraceSeconds int
 	// ZoneSpreadRequired makes zone spreading a hard constraint (production), instead of a preference.
 	ZoneSpreadRequired bool
-	// EgressPorts are extra TCP ports the app may reach in private address ranges (e.g. 5432 for PostgreSQL).
-	EgressPorts []int
+	// Services are the backing services the app uses: their secrets join the app's Secret and their ports are
+	// opened towards private address ranges.
+	Services []platform.Binding
 }
 
 // Workload is the deployed app.
@@ -132,6 +135,23 @@ func (a *WorkloadArgs) validate() error {
 			bad("secret name %q is not a valid file name", name)
 		}
 	}
+	used := map[string]bool{}
+	for name := range a.Secrets {
+		used[name] = true
+	}
+	for i, svc := range a.Services {
+		for name := range svc.Secrets {
+			if used[name] || !secretFile.MatchString(name) {
+				bad("service %d: secret name %q is not a valid file name or is already used", i, name)
+			}
+			used[name] = true
+		}
+		for _, port := range svc.EgressPorts {
+			if port < 1 || port > 65535 {
+				bad("service %d: egress port %d is out of range", i, port)
+			}
+		}
+	}
 	if a.Domain != "" && a.IngressClass == "" {
 		bad("an Ingress for %s needs an ingress class", a.Domain)
 	}
@@ -151,7 +171,7 @@ func NewWorkload(ctx *pulumi.Context, name string, args *WorkloadArgs, opts ...p
 	if err := ctx.RegisterComponentResource(WorkloadType, name, w, opts...); err != nil {
 		return nil, fmt.Errorf("registering workload %s: %w", name, err)
 	}
-	b := builder{ctx: ctx, name: name, args: args, parent: pulumi.Parent(w)}
+	b := builder{ctx: ctx, name: name, args: args, parent: pulumi.Parent(w), names: objectNames(args.Name)}
 	if err := b.build(w); err != nil {
 		return nil, fmt.Errorf("creating workload %s: %w", name, err)
 	}
@@ -163,11 +183,27 @@ func NewWorkload(ctx *pulumi.Context, name string, args *WorkloadArgs, opts ...p
 	return w, nil
 }
 
+// PartOf is the app.kubernetes.io/part-of label of every object, and of the namespace.
+const PartOf = "wechat-deploy"
+
+// names are the Kubernetes names of the objects that refer to each other, set once.
+type names struct {
+	app, config, secrets, pull, secretsVolume, tmpVolume, port string
+}
+
+func objectNames(app string) names {
+	return names{
+		app: app, config: app + "-config", secrets: app + "-secrets", pull: app + "-pull",
+		secretsVolume: "secrets", tmpVolume: "tmp", port: "http",
+	}
+}
+
 type builder struct {
 	ctx    *pulumi.Context
 	name   string
 	args   *WorkloadArgs
 	parent pulumi.ResourceOption
+	names  names
 }
 
 // labels are on every object; selector labels are the immutable subset the Deployment selects on.
@@ -180,7 +216,7 @@ func (b *builder) selector() pulumi.StringMap {
 
 func (b *builder) labels() pulumi.StringMap {
 	l := b.selector()
-	l["app.kubernetes.io/part-of"] = pulumi.String("wechat-deploy")
+	l["app.kubernetes.io/part-of"] = pulumi.String(PartOf)
 	l["app.kubernetes.io/managed-by"] = pulumi.String("pulumi")
 	return l
 }
@@ -189,91 +225,155 @@ func (b *builder) meta(name string, ns pulumi.StringInput, annotations pulumi.St
 	return &metav1.ObjectMetaArgs{Name: pulumi.String(name), Namespace: ns, Labels: b.labels(), Annotations: annotations}
 }
 
+// build registers the objects in the order a reader follows them: where the app lives, who it is, what it is
+// told, how it runs, how it is reached, how it scales and what it may talk to.
 func (b *builder) build(w *Workload) error {
 	a := b.args
-	nsLabels := pulumi.StringMap{}
-	for k, v := range a.NamespaceLabels {
-		nsLabels[k] = pulumi.String(v)
+	ns, err := b.namespace()
+	if err != nil {
+		return err
 	}
-	// The restricted Pod Security Standard is enforced on the namespace: the API server itself rejects a
-	// privileged or root pod, whatever deploys it.
+	nsName := ns.Metadata.Name().Elem()
+	inNS := []pulumi.ResourceOption{b.parent, pulumi.DependsOn([]pulumi.Resource{ns})}
+	sa, err := b.serviceAccount(nsName, inNS)
+	if err != nil {
+		return err
+	}
+	configured, err := b.configuration(w, nsName, inNS)
+	if err != nil {
+		return err
+	}
+	if err := b.deployment(nsName, w.ConfigChecksum, append(configured, sa)); err != nil {
+		return err
+	}
+	svc, err := b.service(nsName, inNS)
+	if err != nil {
+		return err
+	}
+	if err := b.autoscaling(nsName, inNS); err != nil {
+		return err
+	}
+	if err := b.networkPolicies(nsName, inNS); err != nil {
+		return err
+	}
+
+	w.Namespace = nsName
+	w.Image = a.Image.ToStringOutput()
+	w.URL = pulumi.Sprintf("http://%s.%s.svc.cluster.local", b.names.app, nsName)
+	if a.Domain != "" {
+		if err := b.ingress(nsName, svc); err != nil {
+			return err
+		}
+		scheme := "http"
+		if a.TLSSecretName != "" {
+			scheme = "https"
+		}
+		w.URL = pulumi.Sprintf("%s://%s", scheme, a.Domain)
+	}
+	return nil
+}
+
+// namespace enforces the restricted Pod Security Standard: the API server itself rejects a privileged or root
+// pod, whatever deploys it.
+func (b *builder) namespace() (*corev1.Namespace, error) {
+	labels := pulumi.StringMap{}
+	for k, v := range b.args.NamespaceLabels {
+		labels[k] = pulumi.String(v)
+	}
 	for k, v := range map[string]string{
-		"app.kubernetes.io/part-of":          "wechat-deploy",
+		"app.kubernetes.io/part-of":          PartOf,
 		"pod-security.kubernetes.io/enforce": "restricted",
 		"pod-security.kubernetes.io/audit":   "restricted",
 		"pod-security.kubernetes.io/warn":    "restricted",
 	} {
-		nsLabels[k] = pulumi.String(v)
+		labels[k] = pulumi.String(v)
 	}
 	ns, err := corev1.NewNamespace(b.ctx, b.name+"-ns", &corev1.NamespaceArgs{
-		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(a.Namespace), Labels: nsLabels},
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(b.args.Namespace), Labels: labels},
 	}, b.parent)
 	if err != nil {
-		return fmt.Errorf("creating namespace: %w", err)
+		return nil, fmt.Errorf("creating namespace: %w", err)
 	}
-	nsName := ns.Metadata.Name().Elem()
-	inNS := []pulumi.ResourceOption{b.parent, pulumi.DependsOn([]pulumi.Resource{ns})}
+	return ns, nil
+}
 
-	saAnnotations := a.ServiceAccountAnnotations
-	if saAnnotations == nil {
-		saAnnotations = pulumi.StringMap{}
+// serviceAccount is the app's identity: bound to a cloud role by annotations, with no Kubernetes API token.
+func (b *builder) serviceAccount(ns pulumi.StringOutput, opts []pulumi.ResourceOption) (*corev1.ServiceAccount, error) {
+	annotations := b.args.ServiceAccountAnnotations
+	if annotations == nil {
+		annotations = pulumi.StringMap{}
 	}
 	sa, err := corev1.NewServiceAccount(b.ctx, b.name+"-sa", &corev1.ServiceAccountArgs{
-		Metadata:                     b.meta(a.Name, nsName, saAnnotations),
+		Metadata:                     b.meta(b.names.app, ns, annotations),
 		AutomountServiceAccountToken: pulumi.Bool(false),
-	}, inNS...)
+	}, opts...)
 	if err != nil {
-		return fmt.Errorf("creating service account: %w", err)
+		return nil, fmt.Errorf("creating service account: %w", err)
 	}
+	return sa, nil
+}
 
+// configuration registers the ConfigMap, the Secret (the app's own secrets and its services') and the image
+// pull secret, sets the checksum that rolls the pods when any of them changes, and returns them.
+func (b *builder) configuration(w *Workload, ns pulumi.StringOutput, opts []pulumi.ResourceOption) ([]pulumi.Resource, error) {
+	a := b.args
 	settings := pulumi.StringMap{}
 	for k, v := range a.Settings {
 		settings[k] = pulumi.String(v)
 	}
 	cm, err := corev1.NewConfigMap(b.ctx, b.name+"-config", &corev1.ConfigMapArgs{
-		Metadata: b.meta(a.Name+"-config", nsName, nil),
+		Metadata: b.meta(b.names.config, ns, nil),
 		Data:     settings,
-	}, inNS...)
+	}, opts...)
 	if err != nil {
-		return fmt.Errorf("creating config map: %w", err)
+		return nil, fmt.Errorf("creating config map: %w", err)
 	}
 
 	secretData := pulumi.StringMap{}
 	for k, v := range a.Secrets {
 		secretData[k] = pulumi.ToSecret(v).(pulumi.StringOutput)
 	}
+	for _, svc := range a.Services {
+		for k, v := range svc.Secrets {
+			secretData[k] = pulumi.ToSecret(v).(pulumi.StringOutput)
+		}
+	}
 	secret, err := corev1.NewSecret(b.ctx, b.name+"-secrets", &corev1.SecretArgs{
-		Metadata:   b.meta(a.Name+"-secrets", nsName, nil),
+		Metadata:   b.meta(b.names.secrets, ns, nil),
 		Type:       pulumi.String("Opaque"),
 		StringData: secretData,
-	}, inNS...)
+	}, opts...)
 	if err != nil {
-		return fmt.Errorf("creating secret: %w", err)
+		return nil, fmt.Errorf("creating secret: %w", err)
 	}
+	w.ConfigChecksum = checksum(a.Settings, secretData)
+	created := []pulumi.Resource{cm, secret}
 
-	var pullSecrets corev1.LocalObjectReferenceArray
-	deps := []pulumi.Resource{cm, secret, sa}
 	if a.ImagePullSecret != nil {
 		pull, err := corev1.NewSecret(b.ctx, b.name+"-pull", &corev1.SecretArgs{
-			Metadata:   b.meta(a.Name+"-pull", nsName, nil),
+			Metadata:   b.meta(b.names.pull, ns, nil),
 			Type:       pulumi.String("kubernetes.io/dockerconfigjson"),
 			StringData: pulumi.StringMap{".dockerconfigjson": pulumi.ToSecret(a.ImagePullSecret).(pulumi.StringOutput)},
-		}, inNS...)
+		}, opts...)
 		if err != nil {
-			return fmt.Errorf("creating image pull secret: %w", err)
+			return nil, fmt.Errorf("creating image pull secret: %w", err)
 		}
-		pullSecrets = corev1.LocalObjectReferenceArray{corev1.LocalObjectReferenceArgs{Name: pulumi.String(a.Name + "-pull")}}
-		deps = append(deps, pull)
+		created = append(created, pull)
 	}
+	return created, nil
+}
 
-	w.ConfigChecksum = checksum(a.Settings, secretData)
-	deployOpts := []pulumi.ResourceOption{b.parent, pulumi.DependsOn(deps)}
+// deployment rolls pods one surge at a time, never below the current count, and only once everything they
+// mount or read exists (deps).
+func (b *builder) deployment(ns, checksum pulumi.StringOutput, deps []pulumi.Resource) error {
+	a := b.args
+	opts := []pulumi.ResourceOption{b.parent, pulumi.DependsOn(deps)}
 	if a.MaxReplicas > a.MinReplicas {
 		// The HPA owns the replica count once it exists; re-applying the initial count would fight it.
-		deployOpts = append(deployOpts, pulumi.IgnoreChanges([]string{"spec.replicas"}))
+		opts = append(opts, pulumi.IgnoreChanges([]string{"spec.replicas"}))
 	}
-	_, err = appsv1.NewDeployment(b.ctx, b.name+"-deployment", &appsv1.DeploymentArgs{
-		Metadata: b.meta(a.Name, nsName, nil),
+	_, err := appsv1.NewDeployment(b.ctx, b.name+"-deployment", &appsv1.DeploymentArgs{
+		Metadata: b.meta(b.names.app, ns, nil),
 		Spec: &appsv1.DeploymentSpecArgs{
 			Replicas:             pulumi.Int(a.Replicas),
 			RevisionHistoryLimit: pulumi.Int(5),
@@ -288,51 +388,34 @@ func (b *builder) build(w *Workload) error {
 			Template: &corev1.PodTemplateSpecArgs{
 				Metadata: &metav1.ObjectMetaArgs{
 					Labels:      b.labels(),
-					Annotations: pulumi.StringMap{ChecksumAnnotation: w.ConfigChecksum},
+					Annotations: pulumi.StringMap{ChecksumAnnotation: checksum},
 				},
-				Spec: b.podSpec(pullSecrets),
+				Spec: b.podSpec(),
 			},
 		},
-	}, deployOpts...)
+	}, opts...)
 	if err != nil {
 		return fmt.Errorf("creating deployment: %w", err)
 	}
+	return nil
+}
 
+// service selects the Deployment's pods by the same selector labels.
+func (b *builder) service(ns pulumi.StringOutput, opts []pulumi.ResourceOption) (*corev1.Service, error) {
 	svc, err := corev1.NewService(b.ctx, b.name+"-service", &corev1.ServiceArgs{
-		Metadata: b.meta(a.Name, nsName, nil),
+		Metadata: b.meta(b.names.app, ns, nil),
 		Spec: &corev1.ServiceSpecArgs{
 			Type:     pulumi.String("ClusterIP"),
 			Selector: b.selector(),
 			Ports: corev1.ServicePortArray{corev1.ServicePortArgs{
-				Name: pulumi.String("http"), Port: pulumi.Int(80), TargetPort: pulumi.String("http"), Protocol: pulumi.String("TCP"),
+				Name: pulumi.String(b.names.port), Port: pulumi.Int(80), TargetPort: pulumi.String(b.names.port), Protocol: pulumi.String("TCP"),
 			}},
 		},
-	}, inNS...)
+	}, opts...)
 	if err != nil {
-		return fmt.Errorf("creating service: %w", err)
+		return nil, fmt.Errorf("creating service: %w", err)
 	}
-
-	if err := b.autoscaling(nsName, inNS); err != nil {
-		return err
-	}
-	if err := b.networkPolicies(nsName, inNS); err != nil {
-		return err
-	}
-
-	w.Namespace = nsName
-	w.Image = a.Image.ToStringOutput()
-	w.URL = pulumi.Sprintf("http://%s.%s.svc.cluster.local", a.Name, nsName)
-	if a.Domain != "" {
-		if err := b.ingress(nsName, svc); err != nil {
-			return err
-		}
-		scheme := "http"
-		if a.TLSSecretName != "" {
-			scheme = "https"
-		}
-		w.URL = pulumi.Sprintf("%s://%s", scheme, a.Domain)
-	}
-	return nil
+	return svc, nil
 }
 
 // checksum hashes the settings and secret values into the pod template annotation. The secret values enter the
@@ -366,12 +449,16 @@ func checksum(settings map[string]string, secrets pulumi.StringMap) pulumi.Strin
 	return pulumi.Unsecret(sum).(pulumi.StringOutput)
 }
 
-func (b *builder) podSpec(pullSecrets corev1.LocalObjectReferenceArray) *corev1.PodSpecArgs {
-	a := b.args
+func (b *builder) podSpec() *corev1.PodSpecArgs {
+	a, n := b.args, b.names
+	var pullSecrets corev1.LocalObjectReferenceArray
+	if a.ImagePullSecret != nil {
+		pullSecrets = corev1.LocalObjectReferenceArray{corev1.LocalObjectReferenceArgs{Name: pulumi.String(n.pull)}}
+	}
 	uid := pulumi.Int(contract.UID)
 	probe := func(path string, period, failures int) *corev1.ProbeArgs {
 		return &corev1.ProbeArgs{
-			HttpGet:          &corev1.HTTPGetActionArgs{Path: pulumi.String(path), Port: pulumi.String("http")},
+			HttpGet:          &corev1.HTTPGetActionArgs{Path: pulumi.String(path), Port: pulumi.String(n.port)},
 			PeriodSeconds:    pulumi.Int(period),
 			FailureThreshold: pulumi.Int(failures),
 			TimeoutSeconds:   pulumi.Int(2),
@@ -390,7 +477,7 @@ func (b *builder) podSpec(pullSecrets corev1.LocalObjectReferenceArray) *corev1.
 		}
 	}
 	return &corev1.PodSpecArgs{
-		ServiceAccountName:           pulumi.String(a.Name),
+		ServiceAccountName:           pulumi.String(n.app),
 		AutomountServiceAccountToken: pulumi.Bool(false),
 		ImagePullSecrets:             pullSecrets,
 		// The app drains for ShutdownGraceSeconds after the preStop pause; a few seconds of margin let it
@@ -412,10 +499,10 @@ func (b *builder) podSpec(pullSecrets corev1.LocalObjectReferenceArray) *corev1.
 			Image:           a.Image,
 			ImagePullPolicy: pulumi.String("IfNotPresent"),
 			Ports: corev1.ContainerPortArray{corev1.ContainerPortArgs{
-				Name: pulumi.String("http"), ContainerPort: pulumi.Int(a.Port), Protocol: pulumi.String("TCP"),
+				Name: pulumi.String(n.port), ContainerPort: pulumi.Int(a.Port), Protocol: pulumi.String("TCP"),
 			}},
 			EnvFrom: corev1.EnvFromSourceArray{corev1.EnvFromSourceArgs{
-				ConfigMapRef: &corev1.ConfigMapEnvSourceArgs{Name: pulumi.String(a.Name + "-config")},
+				ConfigMapRef: &corev1.ConfigMapEnvSourceArgs{Name: pulumi.String(n.config)},
 			}},
 			Resources: &corev1.ResourceRequirementsArgs{
 				Requests: pulumi.StringMap{"cpu": pulumi.String(a.CPURequest), "memory": pulumi.String(a.MemoryRequest)},
@@ -438,20 +525,20 @@ func (b *builder) podSpec(pullSecrets corev1.LocalObjectReferenceArray) *corev1.
 				SeccompProfile:           &corev1.SeccompProfileArgs{Type: pulumi.String("RuntimeDefault")},
 			},
 			VolumeMounts: corev1.VolumeMountArray{
-				corev1.VolumeMountArgs{Name: pulumi.String("secrets"), MountPath: pulumi.String(contract.DefaultSecretsDir), ReadOnly: pulumi.Bool(true)},
-				corev1.VolumeMountArgs{Name: pulumi.String("tmp"), MountPath: pulumi.String("/tmp")},
+				corev1.VolumeMountArgs{Name: pulumi.String(n.secretsVolume), MountPath: pulumi.String(contract.DefaultSecretsDir), ReadOnly: pulumi.Bool(true)},
+				corev1.VolumeMountArgs{Name: pulumi.String(n.tmpVolume), MountPath: pulumi.String("/tmp")},
 			},
 		}},
 		Volumes: corev1.VolumeArray{
 			corev1.VolumeArgs{
-				Name: pulumi.String("secrets"),
+				Name: pulumi.String(n.secretsVolume),
 				Secret: &corev1.SecretVolumeSourceArgs{
-					SecretName:  pulumi.String(a.Name + "-secrets"),
+					SecretName:  pulumi.String(n.secrets),
 					DefaultMode: pulumi.Int(0o440),
 				},
 			},
 			corev1.VolumeArgs{
-				Name:     pulumi.String("tmp"),
+				Name:     pulumi.String(n.tmpVolume),
 				EmptyDir: &corev1.EmptyDirVolumeSourceArgs{Medium: pulumi.String("Memory"), SizeLimit: pulumi.String("16Mi")},
 			},
 		},
@@ -471,10 +558,10 @@ func (b *builder) autoscaling(ns pulumi.StringOutput, opts []pulumi.ResourceOpti
 			}
 		}
 		_, err := autoscalingv2.NewHorizontalPodAutoscaler(b.ctx, b.name+"-hpa", &autoscalingv2.HorizontalPodAutoscalerArgs{
-			Metadata: b.meta(a.Name, ns, nil),
+			Metadata: b.meta(b.names.app, ns, nil),
 			Spec: &autoscalingv2.HorizontalPodAutoscalerSpecArgs{
 				ScaleTargetRef: &autoscalingv2.CrossVersionObjectReferenceArgs{
-					ApiVersion: pulumi.String("apps/v1"), Kind: pulumi.String("Deployment"), Name: pulumi.String(a.Name),
+					ApiVersion: pulumi.String("apps/v1"), Kind: pulumi.String("Deployment"), Name: pulumi.String(b.names.app),
 				},
 				MinReplicas: pulumi.Int(a.MinReplicas),
 				MaxReplicas: pulumi.Int(a.MaxReplicas),
@@ -495,7 +582,7 @@ func (b *builder) autoscaling(ns pulumi.StringOutput, opts []pulumi.ResourceOpti
 	// Drains and node upgrades may evict one pod at a time. maxUnavailable (rather than minAvailable) never
 	// blocks a drain, even with a single replica, while keeping the rest serving when there are more.
 	_, err := policyv1.NewPodDisruptionBudget(b.ctx, b.name+"-pdb", &policyv1.PodDisruptionBudgetArgs{
-		Metadata: b.meta(a.Name, ns, nil),
+		Metadata: b.meta(b.names.app, ns, nil),
 		Spec: &policyv1.PodDisruptionBudgetSpecArgs{
 			MaxUnavailable: pulumi.Int(1),
 			Selector:       &metav1.LabelSelectorArgs{MatchLabels: b.selector()},
@@ -507,11 +594,18 @@ func (b *builder) autoscaling(ns pulumi.StringOutput, opts []pulumi.ResourceOpti
 	return nil
 }
 
-// privateRanges are where the app's database and other private dependencies live.
-var privateRanges = []string{"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"}
-
 // metadataEndpoints are the cloud instance metadata services; pods must not reach them (credential theft).
 var metadataEndpoints = []string{"169.254.169.254/32", "100.100.100.200/32"}
+
+// egressPorts are the services' ports, each once, in order.
+func egressPorts(services []platform.Binding) []int {
+	var ports []int
+	for _, svc := range services {
+		ports = append(ports, svc.EgressPorts...)
+	}
+	slices.Sort(ports)
+	return slices.Compact(ports)
+}
 
 func (b *builder) networkPolicies(ns pulumi.StringOutput, opts []pulumi.ResourceOption) error {
 	a := b.args
@@ -529,18 +623,18 @@ func (b *builder) networkPolicies(ns pulumi.StringOutput, opts []pulumi.Resource
 		return networkingv1.NetworkPolicyPortArgs{Protocol: pulumi.String("TCP"), Port: pulumi.Int(port)}
 	}
 	var privatePeers networkingv1.NetworkPolicyPeerArray
-	for _, r := range privateRanges {
+	for _, r := range contract.PrivateIPv4Ranges {
 		privatePeers = append(privatePeers, networkingv1.NetworkPolicyPeerArgs{IpBlock: &networkingv1.IPBlockArgs{Cidr: pulumi.String(r)}})
 	}
-	var egressPorts networkingv1.NetworkPolicyPortArray
-	for _, p := range a.EgressPorts {
-		egressPorts = append(egressPorts, tcp(p))
+	var servicePorts networkingv1.NetworkPolicyPortArray
+	for _, p := range egressPorts(a.Services) {
+		servicePorts = append(servicePorts, tcp(p))
 	}
 	except := pulumi.StringArray{}
 	for _, m := range metadataEndpoints {
 		except = append(except, pulumi.String(m))
 	}
-	for _, r := range privateRanges {
+	for _, r := range contract.PrivateIPv4Ranges {
 		except = append(except, pulumi.String(r))
 	}
 	egress := networkingv1.NetworkPolicyEgressRuleArray{
@@ -563,11 +657,11 @@ func (b *builder) networkPolicies(ns pulumi.StringOutput, opts []pulumi.Resource
 			Ports: networkingv1.NetworkPolicyPortArray{tcp(443)},
 		},
 	}
-	if len(egressPorts) > 0 {
-		egress = append(egress, networkingv1.NetworkPolicyEgressRuleArgs{To: privatePeers, Ports: egressPorts})
+	if len(servicePorts) > 0 {
+		egress = append(egress, networkingv1.NetworkPolicyEgressRuleArgs{To: privatePeers, Ports: servicePorts})
 	}
 	_, err = networkingv1.NewNetworkPolicy(b.ctx, b.name+"-app", &networkingv1.NetworkPolicyArgs{
-		Metadata: b.meta(a.Name, ns, nil),
+		Metadata: b.meta(b.names.app, ns, nil),
 		Spec: &networkingv1.NetworkPolicySpecArgs{
 			PodSelector: &metav1.LabelSelectorArgs{MatchLabels: b.selector()},
 			PolicyTypes: pulumi.StringArray{pulumi.String("Ingress"), pulumi.String("Egress")},
@@ -603,7 +697,7 @@ func (b *builder) ingress(ns pulumi.StringOutput, svc *corev1.Service) error {
 		}}
 	}
 	_, err := networkingv1.NewIngress(b.ctx, b.name+"-ingress", &networkingv1.IngressArgs{
-		Metadata: b.meta(a.Name, ns, annotations),
+		Metadata: b.meta(b.names.app, ns, annotations),
 		Spec: &networkingv1.IngressSpecArgs{
 			IngressClassName: pulumi.String(a.IngressClass),
 			Tls:              tls,
@@ -613,8 +707,8 @@ func (b *builder) ingress(ns pulumi.StringOutput, svc *corev1.Service) error {
 					Path:     pulumi.String("/"),
 					PathType: pulumi.String("Prefix"),
 					Backend: &networkingv1.IngressBackendArgs{Service: &networkingv1.IngressServiceBackendArgs{
-						Name: pulumi.String(a.Name),
-						Port: &networkingv1.ServiceBackendPortArgs{Name: pulumi.String("http")},
+						Name: pulumi.String(b.names.app),
+						Port: &networkingv1.ServiceBackendPortArgs{Name: pulumi.String(b.names.port)},
 					}},
 				}}},
 			}},

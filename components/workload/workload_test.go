@@ -8,7 +8,9 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/wechat-deploy/wechat-deploy/app/contract"
 	"github.com/wechat-deploy/wechat-deploy/components/componenttest"
+	"github.com/wechat-deploy/wechat-deploy/components/platform"
 )
 
 const image = "registry.example.com/wechat-api@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -23,8 +25,11 @@ var fakeSecrets = map[string]string{
 func args(prod bool) *WorkloadArgs {
 	secrets := map[string]pulumi.StringInput{}
 	for k, v := range fakeSecrets {
-		secrets[k] = pulumi.ToSecret(pulumi.String(v)).(pulumi.StringOutput)
+		if k != contract.SecretDatabaseURL {
+			secrets[k] = pulumi.ToSecret(pulumi.String(v)).(pulumi.StringOutput)
+		}
 	}
+	database := platform.ExternalDatabase(pulumi.ToSecret(pulumi.String(fakeSecrets[contract.SecretDatabaseURL])).(pulumi.StringOutput), platform.PostgresPort)
 	a := &WorkloadArgs{
 		Name: "wechat-api", Namespace: "wechat-api", Instance: "dev", Image: pulumi.String(image),
 		Replicas: 1, MinReplicas: 1, MaxReplicas: 2, CPUTargetPercent: 70, MemoryTargetPercent: 80,
@@ -33,7 +38,7 @@ func args(prod bool) *WorkloadArgs {
 		Domain: "api-dev.example.com", IngressClass: "alb", TLSSecretName: "wechat-api-tls",
 		IngressAnnotations:        map[string]string{"alb.ingress.kubernetes.io/scheme": "internet-facing"},
 		ServiceAccountAnnotations: pulumi.StringMap{"eks.amazonaws.com/role-arn": pulumi.String("arn:aws:iam::1:role/app")},
-		ShutdownGraceSeconds:      20, EgressPorts: []int{5432},
+		ShutdownGraceSeconds:      20, Services: []platform.Binding{database},
 	}
 	if prod {
 		a.Instance, a.Replicas, a.MinReplicas, a.MaxReplicas, a.ZoneSpreadRequired = "prod", 3, 3, 12, true
@@ -220,6 +225,10 @@ func TestInvalidArgs(t *testing.T) {
 		"replicas":         func(a *WorkloadArgs) { a.Replicas = 5 },
 		"ingress no class": func(a *WorkloadArgs) { a.IngressClass = "" },
 		"secret file name": func(a *WorkloadArgs) { a.Secrets["../etc"] = pulumi.String("x") },
+		"service secret shadows the app's": func(a *WorkloadArgs) {
+			a.Services = append(a.Services, platform.Binding{Secrets: map[string]pulumi.StringInput{contract.SecretJWTSigningKey: pulumi.String("x")}})
+		},
+		"service port": func(a *WorkloadArgs) { a.Services = append(a.Services, platform.Binding{EgressPorts: []int{70000}}) },
 	}
 	for name, edit := range tests {
 		t.Run(name, func(t *testing.T) {

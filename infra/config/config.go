@@ -9,8 +9,11 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// Namespace is the configuration namespace of every key (the Pulumi project name).
-const Namespace = "wechat-deploy"
+// Project is the Pulumi project name (Pulumi.yaml's name).
+const Project = "wechat-deploy"
+
+// Namespace is the configuration namespace of every key: the project name.
+const Namespace = Project
 
 // Cloud selects the platform a stack deploys to.
 type Cloud string
@@ -141,7 +144,7 @@ type App struct {
 	Port                 int               `json:"port" doc:"Container port of the HTTP server."`
 	Domain               string            `json:"domain" doc:"Public host name of the Ingress; empty means no Ingress."`
 	TLS                  TLS               `json:"tls" doc:"TLS on the Ingress."`
-	IngressClass         string            `json:"ingressClass" doc:"Ingress class; defaults per cloud (alb, alb on ACK, or existing.ingressClass)."`
+	IngressClass         string            `json:"ingressClass" doc:"Ingress class; defaults to the class served by the ingress controller the platform installs (Default column), or existing.ingressClass."`
 	SkipIngressAwait     bool              `json:"skipIngressAwait" doc:"Do not wait for the Ingress to get an address (controllers that never write status)."`
 	Env                  map[string]string `json:"env" doc:"Extra non-secret environment variables."`
 	ShutdownGraceSeconds int               `json:"shutdownGraceSeconds" doc:"Seconds the app drains on SIGTERM; the pod grace period adds a margin."`

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"slices"
+
 	"github.com/wechat-deploy/wechat-deploy/components/netplan"
 )
 
@@ -32,38 +34,13 @@ const (
 	DefaultPlatform             = "linux/amd64"
 )
 
-// Per-cloud defaults.
-var (
-	defaultInstanceTypes = map[Cloud][]string{
-		CloudAWS:      {"m6i.large", "m5.large"},
-		CloudAlicloud: {"ecs.g7.xlarge", "ecs.g6.xlarge"},
-	}
-	// DefaultKubernetesVersion per cloud: EKS takes a minor version, ACK a full one.
-	DefaultKubernetesVersion = map[Cloud]string{CloudAWS: "1.33", CloudAlicloud: "1.33.3-aliyun.1"}
-	defaultServiceCIDR       = map[Cloud]string{CloudAWS: "172.20.0.0/16", CloudAlicloud: "172.21.0.0/20"}
-	// DefaultAddons are the managed addons each cloud installs, with versions pinned for Kubernetes 1.33.
-	DefaultAddons = map[Cloud][]Addon{
-		CloudAWS: {
-			{Name: "vpc-cni", Version: "v1.19.5-eksbuild.1"},
-			{Name: "coredns", Version: "v1.12.1-eksbuild.2"},
-			{Name: "kube-proxy", Version: "v1.33.0-eksbuild.2"},
-			{Name: "eks-pod-identity-agent", Version: "v1.3.7-eksbuild.2"},
-		},
-		CloudAlicloud: {
-			{Name: "terway-eniip"},
-			{Name: "ack-pod-identity-webhook"},
-			{Name: "csi-plugin"},
-			{Name: "csi-provisioner"},
-			{Name: "nginx-ingress-controller", Config: `{"IngressSlbNetworkType":"internet"}`},
-			{Name: "logtail-ds", Config: `{"IngressDashboardEnabled":"true"}`},
-		},
-	}
-	defaultIngressClass = map[Cloud]string{CloudAWS: "alb", CloudAlicloud: "nginx"}
-)
-
 // applyDefaults fills every unset field. Defaults may depend on the cloud and on other fields, never on the
 // environment of the machine running the program.
 func applyDefaults(c *Config) {
+	prof := profileOf(c.Cloud)
+	if prof == nil {
+		prof = &cloudProfile{applyDefaults: noCloudDefaults, ingressClass: func(*Config) string { return "" }}
+	}
 	if c.Environment == "" {
 		c.Environment = c.Stack
 	}
@@ -101,11 +78,9 @@ func applyDefaults(c *Config) {
 	}
 
 	k := &c.Cluster
-	if k.Version == "" {
-		k.Version = DefaultKubernetesVersion[c.Cloud]
-	}
+	k.Version = orDefault(k.Version, prof.kubernetesVersion)
 	if len(k.InstanceTypes) == 0 {
-		k.InstanceTypes = append([]string(nil), defaultInstanceTypes[c.Cloud]...)
+		k.InstanceTypes = slices.Clone(prof.instanceTypes)
 	}
 	if k.MinNodes == 0 {
 		k.MinNodes = DefaultMinNodes
@@ -123,14 +98,9 @@ func applyDefaults(c *Config) {
 		k.LogRetentionDays = DefaultLogRetentionDays
 	}
 	if k.Addons == nil {
-		k.Addons = append([]Addon(nil), DefaultAddons[c.Cloud]...)
+		k.Addons = slices.Clone(prof.addons)
 	}
-	if k.ServiceCIDR == "" {
-		k.ServiceCIDR = defaultServiceCIDR[c.Cloud]
-	}
-	if k.Spec == "" && c.Cloud == CloudAlicloud {
-		k.Spec = "ack.pro.small"
-	}
+	k.ServiceCIDR = orDefault(k.ServiceCIDR, prof.serviceCIDR)
 
 	a := &c.App
 	if a.Name == "" {
@@ -165,12 +135,7 @@ func applyDefaults(c *Config) {
 	if a.TLS.Enabled && a.TLS.SecretName == "" {
 		a.TLS.SecretName = a.Name + "-tls"
 	}
-	if a.IngressClass == "" {
-		a.IngressClass = defaultIngressClass[c.Cloud]
-		if c.Cloud == CloudExisting {
-			a.IngressClass = c.Existing.IngressClass
-		}
-	}
+	a.IngressClass = orDefault(a.IngressClass, prof.ingressClass(c))
 	if a.ShutdownGraceSeconds == 0 {
 		a.ShutdownGraceSeconds = DefaultShutdownGraceSeconds
 	}
@@ -187,9 +152,7 @@ func applyDefaults(c *Config) {
 	if g.KeepImages == 0 {
 		g.KeepImages = DefaultKeepImages
 	}
-	if g.InstanceSpec == "" && c.Cloud == CloudAlicloud {
-		g.InstanceSpec = "Basic"
-	}
+	prof.applyDefaults(c)
 }
 
 func orDefault(v, def string) string {

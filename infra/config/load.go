@@ -44,8 +44,11 @@ func Load(ctx *pulumi.Context) (Config, error) {
 	return Parse(ctx.Project(), ctx.Stack(), contextSource{ctx})
 }
 
+// StackDir is the folder of the stack files (Pulumi.yaml's stackConfigDir), relative to the project root.
+const StackDir = "stacks"
+
 // StackFile is the path of a stack's config file relative to the project root.
-func StackFile(stack string) string { return "stacks/Pulumi." + stack + ".yaml" }
+func StackFile(stack string) string { return StackDir + "/Pulumi." + stack + ".yaml" }
 
 // Parse reads every key from src, applies defaults and validates. Every problem found is reported at once,
 // each naming the stack file and the key.
@@ -104,17 +107,17 @@ func readSecrets(c *Config, src Source, p *problems) {
 		}
 		out := pulumi.ToSecret(pulumi.String(raw)).(pulumi.StringOutput)
 		switch spec.Key {
-		case "wechatAppId":
+		case KeyWeChatAppID:
 			c.Secrets.WeChatAppID = out
-		case "wechatAppSecret":
+		case KeyWeChatAppSecret:
 			c.Secrets.WeChatAppSecret = out
-		case "jwtSigningKey":
+		case KeyJWTSigningKey:
 			c.Secrets.JWTSigningKey = out
-		case "databaseUrl":
+		case KeyDatabaseURL:
 			c.Secrets.DatabaseURL, c.Secrets.HasDatabaseURL = out, true
-		case "registryPassword":
+		case KeyRegistryPassword:
 			c.Secrets.RegistryPassword, c.Secrets.HasRegistryPassword = out, true
-		case "kubeconfig":
+		case KeyKubeconfig:
 			c.Secrets.Kubeconfig, c.Secrets.HasKubeconfig = out, true
 			c.Existing.kubeconfigData = []byte(raw)
 		}

@@ -49,7 +49,7 @@ func Reference() []Entry {
 		def := "(optional)"
 		if s.Required(&Config{Cloud: CloudAWS}) {
 			def = "(required)"
-		} else if s.Key == "databaseUrl" {
+		} else if s.Key == KeyDatabaseURL {
 			def = "(required in production)"
 		}
 		out = append(out, Entry{Key: s.Key, Type: "string", Doc: s.Doc, Secret: true, Default: def})

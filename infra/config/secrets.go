@@ -27,10 +27,20 @@ var wechatAppIDPattern = regexp.MustCompile(`^wx[0-9a-f]{16}$`)
 // minJWTKeyBytes is the HS256 key floor: a key shorter than the hash output weakens the MAC.
 const minJWTKeyBytes = 32
 
+// Keys of the config secrets.
+const (
+	KeyWeChatAppID      = "wechatAppId"
+	KeyWeChatAppSecret  = "wechatAppSecret"
+	KeyJWTSigningKey    = "jwtSigningKey"
+	KeyDatabaseURL      = "databaseUrl"
+	KeyRegistryPassword = "registryPassword"
+	KeyKubeconfig       = "kubeconfig"
+)
+
 // SecretSpecs lists every config secret in the order the README shows them.
 var SecretSpecs = []SecretSpec{
 	{
-		Key:         "wechatAppId",
+		Key:         KeyWeChatAppID,
 		Doc:         "WeChat Mini Program AppID (wx followed by 16 hex digits).",
 		Placeholder: "wx0123456789abcdef",
 		Required:    func(*Config) bool { return true },
@@ -42,7 +52,7 @@ var SecretSpecs = []SecretSpec{
 		},
 	},
 	{
-		Key:         "wechatAppSecret",
+		Key:         KeyWeChatAppSecret,
 		Doc:         "WeChat Mini Program AppSecret (32 hex digits).",
 		Placeholder: "<AppSecret from mp.weixin.qq.com>",
 		Required:    func(*Config) bool { return true },
@@ -54,7 +64,7 @@ var SecretSpecs = []SecretSpec{
 		},
 	},
 	{
-		Key:         "jwtSigningKey",
+		Key:         KeyJWTSigningKey,
 		Doc:         "HS256 key that signs the app's session tokens (at least 32 bytes).",
 		Placeholder: "\"$(openssl rand -base64 48)\"",
 		Required:    func(*Config) bool { return true },
@@ -66,7 +76,7 @@ var SecretSpecs = []SecretSpec{
 		},
 	},
 	{
-		Key:         "databaseUrl",
+		Key:         KeyDatabaseURL,
 		Doc:         "PostgreSQL URL of the app's database; without it the app keeps users in memory (not allowed in production).",
 		Placeholder: "postgres://USER:PASSWORD@HOST:5432/DB?sslmode=require",
 		Required:    func(c *Config) bool { return c.IsProduction() },
@@ -82,7 +92,7 @@ var SecretSpecs = []SecretSpec{
 		},
 	},
 	{
-		Key:         "registryPassword",
+		Key:         KeyRegistryPassword,
 		Doc:         "Password or token for existing.registryServer (cloud: existing, when the image is built).",
 		Placeholder: "<registry token>",
 		Required: func(c *Config) bool {
@@ -90,7 +100,7 @@ var SecretSpecs = []SecretSpec{
 		},
 	},
 	{
-		Key:         "kubeconfig",
+		Key:         KeyKubeconfig,
 		Doc:         "Kubeconfig contents for cloud: existing; wins over existing.kubeconfigPath.",
 		Placeholder: "\"$(cat ~/.kube/config)\"",
 		Required:    func(*Config) bool { return false },

@@ -15,28 +15,17 @@ import (
 )
 
 var (
-	dnsLabel        = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
-	awsRegion       = regexp.MustCompile(`^(us|eu|ap|sa|ca|me|af|il|mx)(-gov)?-[a-z]+-[0-9]$`)
-	awsChinaRegion  = regexp.MustCompile(`^cn-(north|northwest)-1$`)
-	k8sVersion      = regexp.MustCompile(`^1\.([0-9]{2})(\.[0-9]+(-aliyun\.[0-9]+)?)?$`)
-	envName         = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	imageDigest     = regexp.MustCompile(`@sha256:[0-9a-f]{64}$`)
-	iamPrincipalARN = regexp.MustCompile(`^arn:aws(-cn|-us-gov)?:(iam|sts)::[0-9]{12}:(role|user|assumed-role)/[\w+=,.@/-]+$`)
-	iamRoleARN      = regexp.MustCompile(`^arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:role/[\w+=,.@/-]+$`)
-	acmARN          = regexp.MustCompile(`^arn:aws(-cn|-us-gov)?:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]+$`)
-	registryHost    = regexp.MustCompile(`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?$`)
-	durationLike    = regexp.MustCompile(`^[0-9]+(ns|us|ms|s|m|h)([0-9]+(ns|us|ms|s|m|h))*$`)
-	repositoryName  = regexp.MustCompile(`^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$`)
-	imageTag        = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+	dnsLabel       = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
+	k8sVersion     = regexp.MustCompile(`^1\.([0-9]{2})(\.[0-9]+(-aliyun\.[0-9]+)?)?$`)
+	envName        = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	imageDigest    = regexp.MustCompile(`@sha256:[0-9a-f]{64}$`)
+	iamRoleARN     = regexp.MustCompile(`^arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:role/[\w+=,.@/-]+$`)
+	acmARN         = regexp.MustCompile(`^arn:aws(-cn|-us-gov)?:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]+$`)
+	registryHost   = regexp.MustCompile(`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?$`)
+	durationLike   = regexp.MustCompile(`^[0-9]+(ns|us|ms|s|m|h)([0-9]+(ns|us|ms|s|m|h))*$`)
+	repositoryName = regexp.MustCompile(`^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$`)
+	imageTag       = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
 )
-
-// AlicloudRegions are the Alibaba Cloud regions that offer ACK managed clusters.
-var AlicloudRegions = []string{
-	"cn-qingdao", "cn-beijing", "cn-zhangjiakou", "cn-huhehaote", "cn-wulanchabu", "cn-hangzhou", "cn-shanghai",
-	"cn-nanjing", "cn-fuzhou", "cn-shenzhen", "cn-heyuan", "cn-guangzhou", "cn-chengdu", "cn-hongkong",
-	"ap-northeast-1", "ap-northeast-2", "ap-southeast-1", "ap-southeast-3", "ap-southeast-5", "ap-southeast-6",
-	"ap-southeast-7", "us-east-1", "us-west-1", "eu-west-1", "eu-central-1", "me-east-1", "me-central-1",
-}
 
 // Supported Kubernetes minor versions (EKS and ACK standard support windows).
 const (
@@ -58,41 +47,13 @@ var ReservedEnv = func() []string {
 	return names
 }()
 
-// SubnetTiers are the per-zone subnet tiers of the configured cloud, large tier first.
-func (c *Config) SubnetTiers() []netplan.Tier {
-	switch c.Cloud {
-	case CloudAlicloud:
-		tiers := []netplan.Tier{{Name: "worker", Prefix: c.Network.PrivateSubnetPrefix}}
-		if c.UsesTerway() {
-			tiers = append(tiers, netplan.Tier{Name: "pod", Prefix: c.Network.PublicSubnetPrefix})
-		}
-		return tiers
-	default:
-		return []netplan.Tier{
-			{Name: "private", Prefix: c.Network.PrivateSubnetPrefix},
-			{Name: "public", Prefix: c.Network.PublicSubnetPrefix},
-		}
-	}
-}
-
-// UsesTerway reports whether an ACK cluster uses Terway (pod VSwitches) rather than flannel (a pod CIDR).
-func (c *Config) UsesTerway() bool { return c.Cluster.PodCIDR == "" }
-
-// MaxSubnetPrefix is the smallest subnet the configured cloud accepts.
-func (c *Config) MaxSubnetPrefix() int {
-	if c.Cloud == CloudAlicloud {
-		return netplan.MaxPrefixAlicloud
-	}
-	return netplan.MaxPrefixAWS
-}
-
 func validate(c *Config, p *problems) {
-	switch c.Cloud {
-	case CloudAWS, CloudAlicloud, CloudExisting:
-	case "":
+	prof := profileOf(c.Cloud)
+	switch {
+	case c.Cloud == "":
 		p.add("cloud", "is required; allowed: %s", joinClouds())
 		return
-	default:
+	case prof == nil:
 		p.add("cloud", "%q is not a supported cloud; allowed: %s", c.Cloud, joinClouds())
 		return
 	}
@@ -104,17 +65,16 @@ func validate(c *Config, p *problems) {
 	}
 	validateApp(c, p)
 	validateTags(c, p)
-	if c.Cloud == CloudExisting {
-		validateExisting(c, p)
-		return
+	if prof.provisions {
+		validateRegion(c, prof, p)
+		validateNetwork(c, prof, p)
+		validateCluster(c, prof, p)
+		validateRegistry(c, prof, p)
+		if c.IsProduction() && !c.Protect {
+			p.add("protect", "is false, but a production stack must protect its VPC, cluster, KMS key and registry; set protect: true")
+		}
 	}
-	validateRegion(c, p)
-	validateNetwork(c, p)
-	validateCluster(c, p)
-	validateRegistry(c, p)
-	if c.IsProduction() && !c.Protect {
-		p.add("protect", "is false, but a production stack must protect its VPC, cluster, KMS key and registry; set protect: true")
-	}
+	prof.validate(c, p)
 }
 
 func joinClouds() string {
@@ -125,14 +85,11 @@ func joinClouds() string {
 	return strings.Join(s, ", ")
 }
 
-func validateRegion(c *Config, p *problems) {
-	switch {
-	case c.Region == "":
-		p.add("region", "is required for cloud %s; e.g. %s", c.Cloud, map[Cloud]string{CloudAWS: "us-east-1", CloudAlicloud: "cn-hangzhou"}[c.Cloud])
-	case c.Cloud == CloudAWS && !awsRegion.MatchString(c.Region) && !awsChinaRegion.MatchString(c.Region):
-		p.add("region", "%q is not an AWS region; want e.g. us-east-1, eu-west-2 or cn-north-1", c.Region)
-	case c.Cloud == CloudAlicloud && !slices.Contains(AlicloudRegions, c.Region):
-		p.add("region", "%q is not an Alibaba Cloud region with ACK; allowed: %s", c.Region, strings.Join(AlicloudRegions, ", "))
+func validateRegion(c *Config, prof *cloudProfile, p *problems) {
+	if c.Region == "" {
+		p.add("region", "is required for cloud %s; e.g. %s", c.Cloud, prof.exampleRegion)
+	} else if problem := prof.regionProblem(c.Region); problem != "" {
+		p.add("region", "%q %s", c.Region, problem)
 	}
 }
 
@@ -144,22 +101,16 @@ func prefixBits(cidr string) (int, bool) {
 	return pfx.Bits(), true
 }
 
-var privateRanges = []netip.Prefix{
-	netip.MustParsePrefix("10.0.0.0/8"),
-	netip.MustParsePrefix("172.16.0.0/12"),
-	netip.MustParsePrefix("192.168.0.0/16"),
-}
-
 func isPrivate(p netip.Prefix) bool {
-	for _, r := range privateRanges {
-		if r.Contains(p.Addr()) && p.Bits() >= r.Bits() {
+	for _, s := range contract.PrivateIPv4Ranges {
+		if r := netip.MustParsePrefix(s); r.Contains(p.Addr()) && p.Bits() >= r.Bits() {
 			return true
 		}
 	}
 	return false
 }
 
-func validateNetwork(c *Config, p *problems) {
+func validateNetwork(c *Config, prof *cloudProfile, p *problems) {
 	n := &c.Network
 	vpc, err := netip.ParsePrefix(n.CIDR)
 	switch {
@@ -170,16 +121,16 @@ func validateNetwork(c *Config, p *problems) {
 		p.add("network.cidr", "%q has host bits set; use %s", n.CIDR, vpc.Masked())
 		return
 	case !isPrivate(vpc):
-		p.add("network.cidr", "%q is not inside a private range; allowed: 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16", n.CIDR)
+		p.add("network.cidr", "%q is not inside a private range; allowed: %s", n.CIDR, strings.Join(contract.PrivateIPv4Ranges, ", "))
 		return
 	case vpc.Bits() < 16 || vpc.Bits() > 24:
 		p.add("network.cidr", "%q has prefix /%d; allowed: /16 to /24", n.CIDR, vpc.Bits())
 		return
 	}
-	minZones := 1
-	if c.Cloud == CloudAWS || c.IsProduction() {
-		// EKS needs subnets in two zones; production must survive the loss of one zone.
-		minZones = 2
+	minZones := prof.minZones
+	if c.IsProduction() {
+		// Production must survive the loss of one zone.
+		minZones = max(minZones, 2)
 	}
 	if n.Zones < minZones || n.Zones > 6 {
 		p.add("network.zones", "%d is out of range; allowed: %d to 6 for this stack", n.Zones, minZones)
@@ -192,7 +143,7 @@ func validateNetwork(c *Config, p *problems) {
 		seen := map[string]bool{}
 		for _, z := range n.AvailabilityZones {
 			if !strings.HasPrefix(z, c.Region) || len(z) == len(c.Region) {
-				p.add("network.availabilityZones", "%q is not a zone of region %s (want e.g. %s)", z, c.Region, exampleZone(c))
+				p.add("network.availabilityZones", "%q is not a zone of region %s (want e.g. %s)", z, c.Region, prof.exampleZone(c.Region))
 			}
 			if seen[z] {
 				p.add("network.availabilityZones", "lists %q twice", z)
@@ -209,7 +160,7 @@ func validateNetwork(c *Config, p *problems) {
 	if n.FlowLogRetentionDays < 1 || n.FlowLogRetentionDays > 3653 {
 		p.add("network.flowLogRetentionDays", "%d is out of range; allowed: 1 to 3653", n.FlowLogRetentionDays)
 	}
-	if _, err := netplan.Plan(vpc, n.Zones, c.SubnetTiers(), c.MaxSubnetPrefix()); err != nil {
+	if _, err := netplan.Plan(vpc, n.Zones, prof.subnetTiers(c), prof.maxSubnetPrefix); err != nil {
 		p.add("network.cidr", "cannot hold the subnets: %v; use a larger CIDR, fewer zones or other subnet prefixes", err)
 	}
 	if svc, err := netip.ParsePrefix(c.Cluster.ServiceCIDR); err != nil || svc.Masked() != svc {
@@ -218,7 +169,7 @@ func validateNetwork(c *Config, p *problems) {
 		p.add("cluster.serviceCidr", "%s overlaps the VPC %s; pick a range outside it", svc, vpc)
 	}
 	if c.Cluster.PodCIDR != "" {
-		if c.Cloud != CloudAlicloud {
+		if !prof.podCIDR {
 			p.add("cluster.podCidr", "is only used on alicloud (flannel); aws pods take VPC addresses")
 		} else if pod, err := netip.ParsePrefix(c.Cluster.PodCIDR); err != nil || pod.Masked() != pod {
 			p.add("cluster.podCidr", "%q is not a CIDR; want e.g. 172.20.0.0/16", c.Cluster.PodCIDR)
@@ -228,22 +179,15 @@ func validateNetwork(c *Config, p *problems) {
 	}
 }
 
-func exampleZone(c *Config) string {
-	if c.Cloud == CloudAlicloud {
-		return c.Region + "-h"
-	}
-	return c.Region + "a"
-}
-
-func validateCluster(c *Config, p *problems) {
+func validateCluster(c *Config, prof *cloudProfile, p *problems) {
 	k := &c.Cluster
 	if m := k8sVersion.FindStringSubmatch(k.Version); m == nil {
 		p.add("cluster.version", "%q is not a Kubernetes version; want e.g. 1.33", k.Version)
 	} else if minor, _ := strconv.Atoi(m[1]); minor < MinKubernetesMinor || minor > MaxKubernetesMinor {
 		p.add("cluster.version", "%q is not supported; allowed: 1.%d to 1.%d", k.Version, MinKubernetesMinor, MaxKubernetesMinor)
-	} else if c.Cloud == CloudAWS && m[2] != "" {
+	} else if !prof.fullVersion && m[2] != "" {
 		p.add("cluster.version", "%q: EKS takes a minor version only, e.g. 1.%s", k.Version, m[1])
-	} else if c.Cloud == CloudAlicloud && m[3] == "" {
+	} else if prof.fullVersion && m[3] == "" {
 		p.add("cluster.version", "%q: ACK takes a full version, e.g. 1.%s.3-aliyun.1", k.Version, m[1])
 	}
 	if len(k.InstanceTypes) == 0 {
@@ -282,7 +226,7 @@ func validateCluster(c *Config, p *problems) {
 			p.add(key+".name", "%q is not an addon name", a.Name)
 		case seen[a.Name]:
 			p.add(key+".name", "%q is listed twice", a.Name)
-		case c.Cloud == CloudAWS && a.Version == "":
+		case prof.pinnedAddons && a.Version == "":
 			p.add(key+".version", "is empty; EKS addons must be pinned (e.g. v1.19.5-eksbuild.1 for vpc-cni)")
 		}
 		seen[a.Name] = true
@@ -291,22 +235,12 @@ func validateCluster(c *Config, p *problems) {
 		}
 	}
 	for i, admin := range k.Admins {
-		if c.Cloud == CloudAWS && !iamPrincipalARN.MatchString(admin) {
+		if prof.adminARN != nil && !prof.adminARN.MatchString(admin) {
 			p.add(fmt.Sprintf("cluster.admins[%d]", i), "%q is not an IAM role or user ARN", admin)
 		}
 	}
 	if k.KubeconfigRoleARN != "" && !iamRoleARN.MatchString(k.KubeconfigRoleARN) {
 		p.add("cluster.kubeconfigRoleArn", "%q is not an IAM role ARN", k.KubeconfigRoleARN)
-	}
-	if c.Cloud == CloudAlicloud {
-		switch k.Spec {
-		case "ack.standard", "ack.pro.small":
-		default:
-			p.add("cluster.spec", "%q is not an ACK spec; allowed: ack.standard, ack.pro.small", k.Spec)
-		}
-		if c.IsProduction() && k.Spec != "ack.pro.small" {
-			p.add("cluster.spec", "is %q, but production needs ack.pro.small (SLA-backed control plane)", k.Spec)
-		}
 	}
 }
 
@@ -333,7 +267,7 @@ func validateEndpoint(c *Config, p *problems) {
 	}
 }
 
-func validateRegistry(c *Config, p *problems) {
+func validateRegistry(c *Config, prof *cloudProfile, p *problems) {
 	g := &c.Registry
 	if !repositoryName.MatchString(g.Name) || len(g.Name) > 64 {
 		p.add("registry.name", "%q is not a repository name (lower-case letters, digits, '.', '_', '-', '/')", g.Name)
@@ -341,30 +275,8 @@ func validateRegistry(c *Config, p *problems) {
 	if g.KeepImages < 1 || g.KeepImages > 1000 {
 		p.add("registry.keepImages", "%d is out of range; allowed: 1 to 1000", g.KeepImages)
 	}
-	if c.Cloud == CloudAlicloud {
-		if !dnsLabel.MatchString(g.Namespace) || len(g.Namespace) < 2 || len(g.Namespace) > 30 {
-			p.add("registry.namespace", "%q is not an ACR namespace (2-30 lower-case letters, digits, '-')", g.Namespace)
-		}
-		switch g.InstanceSpec {
-		case "Basic", "Standard", "Advanced":
-		default:
-			p.add("registry.instanceSpec", "%q is not an ACR Enterprise edition; allowed: Basic, Standard, Advanced", g.InstanceSpec)
-		}
-		if g.ExistingInstanceID != "" && !strings.HasPrefix(g.ExistingInstanceID, "cri-") {
-			p.add("registry.existingInstanceId", "%q is not an ACR instance id (cri-...)", g.ExistingInstanceID)
-		}
-	} else if g.ExistingInstanceID != "" {
+	if !prof.existingRegistry && g.ExistingInstanceID != "" {
 		p.add("registry.existingInstanceId", "is only used on alicloud")
-	}
-}
-
-func validateExisting(c *Config, p *problems) {
-	e := &c.Existing
-	if e.RegistryServer != "" && !registryHost.MatchString(e.RegistryServer) {
-		p.add("existing.registryServer", "%q is not a registry host (e.g. registry.example.com or localhost:5000)", e.RegistryServer)
-	}
-	if c.App.Image == "" && e.RegistryServer == "" {
-		p.add("existing.registryServer", "is required when app.image is empty (the image is built and pushed there); or set app.image to a prebuilt image@sha256:... reference")
 	}
 }
 

@@ -20,7 +20,7 @@ func BenchmarkProgram(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				res, err := componenttest.Run(opts, func(ctx *pulumi.Context) error {
-					_, err := Deploy(ctx)
+					_, err := New().Deploy(ctx)
 					return err
 				})
 				if err != nil {

@@ -1,11 +1,10 @@
-// Package program is the wechat-deploy Pulumi program. infra/main.go hands Run to pulumi.Run; unit tests run it
-// under mocks and the release driver runs it inline through the Automation API, so all three execute the same
-// code.
+// Package program is the wechat-deploy Pulumi program. infra/main.go hands New().Run to pulumi.Run; unit tests
+// run it under mocks and the release driver runs it inline through the Automation API, so all three execute the
+// same code.
 package program
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -14,16 +13,37 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/wechat-deploy/wechat-deploy/app/contract"
-	"github.com/wechat-deploy/wechat-deploy/components/existing"
 	"github.com/wechat-deploy/wechat-deploy/components/image"
 	"github.com/wechat-deploy/wechat-deploy/components/platform"
 	"github.com/wechat-deploy/wechat-deploy/components/workload"
 	"github.com/wechat-deploy/wechat-deploy/infra/config"
 )
 
+// Program is the Pulumi program with the settings of the process that runs it.
+type Program struct {
+	root string
+}
+
+// Option configures a Program.
+type Option func(*Program)
+
+// WithRoot names the repository root, where the image's build context and Dockerfile paths start. Without it
+// the program uses the engine's root directory (where Pulumi.yaml is); the release driver, which runs the
+// engine in a work directory, passes the repository instead.
+func WithRoot(dir string) Option { return func(p *Program) { p.root = dir } }
+
+// New returns the program.
+func New(opts ...Option) *Program {
+	p := &Program{}
+	for _, o := range opts {
+		o(p)
+	}
+	return p
+}
+
 // Run is the Pulumi program: it deploys the stack and exports its outputs.
-func Run(ctx *pulumi.Context) error {
-	exports, err := Deploy(ctx)
+func (p *Program) Run(ctx *pulumi.Context) error {
+	exports, err := p.Deploy(ctx)
 	if err != nil {
 		return err
 	}
@@ -40,7 +60,7 @@ func Run(ctx *pulumi.Context) error {
 
 // Deploy loads and validates the stack configuration (registering nothing when it is bad), then wires the
 // cloud platform, the image and the workload, and returns the stack outputs.
-func Deploy(ctx *pulumi.Context) (map[string]pulumi.Output, error) {
+func (p *Program) Deploy(ctx *pulumi.Context) (map[string]pulumi.Output, error) {
 	cfg, err := config.Load(ctx)
 	if err != nil {
 		return nil, err
@@ -49,7 +69,7 @@ func Deploy(ctx *pulumi.Context) (map[string]pulumi.Output, error) {
 	if err != nil {
 		return nil, err
 	}
-	imageRef, err := newImage(ctx, &cfg, plat)
+	imageRef, err := p.newImage(ctx, &cfg, plat)
 	if err != nil {
 		return nil, err
 	}
@@ -57,7 +77,6 @@ func Deploy(ctx *pulumi.Context) (map[string]pulumi.Output, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := plat
 	return map[string]pulumi.Output{
 		"cloud":           pulumi.String(cfg.Cloud).ToStringOutput(),
 		"environment":     pulumi.String(cfg.Environment).ToStringOutput(),
@@ -65,14 +84,31 @@ func Deploy(ctx *pulumi.Context) (map[string]pulumi.Output, error) {
 		"namespace":       wl.Namespace,
 		"imageRef":        wl.Image,
 		"imageDigest":     wl.Image.ApplyT(digestOf).(pulumi.StringOutput),
-		"clusterName":     out.ClusterName,
-		"clusterEndpoint": out.ClusterEndpoint,
-		"registryServer":  out.Registry.Server,
-		"repositoryUrl":   out.RepositoryURL,
-		"oidcProviderArn": out.OIDCProviderARN,
-		"kubeconfig":      out.Kubeconfig,
+		"clusterName":     plat.ClusterName,
+		"clusterEndpoint": plat.ClusterEndpoint,
+		"registryServer":  plat.Registry.Server,
+		"repositoryUrl":   plat.RepositoryURL,
+		"oidcProviderArn": plat.OIDCProviderARN,
+		"kubeconfig":      plat.Kubeconfig,
 	}, nil
 }
+
+// newPlatform builds the stack's cloud platform: the one switch over clouds in the program. Each case lives in
+// the cloud's own file (aws.go, alicloud.go, existing.go) and maps the typed config onto the component's args.
+func newPlatform(ctx *pulumi.Context, cfg *config.Config) (platform.Outputs, error) {
+	switch cfg.Cloud {
+	case config.CloudAWS:
+		return newAWSPlatform(ctx, cfg)
+	case config.CloudAlicloud:
+		return newAlicloudPlatform(ctx, cfg)
+	case config.CloudExisting:
+		return newExistingPlatform(ctx, cfg)
+	}
+	return platform.Outputs{}, fmt.Errorf("%s: %s:cloud: %q has no platform", cfg.File, config.Namespace, cfg.Cloud)
+}
+
+// clusterName is the physical cluster name of a stack: stable, and unique per project and environment.
+func clusterName(cfg *config.Config) string { return cfg.Project + "-" + cfg.Environment }
 
 // digestOf returns the sha256:... part of an image reference.
 func digestOf(ref string) string {
@@ -82,40 +118,13 @@ func digestOf(ref string) string {
 	return ""
 }
 
-func newPlatform(ctx *pulumi.Context, cfg *config.Config) (platform.Outputs, error) {
-	name := cfg.Environment
-	switch cfg.Cloud {
-	case config.CloudExisting:
-		e := cfg.Existing
-		p, err := existing.NewPlatform(ctx, name, &existing.PlatformArgs{
-			KubeconfigData:   e.KubeconfigData(),
-			KubeconfigPath:   e.KubeconfigPath,
-			Context:          e.Context,
-			RegistryServer:   e.RegistryServer,
-			RegistryUsername: e.RegistryUsername,
-			RegistryPassword: cfg.Secrets.RegistryPassword,
-			Repository:       cfg.Registry.Name,
-			IngressClass:     cfg.App.IngressClass,
-			// Nodes of an arbitrary cluster hold no credentials for the registry.
-			PullWithCredentials: e.RegistryUsername != "",
-		})
-		if err != nil {
-			return platform.Outputs{}, fmt.Errorf("%s: %s:existing: %w", cfg.File, config.Namespace, err)
-		}
-		return p.Outputs, nil
-	default:
-		return newCloudPlatform(ctx, cfg)
-	}
-}
-
 // newImage returns the image reference to deploy: the prebuilt one from config, or a build pushed to the
 // platform's registry.
-func newImage(ctx *pulumi.Context, cfg *config.Config, plat platform.Outputs) (pulumi.StringOutput, error) {
+func (p *Program) newImage(ctx *pulumi.Context, cfg *config.Config, plat platform.Outputs) (pulumi.StringOutput, error) {
 	if cfg.App.Image != "" {
 		return pulumi.String(cfg.App.Image).ToStringOutput(), nil
 	}
-	// The release driver runs the engine in a work directory and names the repository here.
-	root := os.Getenv("WECHAT_DEPLOY_ROOT")
+	root := p.root
 	if root == "" {
 		root = ctx.RootDirectory()
 	}
@@ -157,7 +166,20 @@ func orgOf(ctx *pulumi.Context) string {
 	return "organization"
 }
 
-func workloadArgs(cfg *config.Config, out platform.Outputs, imageRef pulumi.StringOutput) *workload.WorkloadArgs {
+// services are the backing services the app is bound to: an external database named by URL.
+func services(cfg *config.Config, plat platform.Outputs) []platform.Binding {
+	var out []platform.Binding
+	switch {
+	case cfg.Secrets.HasDatabaseURL:
+		// The stack's databaseUrl overrides whatever the platform provisioned.
+		out = append(out, platform.ExternalDatabase(cfg.Secrets.DatabaseURL, platform.PostgresPort))
+	case plat.Data.Database != nil:
+		out = append(out, plat.Data.Database.Binding())
+	}
+	return out
+}
+
+func workloadArgs(cfg *config.Config, plat platform.Outputs, imageRef pulumi.StringOutput) *workload.WorkloadArgs {
 	a := cfg.App
 	settings := map[string]string{
 		contract.EnvHTTPAddr:        ":" + strconv.Itoa(a.Port),
@@ -172,16 +194,6 @@ func workloadArgs(cfg *config.Config, out platform.Outputs, imageRef pulumi.Stri
 		settings[k] = v
 	}
 	s := cfg.Secrets
-	secrets := map[string]pulumi.StringInput{
-		contract.SecretWeChatAppID:     s.WeChatAppID,
-		contract.SecretWeChatAppSecret: s.WeChatAppSecret,
-		contract.SecretJWTSigningKey:   s.JWTSigningKey,
-	}
-	var egress []int
-	if s.HasDatabaseURL {
-		secrets[contract.SecretDatabaseURL] = s.DatabaseURL
-		egress = append(egress, 5432)
-	}
 	args := &workload.WorkloadArgs{
 		Name: a.Name, Namespace: a.Namespace, Instance: cfg.Stack,
 		Image:    imageRef,
@@ -189,40 +201,31 @@ func workloadArgs(cfg *config.Config, out platform.Outputs, imageRef pulumi.Stri
 		CPUTargetPercent: a.CPUTarget, MemoryTargetPercent: a.MemoryTarget,
 		CPURequest: a.Resources.CPURequest, MemoryRequest: a.Resources.MemoryRequest,
 		CPULimit: a.Resources.CPULimit, MemoryLimit: a.Resources.MemoryLimit,
-		Port:                      a.Port,
-		Settings:                  settings,
-		Secrets:                   secrets,
-		ServiceAccountAnnotations: out.ServiceAccountAnnotations,
-		NamespaceLabels:           out.NamespaceLabels,
+		Port:     a.Port,
+		Settings: settings,
+		Secrets: map[string]pulumi.StringInput{
+			contract.SecretWeChatAppID:     s.WeChatAppID,
+			contract.SecretWeChatAppSecret: s.WeChatAppSecret,
+			contract.SecretJWTSigningKey:   s.JWTSigningKey,
+		},
+		Services:                  services(cfg, plat),
+		ServiceAccountAnnotations: plat.ServiceAccountAnnotations,
+		NamespaceLabels:           plat.NamespaceLabels,
 		Domain:                    a.Domain,
 		IngressClass:              a.IngressClass,
-		IngressAnnotations:        ingressAnnotations(cfg, out),
-		ClusterIssuer:             a.TLS.ClusterIssuer,
-		SkipIngressAwait:          a.SkipIngressAwait,
-		ShutdownGraceSeconds:      a.ShutdownGraceSeconds,
-		ZoneSpreadRequired:        cfg.IsProduction(),
-		EgressPorts:               egress,
+		IngressAnnotations: plat.IngressAnnotations(platform.IngressTLS{
+			Enabled: a.TLS.Enabled, Certificate: a.TLS.CertificateARN,
+		}),
+		ClusterIssuer:        a.TLS.ClusterIssuer,
+		SkipIngressAwait:     a.SkipIngressAwait,
+		ShutdownGraceSeconds: a.ShutdownGraceSeconds,
+		ZoneSpreadRequired:   cfg.IsProduction(),
 	}
 	if a.TLS.Enabled {
 		args.TLSSecretName = a.TLS.SecretName
 	}
-	if out.PullWithCredentials {
-		args.ImagePullSecret = out.Registry.DockerConfigJSON()
+	if plat.PullWithCredentials {
+		args.ImagePullSecret = plat.Registry.DockerConfigJSON()
 	}
 	return args
-}
-
-func ingressAnnotations(cfg *config.Config, out platform.Outputs) map[string]string {
-	ann := map[string]string{}
-	for k, v := range out.IngressAnnotations {
-		ann[k] = v
-	}
-	if cfg.Cloud == config.CloudAWS && cfg.App.TLS.Enabled {
-		ann["alb.ingress.kubernetes.io/listen-ports"] = `[{"HTTP":80},{"HTTPS":443}]`
-		ann["alb.ingress.kubernetes.io/ssl-redirect"] = "443"
-		if cfg.App.TLS.CertificateARN != "" {
-			ann["alb.ingress.kubernetes.io/certificate-arn"] = cfg.App.TLS.CertificateARN
-		}
-	}
-	return ann
 }

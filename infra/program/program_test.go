@@ -50,7 +50,7 @@ func runStack(t testing.TB, stack string, secrets map[string]string, edit func(o
 	// RunErr calls the body synchronously and returns after it: outs is read only afterwards.
 	var outs map[string]pulumi.Output
 	res, err := componenttest.Run(opts, func(ctx *pulumi.Context) error {
-		o, err := Deploy(ctx)
+		o, err := New().Deploy(ctx)
 		outs = o
 		for k, v := range o {
 			ctx.Export(k, v)
@@ -141,5 +141,33 @@ func TestStackKeysDeclared(t *testing.T) {
 				t.Errorf("%s sets %s, which Pulumi.yaml does not declare", sf.Path, k)
 			}
 		}
+	}
+}
+
+// The release driver runs the engine in a work directory and names the repository with WithRoot: the image is
+// built from there, not from the engine's root directory.
+func TestWithRootBuildsFromTheRepository(t *testing.T) {
+	repo, err := filepath.Abs(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts, err := componenttest.StackOptions(root, "dev", fakeSecrets(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Root = t.TempDir() // where the engine would run: holds no app/
+	res, err := componenttest.Run(opts, func(ctx *pulumi.Context) error {
+		_, err := New(WithRoot(repo)).Deploy(ctx)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := res.MustOne(t, "docker:index/image:Image", "wechat-api")
+	if got := img.Str("build.context"); got != repo {
+		t.Errorf("build context %q, want %q", got, repo)
+	}
+	if got := img.Str("build.dockerfile"); got != filepath.Join(repo, "app", "Dockerfile") {
+		t.Errorf("dockerfile %q", got)
 	}
 }

@@ -33,9 +33,6 @@ import (
 	"github.com/wechat-deploy/wechat-deploy/infra/tools"
 )
 
-// Project is the Pulumi project name.
-const Project = "wechat-deploy"
-
 // Operations the driver runs.
 const (
 	OpPreview = "preview"
@@ -313,7 +310,7 @@ func ReadSecretsFile(path string) (map[string]string, error) {
 		if !ok || strings.TrimSpace(k) == "" {
 			return nil, fmt.Errorf("%s:%d: want key=value", path, i+1)
 		}
-		out[strings.TrimPrefix(strings.TrimSpace(k), Project+":")] = strings.TrimSpace(v)
+		out[strings.TrimPrefix(strings.TrimSpace(k), config.Project+":")] = strings.TrimSpace(v)
 	}
 	return out, nil
 }
@@ -355,7 +352,7 @@ func sortedKeys(m map[string]string) []string {
 }
 
 func listStacks(root string) []string {
-	files, _ := filepath.Glob(filepath.Join(root, "stacks", "Pulumi.*.yaml"))
+	files, _ := filepath.Glob(filepath.Join(root, config.StackDir, "Pulumi.*.yaml"))
 	var out []string
 	for _, f := range files {
 		name := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "Pulumi."), ".yaml")
@@ -370,7 +367,7 @@ func listStacks(root string) []string {
 func prepare(ctx context.Context, o *Options) (auto.Stack, map[string]string, error) {
 	var stack auto.Stack
 	if o.StackFile == "" {
-		o.StackFile = filepath.Join(o.Root, "stacks", "Pulumi."+o.Stack+".yaml")
+		o.StackFile = filepath.Join(o.Root, config.StackFile(o.Stack))
 	}
 	if _, err := os.Stat(o.StackFile); err != nil {
 		return stack, nil, fmt.Errorf("stack %q: no stack file %s (stacks: %s)", o.Stack, o.StackFile, strings.Join(listStacks(o.Root), ", "))
@@ -424,10 +421,6 @@ func prepare(ctx context.Context, o *Options) (auto.Stack, map[string]string, er
 	if err := prepareWorkDir(o.Root, o.StackFile, workDir, o.Stack); err != nil {
 		return stack, nil, fmt.Errorf("preparing %s: %w", workDir, err)
 	}
-	// The inline program runs in this process: what it reads from the environment is set here.
-	if err := os.Setenv("WECHAT_DEPLOY_ROOT", o.Root); err != nil {
-		return stack, nil, err
-	}
 	if o.Sandbox {
 		if err := useSandboxIfUnconfigured(ctx, o, workDir); err != nil {
 			return stack, nil, err
@@ -440,13 +433,13 @@ func prepare(ctx context.Context, o *Options) (auto.Stack, map[string]string, er
 	for k, v := range env {
 		_ = os.Setenv(k, v) // the Automation API's own calls (stack selection, outputs) read them too
 	}
-	stack, err = auto.UpsertStackInlineSource(ctx, o.Stack, Project, program.Run,
+	stack, err = auto.UpsertStackInlineSource(ctx, o.Stack, config.Project, program.New(program.WithRoot(o.Root)).Run,
 		auto.WorkDir(workDir), auto.PulumiHome(home), auto.EnvVars(env), auto.Pulumi(cmd))
 	if err != nil {
 		return stack, env, fmt.Errorf("selecting stack %s: %w", o.Stack, err)
 	}
 	for _, k := range sortedKeys(o.Secrets) {
-		if err := stack.SetConfig(ctx, Project+":"+k, auto.ConfigValue{Value: o.Secrets[k], Secret: true}); err != nil {
+		if err := stack.SetConfig(ctx, config.Project+":"+k, auto.ConfigValue{Value: o.Secrets[k], Secret: true}); err != nil {
 			return stack, env, fmt.Errorf("setting secret %s: %w", k, err)
 		}
 	}
@@ -477,14 +470,18 @@ func localPassphrase(stateDir string) (string, error) {
 // ensureKubernetesPlugin installs the pinned Kubernetes provider into the private PULUMI_HOME from the local
 // build, once.
 func ensureKubernetesPlugin(root, pulumiDir, home string) error {
-	if _, err := os.Stat(filepath.Join(home, "plugins", "resource-kubernetes-v4.32.0")); err == nil {
+	version, err := tools.Version(root, "PULUMI_K8S_VERSION")
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(home, "plugins", "resource-kubernetes-v"+version)); err == nil {
 		return nil
 	}
 	provider, err := tools.Bin(root, "k8s-provider", "pulumi-resource-kubernetes")
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(filepath.Join(pulumiDir, "bin", "pulumi"), "plugin", "install", "resource", "kubernetes", "4.32.0", "--file", provider)
+	cmd := exec.Command(filepath.Join(pulumiDir, "bin", "pulumi"), "plugin", "install", "resource", "kubernetes", version, "--file", provider)
 	cmd.Env = append(os.Environ(), "PULUMI_HOME="+home, "PULUMI_SKIP_UPDATE_CHECK=true")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("installing the kubernetes plugin: %v\n%s", err, out)
@@ -501,13 +498,13 @@ func useSandboxIfUnconfigured(ctx context.Context, o *Options, workDir string) e
 	if err := readYAML(filepath.Join(workDir, "Pulumi."+o.Stack+".yaml"), &stackFile); err != nil {
 		return err
 	}
-	if stackFile.Config[Project+":cloud"] != "existing" || os.Getenv("KUBECONFIG") != "" {
+	if stackFile.Config[config.Project+":cloud"] != "existing" || os.Getenv("KUBECONFIG") != "" {
 		return nil
 	}
-	if _, ok := stackFile.Config[Project+":kubeconfig"]; ok {
+	if _, ok := stackFile.Config[config.Project+":kubeconfig"]; ok {
 		return nil
 	}
-	if e, ok := stackFile.Config[Project+":existing"].(map[string]any); ok && e["kubeconfigPath"] != nil && e["kubeconfigPath"] != "" {
+	if e, ok := stackFile.Config[config.Project+":existing"].(map[string]any); ok && e["kubeconfigPath"] != nil && e["kubeconfigPath"] != "" {
 		return nil
 	}
 	dir := sandbox.DefaultDir()
@@ -540,16 +537,16 @@ func sandboxSecrets(ctx context.Context, stack auto.Stack, out io.Writer) error 
 	key := make([]byte, 48)
 	_, _ = rand.Read(key)
 	values := map[string]string{
-		"wechatAppId":     "wx" + random(8),
-		"wechatAppSecret": random(16),
-		"jwtSigningKey":   base64.StdEncoding.EncodeToString(key),
+		config.KeyWeChatAppID:     "wx" + random(8),
+		config.KeyWeChatAppSecret: random(16),
+		config.KeyJWTSigningKey:   base64.StdEncoding.EncodeToString(key),
 	}
 	var set []string
-	for _, k := range []string{"wechatAppId", "wechatAppSecret", "jwtSigningKey"} {
-		if _, ok := cfg[Project+":"+k]; ok {
+	for _, k := range sortedKeys(values) {
+		if _, ok := cfg[config.Project+":"+k]; ok {
 			continue
 		}
-		if err := stack.SetConfig(ctx, Project+":"+k, auto.ConfigValue{Value: values[k], Secret: true}); err != nil {
+		if err := stack.SetConfig(ctx, config.Project+":"+k, auto.ConfigValue{Value: values[k], Secret: true}); err != nil {
 			return fmt.Errorf("setting %s: %w", k, err)
 		}
 		set = append(set, k)

@@ -21,7 +21,7 @@ func Ensure(root, tool string) (string, error) {
 	var out bytes.Buffer
 	build.Stdout, build.Stderr = &out, io.MultiWriter(&out, os.Stderr)
 	if err := build.Run(); err != nil {
-		return "", fmt.Errorf("building %s: %v\n%s", tool, err, out.String())
+		return "", fmt.Errorf("building %s: %w\n%s", tool, err, out.String())
 	}
 	dir, err := exec.Command("bash", script, "dir", tool).Output()
 	if err != nil {
@@ -37,4 +37,20 @@ func Bin(root, tool, binary string) (string, error) {
 		return "", err
 	}
 	return filepath.Join(dir, "bin", binary), nil
+}
+
+// Version returns a pinned version from versions.env (e.g. PULUMI_K8S_VERSION), the one place tool versions are
+// set.
+func Version(root, name string) (string, error) {
+	path := filepath.Join(root, "infra", "tools", "versions.env")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("reading pinned versions: %w", err)
+	}
+	for line := range strings.Lines(string(b)) {
+		if k, v, ok := strings.Cut(strings.TrimSpace(line), "="); ok && k == name {
+			return v, nil
+		}
+	}
+	return "", fmt.Errorf("%s does not pin %s", path, name)
 }

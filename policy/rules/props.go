@@ -1,67 +1,21 @@
 package rules
 
 import (
-	"strings"
-
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+
+	"github.com/wechat-deploy/wechat-deploy/components/propertypath"
 )
 
-// value is a property with secrets and known outputs unwrapped; unknown values report known=false.
-func unwrap(v resource.PropertyValue) (resource.PropertyValue, bool) {
-	for {
-		switch {
-		case v.IsSecret():
-			v = v.SecretValue().Element
-		case v.IsOutput():
-			o := v.OutputValue()
-			if !o.Known {
-				return v, false
-			}
-			v = o.Element
-		case v.IsComputed():
-			return v, false
-		default:
-			return v, true
-		}
-	}
-}
-
-// get follows a dotted path through objects; ok is false when a step is missing, unknown or not an object.
+// get follows a dotted path; ok is false when a step is missing, unknown or not a container.
 func get(m resource.PropertyMap, path string) (resource.PropertyValue, bool) {
-	cur := resource.NewObjectProperty(m)
-	for _, part := range strings.Split(path, ".") {
-		v, known := unwrap(cur)
-		if !known || !v.IsObject() {
-			return resource.PropertyValue{}, false
-		}
-		next, ok := v.ObjectValue()[resource.PropertyKey(part)]
-		if !ok {
-			return resource.PropertyValue{}, false
-		}
-		cur = next
-	}
-	return unwrap(cur)
+	v, found, known := propertypath.Get(m, path)
+	return v, found && known
 }
 
 // known reports whether the path's value is known (present or absent); unknowns mean "cannot judge yet".
 func known(m resource.PropertyMap, path string) bool {
-	cur := resource.NewObjectProperty(m)
-	for _, part := range strings.Split(path, ".") {
-		v, ok := unwrap(cur)
-		if !ok {
-			return false
-		}
-		if !v.IsObject() {
-			return true
-		}
-		next, ok := v.ObjectValue()[resource.PropertyKey(part)]
-		if !ok {
-			return true
-		}
-		cur = next
-	}
-	_, ok := unwrap(cur)
-	return ok
+	_, _, k := propertypath.Get(m, path)
+	return k
 }
 
 func str(m resource.PropertyMap, path string) string {
@@ -102,7 +56,7 @@ func list(m resource.PropertyMap, path string) []resource.PropertyValue {
 	}
 	out := make([]resource.PropertyValue, 0, len(v.ArrayValue()))
 	for _, e := range v.ArrayValue() {
-		if u, ok := unwrap(e); ok {
+		if u, ok := propertypath.Unwrap(e); ok {
 			out = append(out, u)
 		}
 	}
@@ -120,7 +74,7 @@ func stringList(m resource.PropertyMap, path string) []string {
 }
 
 func object(v resource.PropertyValue) resource.PropertyMap {
-	if u, ok := unwrap(v); ok && u.IsObject() {
+	if u, ok := propertypath.Unwrap(v); ok && u.IsObject() {
 		return u.ObjectValue()
 	}
 	return nil

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/wechat-deploy/wechat-deploy/infra/config"
 	"github.com/wechat-deploy/wechat-deploy/infra/deploy"
 )
 
@@ -52,9 +53,9 @@ func run(args []string) error {
 		return fmt.Errorf("set PULUMI_ACCESS_TOKEN and -org (or PULUMI_ORG)")
 	}
 	c := &deploy.Client{API: *api, Token: token}
-	if err := c.Push(context.Background(), *org, "wechat-deploy", *stack, s); err != nil {
+	if err := c.Push(context.Background(), *org, config.Project, *stack, s); err != nil {
 		return err
 	}
-	fmt.Printf("deployment settings of %s/wechat-deploy/%s pushed\n", *org, *stack)
+	fmt.Printf("deployment settings of %s/%s/%s pushed\n", *org, config.Project, *stack)
 	return nil
 }

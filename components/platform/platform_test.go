@@ -1,0 +1,51 @@
+package platform
+
+import (
+	"net/url"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
+
+	"github.com/wechat-deploy/wechat-deploy/app/contract"
+)
+
+func await(t *testing.T, o pulumi.Output) (any, bool) {
+	t.Helper()
+	r, err := internals.UnsafeAwaitOutput(t.Context(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.Value, r.Secret
+}
+
+// The database URL is what pgx parses: TLS required, the password escaped, and secret.
+func TestDatabaseBinding(t *testing.T) {
+	db := &Database{
+		Host: pulumi.String("db.internal").ToStringOutput(), Port: PostgresPort,
+		Name: pulumi.String("app").ToStringOutput(), User: pulumi.String("app").ToStringOutput(),
+		Password: pulumi.ToSecret(pulumi.String("p@ss/w:rd")).(pulumi.StringOutput),
+	}
+	b := db.Binding()
+	if len(b.EgressPorts) != 1 || b.EgressPorts[0] != 5432 {
+		t.Errorf("egress ports %v", b.EgressPorts)
+	}
+	v, secret := await(t, b.Secrets[contract.SecretDatabaseURL].ToStringOutput())
+	if !secret {
+		t.Error("database URL is not secret")
+	}
+	u, err := url.Parse(v.(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pass, _ := u.User.Password()
+	if u.Scheme != "postgres" || u.Host != "db.internal:5432" || u.Path != "/app" || pass != "p@ss/w:rd" || u.Query().Get("sslmode") != "require" {
+		t.Errorf("database URL %s", v)
+	}
+}
+
+func TestIngressAnnotationsWithoutController(t *testing.T) {
+	if got := (Outputs{}).IngressAnnotations(IngressTLS{Enabled: true}); got == nil || len(got) != 0 {
+		t.Errorf("annotations %v, want an empty map", got)
+	}
+}

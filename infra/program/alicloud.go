@@ -1,0 +1,71 @@
+package program
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/wechat-deploy/wechat-deploy/components/alicloud"
+	"github.com/wechat-deploy/wechat-deploy/components/platform"
+	"github.com/wechat-deploy/wechat-deploy/infra/config"
+)
+
+func newAlicloudPlatform(ctx *pulumi.Context, cfg *config.Config) (platform.Outputs, error) {
+	p, err := alicloud.NewPlatform(ctx, cfg.Environment, alicloudArgs(cfg))
+	if err != nil {
+		return platform.Outputs{}, fmt.Errorf("%s: %w", cfg.File, err)
+	}
+	return p.Outputs, nil
+}
+
+func alicloudArgs(cfg *config.Config) *alicloud.PlatformArgs {
+	n, k, g := cfg.Network, cfg.Cluster, cfg.Registry
+	podPrefix := 0
+	if cfg.UsesTerway() {
+		podPrefix = n.PublicSubnetPrefix
+	}
+	tags := cfg.ResourceTags()
+	return &alicloud.PlatformArgs{
+		Region:    cfg.Region,
+		Zones:     n.AvailabilityZones,
+		ZoneCount: n.Zones,
+		Network: alicloud.NetworkArgs{
+			CIDR:               n.CIDR,
+			WorkerPrefix:       n.PrivateSubnetPrefix,
+			PodPrefix:          podPrefix,
+			PodCIDR:            k.PodCIDR,
+			NATPerZone:         n.NATMode == config.NATPerZone,
+			Tags:               tags,
+			Protect:            cfg.Protect,
+			DeletionProtection: cfg.IsProduction(),
+		},
+		Cluster: alicloud.ClusterArgs{
+			ClusterName:        clusterName(cfg),
+			Spec:               k.Spec,
+			Version:            k.Version,
+			PodCIDR:            k.PodCIDR,
+			ServiceCIDR:        k.ServiceCIDR,
+			PublicEndpoint:     k.Endpoint.Public,
+			Addons:             addons(k.Addons),
+			LogRetentionDays:   k.LogRetentionDays,
+			InstanceTypes:      k.InstanceTypes,
+			MinNodes:           k.MinNodes,
+			MaxNodes:           k.MaxNodes,
+			DiskSizeGiB:        k.DiskSizeGiB,
+			AppNamespace:       cfg.App.Namespace,
+			AppServiceAccount:  cfg.App.Name,
+			DeletionProtection: cfg.IsProduction(),
+			Protect:            cfg.Protect,
+			Tags:               tags,
+		},
+		Registry: alicloud.RegistryArgs{
+			InstanceName:       clusterName(cfg),
+			InstanceSpec:       g.InstanceSpec,
+			ExistingInstanceID: g.ExistingInstanceID,
+			Namespace:          g.Namespace,
+			Repository:         g.Name,
+			PushCIDRs:          k.Endpoint.PublicAccessCIDRs,
+			Protect:            cfg.Protect,
+		},
+	}
+}

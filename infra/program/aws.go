@@ -1,0 +1,72 @@
+package program
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/wechat-deploy/wechat-deploy/components/aws"
+	"github.com/wechat-deploy/wechat-deploy/components/platform"
+	"github.com/wechat-deploy/wechat-deploy/infra/config"
+)
+
+func newAWSPlatform(ctx *pulumi.Context, cfg *config.Config) (platform.Outputs, error) {
+	p, err := aws.NewPlatform(ctx, cfg.Environment, awsArgs(cfg))
+	if err != nil {
+		return platform.Outputs{}, fmt.Errorf("%s: %w", cfg.File, err)
+	}
+	return p.Outputs, nil
+}
+
+func awsArgs(cfg *config.Config) *aws.PlatformArgs {
+	n, k := cfg.Network, cfg.Cluster
+	return &aws.PlatformArgs{
+		Region:    cfg.Region,
+		Tags:      cfg.ResourceTags(),
+		Zones:     n.AvailabilityZones,
+		ZoneCount: n.Zones,
+		Network: aws.NetworkArgs{
+			CIDR:                 n.CIDR,
+			PrivatePrefix:        n.PrivateSubnetPrefix,
+			PublicPrefix:         n.PublicSubnetPrefix,
+			NATPerZone:           n.NATMode == config.NATPerZone,
+			FlowLogRetentionDays: n.FlowLogRetentionDays,
+			Protect:              cfg.Protect,
+		},
+		Cluster: aws.ClusterArgs{
+			ClusterName:       clusterName(cfg),
+			Version:           k.Version,
+			EndpointPublic:    k.Endpoint.Public,
+			EndpointPrivate:   k.Endpoint.Private,
+			PublicAccessCIDRs: k.Endpoint.PublicAccessCIDRs,
+			ServiceCIDR:       k.ServiceCIDR,
+			InstanceTypes:     k.InstanceTypes,
+			MinNodes:          k.MinNodes,
+			DesiredNodes:      k.DesiredNodes,
+			MaxNodes:          k.MaxNodes,
+			DiskSizeGiB:       k.DiskSizeGiB,
+			Addons:            addons(k.Addons),
+			LogRetentionDays:  k.LogRetentionDays,
+			Admins:            k.Admins,
+			KubeconfigProfile: k.KubeconfigProfile,
+			KubeconfigRoleARN: k.KubeconfigRoleARN,
+			AppNamespace:      cfg.App.Namespace,
+			AppServiceAccount: cfg.App.Name,
+			Protect:           cfg.Protect,
+		},
+		Registry: aws.RegistryArgs{
+			RepositoryName: cfg.Registry.Name,
+			KeepImages:     cfg.Registry.KeepImages,
+			Protect:        cfg.Protect,
+		},
+	}
+}
+
+// addons converts the configured addons (the stack file's shape) to the components' shape.
+func addons(in []config.Addon) []platform.Addon {
+	out := make([]platform.Addon, len(in))
+	for i, a := range in {
+		out[i] = platform.Addon(a)
+	}
+	return out
+}
