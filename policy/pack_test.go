@@ -47,7 +47,11 @@ func TestPackBinaryAnswersLikeAnAnalyzer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	defer func() {
+		if err := conn.Close(); err != nil {
+			t.Errorf("closing the connection to the policy pack: %v", err)
+		}
+	}()
 	analyzer := pulumirpc.NewAnalyzerClient(conn)
 
 	if _, err := analyzer.Handshake(ctx, &pulumirpc.AnalyzerHandshakeRequest{}); err != nil {

@@ -69,7 +69,8 @@ func (c *Client) Push(ctx context.Context, org, project, stack string, s apitype
 	if err != nil {
 		return fmt.Errorf("pushing deployment settings of %s/%s/%s: %w", org, project, stack, err)
 	}
-	defer resp.Body.Close()
+	// A response body is read-only: closing it frees the connection, and its error cannot change the answer.
+	defer func() { _ = resp.Body.Close() }()
 	if resp.StatusCode/100 != 2 {
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 		return fmt.Errorf("pushing deployment settings of %s/%s/%s: HTTP %d: %s", org, project, stack, resp.StatusCode, msg)

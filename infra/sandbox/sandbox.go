@@ -164,7 +164,7 @@ func Start(ctx context.Context, o Options) (st *State, err error) {
 			return fmt.Errorf("starting %s: %w", name, err)
 		}
 		st.Processes = append(st.Processes, proc)
-		fmt.Fprintf(o.Log, "sandbox: started %s (pid %d)\n", name, proc.PID)
+		o.logf("sandbox: started %s (pid %d)\n", name, proc.PID)
 		return nil
 	}
 	b := o.Binaries
@@ -204,7 +204,7 @@ func Start(ctx context.Context, o Options) (st *State, err error) {
 		return nil, err
 	}
 	st.APIReady = time.Since(start)
-	fmt.Fprintf(o.Log, "sandbox: API ready after %s\n", st.APIReady.Round(time.Millisecond))
+	o.logf("sandbox: API ready after %s\n", st.APIReady.Round(time.Millisecond))
 
 	kc := func(user string) string { return filepath.Join(o.Dir, user+".kubeconfig") }
 	if err := run("kube-controller-manager", b.ControllerManager,
@@ -247,7 +247,7 @@ func Start(ctx context.Context, o Options) (st *State, err error) {
 		return nil, err
 	}
 	st.NodeReady = time.Since(start)
-	fmt.Fprintf(o.Log, "sandbox: node %s Ready after %s; kubeconfig: %s\n", NodeName, st.NodeReady.Round(time.Millisecond), st.Kubeconfig)
+	o.logf("sandbox: node %s Ready after %s; kubeconfig: %s\n", NodeName, st.NodeReady.Round(time.Millisecond), st.Kubeconfig)
 	b2, _ := json.MarshalIndent(st, "", "  ")
 	return st, os.WriteFile(StateFile(o.Dir), b2, 0o600)
 }
@@ -267,12 +267,19 @@ func Stop(dir string) error {
 	return os.Remove(StateFile(dir))
 }
 
+// logf writes a progress line to o.Log. Progress is for the person watching: a failed write to it must not fail
+// the sandbox, so its error is dropped here, once.
+func (o Options) logf(format string, args ...any) {
+	_, _ = fmt.Fprintf(o.Log, format, args...)
+}
+
 func freePorts(n int) ([]int, error) {
 	var ports []int
 	var lns []net.Listener
 	defer func() {
 		for _, l := range lns {
-			l.Close()
+			// The listeners only reserved ports to learn their numbers; there is nothing to do if one fails to close.
+			_ = l.Close()
 		}
 	}()
 	for range n {
@@ -296,7 +303,9 @@ func spawn(dir, name, bin string, args []string) (Process, error) {
 	if err != nil {
 		return Process{}, err
 	}
-	defer f.Close()
+	// The child writes the log through its own descriptor; the parent never writes to f, so closing its copy
+	// cannot lose data.
+	defer func() { _ = f.Close() }()
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = f, f
 	cmd.Dir = dir
@@ -362,7 +371,7 @@ func waitHTTP(ctx context.Context, st *State, component, url string, client *htt
 		resp, err := client.Do(req)
 		if err == nil {
 			b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-			resp.Body.Close()
+			_ = resp.Body.Close() // read-only: its close error cannot change the answer already read
 			if resp.StatusCode == http.StatusOK && ok(b) {
 				return nil
 			}
@@ -479,7 +488,8 @@ func createNode(ctx context.Context, client *http.Client, server string) error {
 	if err != nil {
 		return fmt.Errorf("creating node: %w", err)
 	}
-	defer resp.Body.Close()
+	// A response body is read-only: closing it frees the connection, and its error cannot change the answer.
+	defer func() { _ = resp.Body.Close() }()
 	if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusConflict {
 		b, _ := io.ReadAll(resp.Body)
 		return fmt.Errorf("creating node: HTTP %d: %s", resp.StatusCode, b)

@@ -21,10 +21,7 @@ func TestDockerfileDownloadsEveryModule(t *testing.T) {
 	if block == nil {
 		t.Fatal("no `go mod download` list in app/Dockerfile")
 	}
-	var listed []string
-	for _, f := range strings.Fields(strings.ReplaceAll(string(block[1]), "\\", " ")) {
-		listed = append(listed, f)
-	}
+	listed := strings.Fields(strings.ReplaceAll(string(block[1]), "\\", " "))
 	out, err := exec.Command("go", "list", "-deps", "-f", "{{with .Module}}{{if not .Main}}{{.Path}}{{end}}{{end}}", ".").Output()
 	if err != nil {
 		t.Fatalf("go list: %v", err)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -25,7 +24,8 @@ import (
 func TestGracefulShutdown(t *testing.T) {
 	slowWeChat := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		time.Sleep(400 * time.Millisecond)
-		fmt.Fprint(w, `{"openid":"o1","session_key":"k"}`)
+		// A failed write reaches the login under test as a WeChat failure, which the test then reports.
+		_, _ = io.WriteString(w, `{"openid":"o1","session_key":"k"}`)
 	}))
 	defer slowWeChat.Close()
 	tokens, _ := token.NewManager([]byte(strings.Repeat("k", 32)), time.Hour)
@@ -55,7 +55,9 @@ func TestGracefulShutdown(t *testing.T) {
 			return
 		}
 		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
+		if err := resp.Body.Close(); err != nil {
+			t.Errorf("closing the in-flight response: %v", err)
+		}
 		inflight <- resp.StatusCode
 	}()
 	time.Sleep(100 * time.Millisecond) // the login is now waiting on WeChat
@@ -71,7 +73,8 @@ func TestGracefulShutdown(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("server did not stop")
 	}
-	if _, err := http.Get(base + "/healthz"); err == nil {
+	if resp, err := http.Get(base + "/healthz"); err == nil {
+		_ = resp.Body.Close() // the test fails either way
 		t.Fatal("server still accepting after shutdown")
 	}
 }
@@ -81,7 +84,9 @@ func waitFor(t *testing.T, url string, status int) {
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
 		if resp, err := http.Get(url); err == nil {
-			resp.Body.Close()
+			if err := resp.Body.Close(); err != nil {
+				t.Fatalf("closing the response of %s: %v", url, err)
+			}
 			if resp.StatusCode == status {
 				return
 			}

@@ -71,21 +71,21 @@ func Load(src Source) (Config, error) {
 	if u, err := url.Parse(c.WeChatAPIBase); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		bad(contract.EnvWeChatAPIBase, "%q is not an http(s) URL", c.WeChatAPIBase)
 	}
-	duration := func(name, def string, min, max time.Duration) time.Duration {
+	duration := func(name, def string, lo, hi time.Duration) time.Duration {
 		v := get(name, def)
 		d, err := time.ParseDuration(v)
-		if err != nil || d < min || d > max {
-			bad(name, "%q is not a duration between %s and %s", v, min, max)
+		if err != nil || d < lo || d > hi {
+			bad(name, "%q is not a duration between %s and %s", v, lo, hi)
 		}
 		return d
 	}
 	c.TokenTTL = duration(contract.EnvTokenTTL, "2h", time.Minute, 30*24*time.Hour)
 	c.ShutdownTimeout = duration(contract.EnvShutdownTimeout, "20s", time.Second, 5*time.Minute)
-	number := func(name, def string, min, max float64) float64 {
+	number := func(name, def string, lo, hi float64) float64 {
 		v := get(name, def)
 		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || f < min || f > max {
-			bad(name, "%q is not a number between %g and %g", v, min, max)
+		if err != nil || f < lo || f > hi {
+			bad(name, "%q is not a number between %g and %g", v, lo, hi)
 		}
 		return f
 	}

@@ -71,7 +71,11 @@ func New(d Deps) *Server {
 	}
 	s.mux.HandleFunc("GET "+contract.PathLiveness, s.healthz)
 	s.mux.HandleFunc("GET "+contract.PathReadiness, s.readyz)
-	s.mux.Handle("GET "+contract.PathMetrics, d.Metrics.Handler())
+	// promhttp answers a failed gather with a plain-text 500 naming the failing collectors.
+	metricsHandler := d.Metrics.Handler()
+	s.mux.HandleFunc("GET "+contract.PathMetrics, func(w http.ResponseWriter, r *http.Request) {
+		s.foreign(w, r, metricsHandler, failure)
+	})
 	s.mux.HandleFunc("POST /api/v1/auth/login", s.login)
 	s.mux.HandleFunc("GET /api/v1/users/me", s.authenticated(s.getMe))
 	s.mux.HandleFunc("PUT /api/v1/users/me", s.authenticated(s.putMe))
@@ -91,26 +95,9 @@ func (s *Server) Handler() http.Handler {
 			return
 		}
 		// The mux's own 404 and 405 are plain text; answer them in the API's JSON shape.
-		probe := &headerRecorder{header: http.Header{}}
-		h.ServeHTTP(probe, r)
-		if probe.status == http.StatusMethodNotAllowed {
-			w.Header().Set("Allow", probe.header.Get("Allow"))
-			writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed")
-			return
-		}
-		writeError(w, http.StatusNotFound, "not_found", "no such endpoint")
+		s.foreign(w, r, h, unmatched)
 	})
 }
-
-// headerRecorder captures what the mux's fallback handlers would answer.
-type headerRecorder struct {
-	header http.Header
-	status int
-}
-
-func (h *headerRecorder) Header() http.Header         { return h.header }
-func (h *headerRecorder) Write(b []byte) (int, error) { return len(b), nil }
-func (h *headerRecorder) WriteHeader(code int)        { h.status = code }
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -118,14 +105,14 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if !s.ready.Load() {
-		writeError(w, http.StatusServiceUnavailable, "not_ready", "not ready")
+		writeError(w, notReady)
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
 	defer cancel()
 	if err := s.repo.Ping(ctx); err != nil {
 		s.log.WarnContext(ctx, "readiness: database unreachable", "request_id", RequestID(ctx), "error", err)
-		writeError(w, http.StatusServiceUnavailable, "dependency_unavailable", "database unreachable")
+		writeError(w, databaseDown)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
@@ -145,7 +132,7 @@ type loginResponse struct {
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	var req loginRequest
 	if err := decodeBody(w, r, s.maxBody, &req); err != nil {
-		writeError(w, http.StatusBadRequest, "invalid_body", err.Error())
+		writeError(w, badRequest("body", err.Error()))
 		return
 	}
 	res, err := s.auth.Login(r.Context(), req.Code)
@@ -159,26 +146,25 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 func (s *Server) loginError(w http.ResponseWriter, r *http.Request, err error) {
 	ctx := r.Context()
 	if v, ok := service.IsValidation(err); ok {
-		writeError(w, http.StatusBadRequest, "invalid_"+v.Field, v.Error())
+		writeError(w, badRequest(v.Field, v.Error()))
 		return
 	}
 	switch {
 	case errors.Is(err, wechat.ErrInvalidCode):
-		writeError(w, http.StatusUnauthorized, "invalid_code", "the login code is invalid, expired or already used; call wx.login again")
+		writeError(w, invalidCode)
 	case errors.Is(err, wechat.ErrBlocked):
-		writeError(w, http.StatusForbidden, "user_blocked", "WeChat refused this account")
+		writeError(w, userBlocked)
 	case errors.Is(err, wechat.ErrRateLimited):
-		w.Header().Set("Retry-After", "2")
-		writeError(w, http.StatusServiceUnavailable, "wechat_busy", "WeChat is throttling logins; retry shortly")
+		writeError(w, wechatBusy)
 	case errors.Is(err, wechat.ErrUnavailable):
 		s.log.WarnContext(ctx, "wechat unavailable", "request_id", RequestID(ctx), "error", err)
-		writeError(w, http.StatusBadGateway, "wechat_unavailable", "WeChat could not be reached; retry later")
+		writeError(w, wechatDown)
 	case errors.Is(err, wechat.ErrMisconfigured):
 		s.log.ErrorContext(ctx, "wechat rejected the app credentials", "request_id", RequestID(ctx), "error", err)
-		writeError(w, http.StatusInternalServerError, "server_misconfigured", "login is not available")
+		writeError(w, misconfigured)
 	default:
 		s.log.ErrorContext(ctx, "login failed", "request_id", RequestID(ctx), "error", err)
-		writeError(w, http.StatusInternalServerError, "internal", "internal error")
+		writeError(w, internalError)
 	}
 }
 
@@ -189,7 +175,7 @@ func (s *Server) getMe(w http.ResponseWriter, r *http.Request) {
 func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		writeError(w, http.StatusNotFound, "not_found", "no such user")
+		writeError(w, noSuchUser)
 		return
 	}
 	s.writeUser(w, r, id)
@@ -212,7 +198,7 @@ type updateRequest struct {
 func (s *Server) putMe(w http.ResponseWriter, r *http.Request) {
 	var req updateRequest
 	if err := decodeBody(w, r, s.maxBody, &req); err != nil {
-		writeError(w, http.StatusBadRequest, "invalid_body", err.Error())
+		writeError(w, badRequest("body", err.Error()))
 		return
 	}
 	u, err := s.users.Update(r.Context(), userID(r.Context()), model.UserUpdate{Nickname: req.Nickname, AvatarURL: req.AvatarURL})
@@ -225,14 +211,14 @@ func (s *Server) putMe(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) userError(w http.ResponseWriter, r *http.Request, err error) {
 	if v, ok := service.IsValidation(err); ok {
-		writeError(w, http.StatusBadRequest, "invalid_"+v.Field, v.Error())
+		writeError(w, badRequest(v.Field, v.Error()))
 		return
 	}
 	if errors.Is(err, model.ErrNotFound) {
-		writeError(w, http.StatusNotFound, "not_found", "no such user")
+		writeError(w, noSuchUser)
 		return
 	}
 	ctx := r.Context()
 	s.log.ErrorContext(ctx, "user request failed", "request_id", RequestID(ctx), "error", err)
-	writeError(w, http.StatusInternalServerError, "internal", "internal error")
+	writeError(w, internalError)
 }

@@ -41,25 +41,28 @@ func fakeWeChat(t *testing.T) *httptest.Server {
 			w.WriteHeader(http.StatusBadRequest)
 			return
 		}
-		code := q.Get("js_code")
-		switch {
+		var body string
+		switch code := q.Get("js_code"); {
 		case strings.HasPrefix(code, "good-"):
-			fmt.Fprintf(w, `{"openid":%q,"session_key":%q,"unionid":"u-1"}`, strings.TrimPrefix(code, "good-"), sessionKey)
+			body = fmt.Sprintf(`{"openid":%q,"session_key":%q,"unionid":"u-1"}`, strings.TrimPrefix(code, "good-"), sessionKey)
 		case code == "used":
-			fmt.Fprint(w, `{"errcode":40163,"errmsg":"code been used"}`)
+			body = `{"errcode":40163,"errmsg":"code been used"}`
 		case code == "throttled":
-			fmt.Fprint(w, `{"errcode":45011,"errmsg":"api minute-quota reach limit"}`)
+			body = `{"errcode":45011,"errmsg":"api minute-quota reach limit"}`
 		case code == "risky":
-			fmt.Fprint(w, `{"errcode":40226,"errmsg":"high risk user"}`)
+			body = `{"errcode":40226,"errmsg":"high risk user"}`
 		case code == "busy":
-			fmt.Fprint(w, `{"errcode":-1,"errmsg":"system error"}`)
+			body = `{"errcode":-1,"errmsg":"system error"}`
 		case code == "down":
 			w.WriteHeader(http.StatusBadGateway)
+			return
 		case code == "garbage":
-			fmt.Fprint(w, `<html>`)
+			body = `<html>`
 		default:
-			fmt.Fprint(w, `{"errcode":40029,"errmsg":"invalid code"}`)
+			body = `{"errcode":40029,"errmsg":"invalid code"}`
 		}
+		// A failed write reaches the app under test as a WeChat failure, which the test then reports.
+		_, _ = io.WriteString(w, body)
 	}))
 	t.Cleanup(srv.Close)
 	return srv
@@ -144,9 +147,17 @@ func (e *env) do(method, path, tok, body string) result {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
+	closeBody(e.t, resp)
 	return result{status: resp.StatusCode, header: resp.Header, body: string(b)}
+}
+
+// closeBody closes a response body, failing the test if that fails.
+func closeBody(t *testing.T, resp *http.Response) {
+	t.Helper()
+	if err := resp.Body.Close(); err != nil {
+		t.Errorf("closing the response body: %v", err)
+	}
 }
 
 func (e *env) login(openid string) (string, model.User) {
@@ -316,7 +327,7 @@ func TestAuthentication(t *testing.T) {
 				t.Fatal(err)
 			}
 			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
+			closeBody(t, resp)
 			if resp.StatusCode != 401 || errorCode(t, string(b)) != tt.code || resp.Header.Get("WWW-Authenticate") == "" {
 				t.Fatalf("%d %s %q", resp.StatusCode, b, resp.Header.Get("WWW-Authenticate"))
 			}
@@ -380,7 +391,7 @@ func TestRateLimitKeyBehindProxy(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		resp.Body.Close()
+		closeBody(t, resp)
 		return resp.StatusCode
 	}
 	// The test client connects from 127.0.0.1, a trusted proxy: clients are told apart by X-Forwarded-For,
@@ -458,7 +469,7 @@ func TestMetricsAndLogs(t *testing.T) {
 	req, _ := http.NewRequest("GET", e.srv.URL+"/healthz", nil)
 	req.Header.Set("X-Request-ID", "req-123")
 	resp, _ := http.DefaultClient.Do(req)
-	resp.Body.Close()
+	closeBody(t, resp)
 	if resp.Header.Get("X-Request-ID") != "req-123" {
 		t.Errorf("request id not echoed: %q", resp.Header.Get("X-Request-ID"))
 	}

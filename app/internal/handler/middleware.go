@@ -137,7 +137,7 @@ func (s *Server) observe(next func(w http.ResponseWriter, r *http.Request, h htt
 			if p := recover(); p != nil {
 				s.log.ErrorContext(ctx, "panic serving request", "request_id", id, "route", route, "panic", p)
 				if rec.status == 0 {
-					writeError(rec, http.StatusInternalServerError, "internal", "internal error")
+					writeError(rec, internalError)
 				}
 			}
 			status := rec.status
@@ -154,8 +154,7 @@ func (s *Server) observe(next func(w http.ResponseWriter, r *http.Request, h htt
 		if s.limiter != nil && !strings.HasPrefix(route, "GET /healthz") && !strings.HasPrefix(route, "GET /readyz") &&
 			!strings.HasPrefix(route, "GET /metrics") {
 			if ok, wait := s.limiter.Allow(client); !ok {
-				rec.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
-				writeError(rec, http.StatusTooManyRequests, "rate_limited", "too many requests; retry later")
+				writeError(rec, rateLimited.with("Retry-After", strconv.Itoa(int(wait/time.Second)+1)))
 				return
 			}
 		}
@@ -168,14 +167,12 @@ func (s *Server) authenticated(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || raw == "" {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="wechat-deploy"`)
-			writeError(w, http.StatusUnauthorized, "unauthenticated", "a bearer token is required")
+			writeError(w, tokenRequired)
 			return
 		}
 		id, err := s.tokens.Verify(strings.TrimSpace(raw))
 		if err != nil {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="wechat-deploy", error="invalid_token"`)
-			writeError(w, http.StatusUnauthorized, "invalid_token", "the token is invalid or expired")
+			writeError(w, tokenInvalid)
 			return
 		}
 		if ri := info(r.Context()); ri != nil {

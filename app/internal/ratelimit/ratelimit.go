@@ -15,7 +15,6 @@ type Limiter struct {
 
 	mu      sync.Mutex
 	buckets map[string]*bucket
-	sweepAt time.Time
 }
 
 type bucket struct {

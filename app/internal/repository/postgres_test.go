@@ -33,7 +33,11 @@ func TestPostgresContract(t *testing.T) {
 			"(createdb -h 127.0.0.1 -U postgres wechat_test; .ci/run does it on Debian), or skip this suite with "+
 			"make test WECHAT_TEST_POSTGRES_URL=", postgresEnv, err)
 	}
-	defer admin.Close(ctx)
+	defer func() {
+		if err := admin.Close(ctx); err != nil {
+			t.Errorf("closing the admin connection: %v", err)
+		}
+	}()
 	repotest.Run(t, func(t *testing.T) repository.Users {
 		schema := fmt.Sprintf("repotest_%d_%d", os.Getpid(), schemaSeq.Add(1))
 		if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {

@@ -113,7 +113,7 @@ func (m *Manager) Verify(raw string) (int64, error) {
 	var claims jwt.RegisteredClaims
 	_, err := m.parser.ParseWithClaims(raw, &claims, func(*jwt.Token) (any, error) { return m.key, nil })
 	if err != nil {
-		return 0, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return 0, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	id, err := strconv.ParseInt(claims.Subject, 10, 64)
 	if err != nil || id <= 0 {

@@ -79,7 +79,7 @@ func (c *Client) Code2Session(ctx context.Context, code string) (Session, error)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.BaseURL+"/sns/jscode2session?"+q.Encode(), nil)
 	if err != nil {
-		return Session{}, fmt.Errorf("%w: building request: %v", ErrUnavailable, err)
+		return Session{}, fmt.Errorf("%w: building request: %w", ErrUnavailable, err)
 	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
@@ -88,9 +88,10 @@ func (c *Client) Code2Session(ctx context.Context, code string) (Session, error)
 		if errors.As(err, &uerr) {
 			err = uerr.Err
 		}
-		return Session{}, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return Session{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
-	defer resp.Body.Close()
+	// A response body is read-only: closing it frees the connection, and its error cannot change the answer.
+	defer func() { _ = resp.Body.Close() }()
 	if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests {
 		if resp.StatusCode == http.StatusTooManyRequests {
 			return Session{}, fmt.Errorf("%w: HTTP %d", ErrRateLimited, resp.StatusCode)

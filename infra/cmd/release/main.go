@@ -49,13 +49,15 @@ func main() {
 			os.Exit(2)
 		}
 	}
+	// Ctrl-C or SIGTERM cancel ctx while the operation runs; afterwards signals act as usual again. stop is
+	// called, not deferred: os.Exit below would skip a deferred call.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	res, err := release.Run(ctx, release.Options{
 		Root: root, Stack: *stack, StackFile: *stackFile, Op: fs.Arg(0),
 		PolicyPack: *policyPack, NoPolicy: *noPolicy, PolicyConfig: *policyConfig, Sandbox: !*noSandbox,
 		Secrets: secrets,
 	})
+	stop()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "\nrelease %s %s failed: %v\n", fs.Arg(0), *stack, err)
 		os.Exit(1)

@@ -50,9 +50,12 @@ func run(args []string) error {
 		fmt.Printf("sandbox stopped (logs kept in %s/logs)\n", dir)
 	case "status":
 		st, err := sandbox.Load(dir)
-		if err != nil || !st.Running() {
+		if errors.Is(err, os.ErrNotExist) || (err == nil && !st.Running()) {
 			fmt.Println("sandbox: not running")
 			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("sandbox status: %w", err)
 		}
 		fmt.Printf("sandbox: running, API %s, kubeconfig %s\n", st.Server, st.Kubeconfig)
 		for _, p := range st.Processes {
