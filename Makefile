@@ -20,7 +20,7 @@ RACE_PKGS := ./app/... ./infra/config/... ./infra/sandbox/... ./components/netpl
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
 
-test: fmt-check vet unit race ## vet and every unit test (what CI runs first)
+test: fmt-check vet lint unit race ## gofmt, vet, lint and every unit test (what CI runs first)
 
 vet: ## go vet
 	$(GO) vet ./...
@@ -37,8 +37,8 @@ fmt: ## gofmt the tree
 fmt-check: ## fail when a file is not gofmt'ed
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-lint: ## golangci-lint (built from the module proxy on first use)
-	$(GO) run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0 run ./...
+lint: ## golangci-lint with .golangci.yml (built from the module proxy on first use)
+	$(GO) run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0 run --build-tags e2e ./...
 
 build: policy-pack ## build every binary into bin/
 	$(GO) build ./...

@@ -39,17 +39,8 @@ func prodCN() PlatformArgs {
 
 func run(t *testing.T, args PlatformArgs) (*componenttest.Result, *Platform) {
 	t.Helper()
-	var p *Platform
-	res, err := componenttest.Run(componenttest.Options{Project: "wechat-deploy", Stack: "t", Config: map[string]string{"wechat-deploy:region": args.Region}},
-		func(ctx *pulumi.Context) error {
-			var err error
-			p, err = NewPlatform(ctx, "cn", &args)
-			return err
-		})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res, p
+	opts := componenttest.Options{Project: "wechat-deploy", Stack: "t", Config: map[string]string{"wechat-deploy:region": args.Region}}
+	return componenttest.Component(t, opts, func(ctx *pulumi.Context) (*Platform, error) { return NewPlatform(ctx, "cn", &args) })
 }
 
 func TestNetworkShapes(t *testing.T) {

@@ -59,11 +59,11 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	}
 	vpcCIDR, err := netip.ParsePrefix(args.CIDR)
 	if err != nil {
-		return nil, fmt.Errorf("creating VPC %s: %w: CIDR: %v", name, ErrInvalidArgs, err)
+		return nil, fmt.Errorf("creating VPC %s: %w: CIDR: %w", name, ErrInvalidArgs, err)
 	}
 	plan, err := netplan.Plan(vpcCIDR, len(args.Zones), netplan.AlicloudTiers(args.WorkerPrefix, args.PodPrefix), netplan.MaxPrefixAlicloud)
 	if err != nil {
-		return nil, fmt.Errorf("creating VPC %s: %w: %v", name, ErrInvalidArgs, err)
+		return nil, fmt.Errorf("creating VPC %s: %w: %w", name, ErrInvalidArgs, err)
 	}
 	n := &Network{Plan: plan}
 	if err := ctx.RegisterComponentResource(NetworkType, name, n, opts...); err != nil {

@@ -43,17 +43,8 @@ func prodArgs() PlatformArgs {
 
 func run(t *testing.T, args PlatformArgs) (*componenttest.Result, *Platform) {
 	t.Helper()
-	var p *Platform
-	res, err := componenttest.Run(componenttest.Options{Project: "wechat-deploy", Stack: "test", Config: map[string]string{"wechat-deploy:region": args.Region}},
-		func(ctx *pulumi.Context) error {
-			var err error
-			p, err = NewPlatform(ctx, "prod", &args)
-			return err
-		})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res, p
+	opts := componenttest.Options{Project: "wechat-deploy", Stack: "test", Config: map[string]string{"wechat-deploy:region": args.Region}}
+	return componenttest.Component(t, opts, func(ctx *pulumi.Context) (*Platform, error) { return NewPlatform(ctx, "prod", &args) })
 }
 
 func TestNetworkShapes(t *testing.T) {

@@ -56,14 +56,14 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	}
 	vpcCIDR, err := netip.ParsePrefix(args.CIDR)
 	if err != nil {
-		return nil, fmt.Errorf("creating network %s: %w: VPC CIDR: %v", name, ErrInvalidArgs, err)
+		return nil, fmt.Errorf("creating network %s: %w: VPC CIDR: %w", name, ErrInvalidArgs, err)
 	}
 	if len(args.Zones) < 2 {
 		return nil, fmt.Errorf("creating network %s: %w: EKS needs at least 2 zones, got %d", name, ErrInvalidArgs, len(args.Zones))
 	}
 	plan, err := netplan.Plan(vpcCIDR, len(args.Zones), netplan.AWSTiers(args.PrivatePrefix, args.PublicPrefix), netplan.MaxPrefixAWS)
 	if err != nil {
-		return nil, fmt.Errorf("creating network %s: %w: %v", name, ErrInvalidArgs, err)
+		return nil, fmt.Errorf("creating network %s: %w: %w", name, ErrInvalidArgs, err)
 	}
 	n := &Network{Plan: plan}
 	if err := ctx.RegisterComponentResource(NetworkType, name, n, opts...); err != nil {

@@ -239,3 +239,19 @@ func (r *Result) MustOne(t testing.TB, typ, name string) Resource {
 	}
 	return res
 }
+
+// Component runs one component's constructor under mocks and returns what was registered and the component; the
+// test fails when the constructor does.
+func Component[T any](t testing.TB, opts Options, construct func(ctx *pulumi.Context) (T, error)) (*Result, T) {
+	t.Helper()
+	var c T
+	res, err := Run(opts, func(ctx *pulumi.Context) error {
+		var err error
+		c, err = construct(ctx)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, c
+}

@@ -86,7 +86,7 @@ func walk(v resource.PropertyValue, path string, needles map[string]string) []Le
 }
 
 // SecretPaths lists the property paths of a resource's inputs that are marked secret.
-func (res *Resource) SecretPaths() []string {
+func (r *Resource) SecretPaths() []string {
 	var out []string
 	var rec func(v resource.PropertyValue, path string)
 	rec = func(v resource.PropertyValue, path string) {
@@ -107,7 +107,7 @@ func (res *Resource) SecretPaths() []string {
 			}
 		}
 	}
-	rec(resource.NewObjectProperty(res.Inputs), "")
+	rec(resource.NewObjectProperty(r.Inputs), "")
 	sort.Strings(out)
 	return out
 }

@@ -134,7 +134,7 @@ func StackOptions(root, stack string, fakeSecrets map[string]string) (Options, e
 		}
 		s, err := configString(decl.Default)
 		if err != nil {
-			return Options{}, fmt.Errorf("Pulumi.yaml: default of %s: %w", key, err)
+			return Options{}, fmt.Errorf("reading Pulumi.yaml: default of %s: %w", key, err)
 		}
 		opts.Config[key] = s
 	}

@@ -89,11 +89,11 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 		}
 		raw, baseDir, source = b, filepath.Dir(path), path
 	}
-	min, err := kube.Minify(raw, args.Context, baseDir)
+	minified, err := kube.Minify(raw, args.Context, baseDir)
 	if err != nil {
-		return nil, fmt.Errorf("creating existing platform %s: %w: %s: %v", name, ErrKubeconfig, source, err)
+		return nil, fmt.Errorf("creating existing platform %s: %w: %s: %w", name, ErrKubeconfig, source, err)
 	}
-	p := &Platform{ClusterIdentifier: min.Identifier, KubeconfigSource: source}
+	p := &Platform{ClusterIdentifier: minified.Identifier, KubeconfigSource: source}
 	if err := ctx.RegisterComponentResource(PlatformType, name, p, opts...); err != nil {
 		return nil, fmt.Errorf("registering existing platform %s: %w", name, err)
 	}
@@ -105,9 +105,9 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 	if args.RegistryServer != "" {
 		repo = args.RegistryServer + "/" + args.Repository
 	}
-	kubeconfig := pulumi.ToSecret(pulumi.String(min.JSON)).(pulumi.StringOutput)
+	kubeconfig := pulumi.ToSecret(pulumi.String(minified.JSON)).(pulumi.StringOutput)
 	provider, err := kube.NewProvider(ctx, name+"-k8s", &kube.ProviderArgs{
-		Kubeconfig: kubeconfig, ClusterIdentifier: min.Identifier,
+		Kubeconfig: kubeconfig, ClusterIdentifier: minified.Identifier,
 	}, pulumi.Parent(p))
 	if err != nil {
 		return nil, fmt.Errorf("creating existing platform %s: %w", name, err)
@@ -115,8 +115,8 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 	p.Outputs = platform.Outputs{
 		Provider:        provider,
 		Kubeconfig:      kubeconfig,
-		ClusterName:     pulumi.String(min.ClusterName).ToStringOutput(),
-		ClusterEndpoint: pulumi.String(min.Server).ToStringOutput(),
+		ClusterName:     pulumi.String(minified.ClusterName).ToStringOutput(),
+		ClusterEndpoint: pulumi.String(minified.Server).ToStringOutput(),
 		Registry: platform.Registry{
 			Server:   pulumi.String(args.RegistryServer).ToStringOutput(),
 			Username: pulumi.String(args.RegistryUsername).ToStringOutput(),

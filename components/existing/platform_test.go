@@ -40,19 +40,13 @@ func TestPlatform(t *testing.T) {
 	if err := os.WriteFile(path, []byte(kubeconfig), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	var p *Platform
-	res, err := componenttest.Run(componenttest.Options{Project: "p", Stack: "s"}, func(ctx *pulumi.Context) error {
-		var err error
-		p, err = NewPlatform(ctx, "local", &PlatformArgs{
+	res, p := componenttest.Component(t, componenttest.Options{Project: "p", Stack: "s"}, func(ctx *pulumi.Context) (*Platform, error) {
+		return NewPlatform(ctx, "local", &PlatformArgs{
 			KubeconfigPath: path, RegistryServer: "registry.example.com", RegistryUsername: "ci",
 			RegistryPassword: pulumi.String("registry-token-123456").ToStringOutput(), Repository: "wechat-api",
 			PullWithCredentials: true,
 		})
-		return err
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	prov := res.Find("pulumi:providers:kubernetes")[0]
 	if prov.Str("clusterIdentifier") != "c@https://10.1.2.3:6443" || !prov.IsSecret("kubeconfig") {
 		t.Errorf("provider %v", prov.Inputs)

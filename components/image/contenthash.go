@@ -63,8 +63,8 @@ func hashFile(h io.Writer, name, path string) error {
 	if err != nil {
 		return fmt.Errorf("hashing %s: %w", path, err)
 	}
-	defer f.Close()
-	fmt.Fprintf(h, "%s\x00", name)
+	defer func() { _ = f.Close() }()      // read-only: a close error loses nothing
+	_, _ = fmt.Fprintf(h, "%s\x00", name) // hash writes never fail
 	if _, err := io.Copy(h, f); err != nil {
 		return fmt.Errorf("hashing %s: %w", path, err)
 	}
@@ -87,7 +87,7 @@ func readDockerignore(dir string) (dockerignore, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading .dockerignore: %w", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only: a close error loses nothing
 	var out dockerignore
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {

@@ -99,10 +99,8 @@ func TestRepositoryDockerignoreKeepsOnlyTheApp(t *testing.T) {
 
 func TestImage(t *testing.T) {
 	dir := tree(t, base())
-	var img *Image
-	res, err := componenttest.Run(componenttest.Options{Project: "p", Stack: "s"}, func(ctx *pulumi.Context) error {
-		var err error
-		img, err = NewImage(ctx, "app", &ImageArgs{
+	res, img := componenttest.Component(t, componenttest.Options{Project: "p", Stack: "s"}, func(ctx *pulumi.Context) (*Image, error) {
+		return NewImage(ctx, "app", &ImageArgs{
 			Context: dir, Dockerfile: filepath.Join(dir, "app/Dockerfile"), Platform: "linux/amd64",
 			Repository: pulumi.String("123.dkr.ecr.us-east-1.amazonaws.com/app"),
 			Registry: platform.Registry{
@@ -111,11 +109,7 @@ func TestImage(t *testing.T) {
 			},
 			CacheFrom: pulumi.StringArray{pulumi.String("123.dkr.ecr.us-east-1.amazonaws.com/app@sha256:prev")},
 		})
-		return err
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	d := res.Find("docker:index/image:Image")[0]
 	if d.Str("imageName") != "123.dkr.ecr.us-east-1.amazonaws.com/app:"+img.Tag || d.Str("build.platform") != "linux/amd64" ||
 		d.Str("build.builderVersion") != "BuilderBuildKit" || d.Str("build.cacheFrom.images[0]") == "" || d.Str("build.args.BUILDKIT_INLINE_CACHE") != "1" ||

@@ -49,16 +49,9 @@ func args(prod bool) *WorkloadArgs {
 
 func run(t *testing.T, a *WorkloadArgs) (*componenttest.Result, *Workload) {
 	t.Helper()
-	var w *Workload
-	res, err := componenttest.Run(componenttest.Options{Project: "wechat-deploy", Stack: "t"}, func(ctx *pulumi.Context) error {
-		var err error
-		w, err = NewWorkload(ctx, "wechat-api", a)
-		return err
+	return componenttest.Component(t, componenttest.Options{Project: "wechat-deploy", Stack: "t"}, func(ctx *pulumi.Context) (*Workload, error) {
+		return NewWorkload(ctx, "wechat-api", a)
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res, w
 }
 
 func TestObjects(t *testing.T) {

@@ -414,7 +414,7 @@ func prepare(ctx context.Context, o *Options) (auto.Stack, map[string]string, er
 		build := exec.Command("go", "build", "-o", o.PolicyPack, "./policy")
 		build.Dir = o.Root
 		if out, err := build.CombinedOutput(); err != nil {
-			return stack, nil, fmt.Errorf("building the policy pack: %v\n%s", err, out)
+			return stack, nil, fmt.Errorf("building the policy pack: %w\n%s", err, out)
 		}
 	}
 	workDir := filepath.Join(o.StateDir, "work", o.Stack)
@@ -484,7 +484,7 @@ func ensureKubernetesPlugin(root, pulumiDir, home string) error {
 	cmd := exec.Command(filepath.Join(pulumiDir, "bin", "pulumi"), "plugin", "install", "resource", "kubernetes", version, "--file", provider)
 	cmd.Env = append(os.Environ(), "PULUMI_HOME="+home, "PULUMI_SKIP_UPDATE_CHECK=true")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("installing the kubernetes plugin: %v\n%s", err, out)
+		return fmt.Errorf("installing the kubernetes plugin: %w\n%s", err, out)
 	}
 	return nil
 }
