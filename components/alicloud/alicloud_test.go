@@ -239,10 +239,10 @@ func TestParentsAndNames(t *testing.T) {
 	if o := res.Orphans(); len(o) > 0 {
 		t.Errorf("orphans: %v", o)
 	}
+	if bad := res.NotNamedAfter("cn"); len(bad) > 0 {
+		t.Errorf("not named after their component: %v", bad)
+	}
 	for _, r := range res.Resources {
-		if !strings.HasPrefix(r.Name, "cn") {
-			t.Errorf("%s %s not named after its component", r.Type, r.Name)
-		}
 		if strings.HasPrefix(r.Type, "alicloud:") && r.Version != "3.105.0" {
 			t.Errorf("%s %s pins plugin %q", r.Type, r.Name, r.Version)
 		}
@@ -267,13 +267,8 @@ func TestScalingAndVersionDoNotReplace(t *testing.T) {
 		if strings.HasSuffix(typ, "NodePool") {
 			name = "cn-nodes"
 		}
-		b, a := before.MustOne(t, typ, name), after.MustOne(t, typ, name)
-		for _, p := range paths {
-			vb, _ := b.Input(p)
-			va, _ := a.Input(p)
-			if !vb.DeepEquals(va) {
-				t.Errorf("%s %s changed: %v -> %v", typ, p, vb, va)
-			}
+		if changed := componenttest.ChangedInputs(t, before, after, typ, name, paths); len(changed) > 0 {
+			t.Errorf("%s changed %v (would replace)", typ, changed)
 		}
 	}
 	if pool := after.MustOne(t, "alicloud:cs/nodePool:NodePool", "cn-nodes"); pool.Num("scalingConfig.maxSize") != 12 {

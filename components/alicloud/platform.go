@@ -52,18 +52,16 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 	}
 	child := []pulumi.ResourceOption{pulumi.Parent(p), pulumi.Provider(provider)}
 
-	zones := args.Zones
-	if len(zones) == 0 {
+	zones, err := platform.PickZones(args.Zones, args.ZoneCount, args.Region, func() ([]string, error) {
 		res, err := alicloud.GetZones(ctx, &alicloud.GetZonesArgs{AvailableResourceCreation: pulumi.StringRef("VSwitch")},
 			pulumi.Provider(provider))
 		if err != nil {
-			return nil, fmt.Errorf("creating Alibaba Cloud platform %s: listing zones of %s: %w", name, args.Region, err)
+			return nil, err
 		}
-		if len(res.Ids) < args.ZoneCount {
-			return nil, fmt.Errorf("creating Alibaba Cloud platform %s: %w: %s has %d zones with VSwitches, %d requested",
-				name, ErrInvalidArgs, args.Region, len(res.Ids), args.ZoneCount)
-		}
-		zones = res.Ids[:args.ZoneCount]
+		return res.Ids, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("creating Alibaba Cloud platform %s: %w", name, err)
 	}
 
 	netArgs := args.Network
@@ -127,3 +125,6 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 
 // ClusterIdentifier is the stable identity of an ACK cluster, which a credential rotation never alters.
 func ClusterIdentifier(region, clusterName string) string { return "ack:" + region + ":" + clusterName }
+
+// Contract is the platform's outputs contract.
+func (p *Platform) Contract() platform.Outputs { return p.Outputs }

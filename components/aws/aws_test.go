@@ -280,10 +280,8 @@ func TestEveryResourceIsParentedAndNamed(t *testing.T) {
 	if o := res.Orphans(); len(o) > 0 {
 		t.Errorf("orphans: %v", o)
 	}
-	for _, r := range res.Resources {
-		if !strings.HasPrefix(r.Name, "prod") {
-			t.Errorf("%s %s is not named after its component", r.Type, r.Name)
-		}
+	if bad := res.NotNamedAfter("prod"); len(bad) > 0 {
+		t.Errorf("not named after their component: %v", bad)
 	}
 	// Two platforms in one program must not collide.
 	a, b := devArgs(), devArgs()
@@ -321,13 +319,8 @@ func TestScalingAndVersionDoNotReplace(t *testing.T) {
 		if typ == "aws:eks/nodeGroup:NodeGroup" {
 			name = "prod-nodes"
 		}
-		b, a := before.MustOne(t, typ, name), after.MustOne(t, typ, name)
-		for _, p := range paths {
-			vb, _ := b.Input(p)
-			va, _ := a.Input(p)
-			if !vb.DeepEquals(va) {
-				t.Errorf("%s %s changed: %v -> %v (would replace)", typ, p, vb, va)
-			}
+		if changed := componenttest.ChangedInputs(t, before, after, typ, name, paths); len(changed) > 0 {
+			t.Errorf("%s changed %v (would replace)", typ, changed)
 		}
 	}
 	if c := after.MustOne(t, "aws:eks/cluster:Cluster", "prod"); c.Str("version") != "1.34" {

@@ -61,18 +61,16 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 	}
 	child := []pulumi.ResourceOption{pulumi.Parent(p), pulumi.Provider(provider)}
 
-	zones := args.Zones
-	if len(zones) == 0 {
+	zones, err := platform.PickZones(args.Zones, args.ZoneCount, args.Region, func() ([]string, error) {
 		azs, err := aws.GetAvailabilityZones(ctx, &aws.GetAvailabilityZonesArgs{State: pulumi.StringRef("available")},
 			pulumi.Provider(provider))
 		if err != nil {
-			return nil, fmt.Errorf("creating AWS platform %s: listing availability zones of %s: %w", name, args.Region, err)
+			return nil, err
 		}
-		if len(azs.Names) < args.ZoneCount {
-			return nil, fmt.Errorf("creating AWS platform %s: %w: %s has %d available zones, %d requested",
-				name, ErrInvalidArgs, args.Region, len(azs.Names), args.ZoneCount)
-		}
-		zones = azs.Names[:args.ZoneCount]
+		return azs.Names, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("creating AWS platform %s: %w", name, err)
 	}
 	partition, err := aws.GetPartition(ctx, &aws.GetPartitionArgs{}, pulumi.Provider(provider))
 	if err != nil {
@@ -142,3 +140,6 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 func ClusterIdentifier(partition, region, clusterName string) string {
 	return strings.Join([]string{"arn", partition, "eks", region, "cluster/" + clusterName}, ":")
 }
+
+// Contract is the platform's outputs contract.
+func (p *Platform) Contract() platform.Outputs { return p.Outputs }

@@ -1,7 +1,9 @@
 package componenttest
 
 import (
+	"fmt"
 	"sort"
+	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
@@ -89,4 +91,20 @@ func itoa(i int) string {
 		return string(rune('0' + i))
 	}
 	return itoa(i/10) + string(rune('0'+i%10))
+}
+
+// ChangedInputs lists the input paths of resource typ/name that differ between two runs: given the paths whose
+// change makes the provider replace the resource, an empty list means the change updates it in place.
+func ChangedInputs(t testing.TB, before, after *Result, typ, name string, paths []string) []string {
+	t.Helper()
+	b, a := before.MustOne(t, typ, name), after.MustOne(t, typ, name)
+	var changed []string
+	for _, p := range paths {
+		vb, _ := b.Input(p)
+		va, _ := a.Input(p)
+		if !vb.DeepEquals(va) {
+			changed = append(changed, fmt.Sprintf("%s: %v -> %v", p, vb, va))
+		}
+	}
+	return changed
 }

@@ -255,3 +255,15 @@ func Component[T any](t testing.TB, opts Options, construct func(ctx *pulumi.Con
 	}
 	return res, c
 }
+
+// NotNamedAfter lists the resources whose names do not start with the component's name (two instances of a
+// component would collide).
+func (r *Result) NotNamedAfter(prefix string) []string {
+	var out []string
+	for _, res := range r.Resources {
+		if !strings.HasPrefix(res.Name, prefix) {
+			out = append(out, res.Type+" "+res.Name)
+		}
+	}
+	return out
+}

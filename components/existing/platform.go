@@ -137,3 +137,6 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 	}
 	return p, nil
 }
+
+// Contract is the platform's outputs contract.
+func (p *Platform) Contract() platform.Outputs { return p.Outputs }

@@ -5,6 +5,8 @@ package platform
 import (
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
@@ -101,3 +103,22 @@ func (o Outputs) PullReference(ref pulumi.StringOutput) pulumi.StringOutput {
 		return r
 	}).(pulumi.StringOutput)
 }
+
+// PickZones returns the explicit zones when given, else the first count zones that list reports for the region
+// (in the cloud's order), failing when the region has fewer.
+func PickZones(explicit []string, count int, region string, list func() ([]string, error)) ([]string, error) {
+	if len(explicit) > 0 {
+		return explicit, nil
+	}
+	zones, err := list()
+	if err != nil {
+		return nil, fmt.Errorf("listing the zones of %s: %w", region, err)
+	}
+	if len(zones) < count {
+		return nil, fmt.Errorf("%w: %s has %d usable zones, %d requested", ErrTooFewZones, region, len(zones), count)
+	}
+	return zones[:count], nil
+}
+
+// ErrTooFewZones is wrapped when a region cannot hold the requested number of zones.
+var ErrTooFewZones = errors.New("too few zones")

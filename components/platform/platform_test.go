@@ -1,6 +1,7 @@
 package platform
 
 import (
+	"errors"
 	"net/url"
 	"testing"
 
@@ -47,5 +48,18 @@ func TestDatabaseBinding(t *testing.T) {
 func TestIngressAnnotationsWithoutController(t *testing.T) {
 	if got := (Outputs{}).IngressAnnotations(IngressTLS{Enabled: true}); got == nil || len(got) != 0 {
 		t.Errorf("annotations %v, want an empty map", got)
+	}
+}
+
+func TestPickZones(t *testing.T) {
+	listed := func() ([]string, error) { return []string{"a", "b", "c"}, nil }
+	if z, err := PickZones([]string{"x"}, 3, "r", nil); err != nil || len(z) != 1 || z[0] != "x" {
+		t.Errorf("explicit zones: %v, %v", z, err)
+	}
+	if z, err := PickZones(nil, 2, "r", listed); err != nil || len(z) != 2 || z[1] != "b" {
+		t.Errorf("first two: %v, %v", z, err)
+	}
+	if _, err := PickZones(nil, 4, "r", listed); !errors.Is(err, ErrTooFewZones) {
+		t.Errorf("four of three: %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package config
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/netip"
 	"regexp"
 	"slices"
@@ -348,7 +349,7 @@ func validateApp(c *Config, p *problems) {
 	if a.IngressClass != "" && !dnsLabel.MatchString(a.IngressClass) {
 		p.add("app.ingressClass", "%q is not an ingress class name", a.IngressClass)
 	}
-	for _, name := range sortedKeys(a.Env) {
+	for _, name := range slices.Sorted(maps.Keys(a.Env)) {
 		switch {
 		case !envName.MatchString(name):
 			p.add("app.env."+name, "is not an environment variable name (letters, digits, '_', not starting with a digit)")
@@ -454,7 +455,7 @@ func isHostname(s string) bool {
 }
 
 func validateTags(c *Config, p *problems) {
-	for _, k := range sortedKeys(c.Tags) {
+	for _, k := range slices.Sorted(maps.Keys(c.Tags)) {
 		v := c.Tags[k]
 		switch {
 		case k == "" || len(k) > 128:
@@ -465,13 +466,4 @@ func validateTags(c *Config, p *problems) {
 			p.add("tags."+k, "value is %d characters; allowed: at most 256", len(v))
 		}
 	}
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -1,22 +1,9 @@
 package program
 
 import (
-	"fmt"
-
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-
 	"github.com/wechat-deploy/wechat-deploy/components/alicloud"
-	"github.com/wechat-deploy/wechat-deploy/components/platform"
 	"github.com/wechat-deploy/wechat-deploy/infra/config"
 )
-
-func newAlicloudPlatform(ctx *pulumi.Context, cfg *config.Config) (platform.Outputs, error) {
-	p, err := alicloud.NewPlatform(ctx, cfg.Environment, alicloudArgs(cfg))
-	if err != nil {
-		return platform.Outputs{}, fmt.Errorf("%s: %w", cfg.File, err)
-	}
-	return p.Outputs, nil
-}
 
 func alicloudArgs(cfg *config.Config) *alicloud.PlatformArgs {
 	n, k, g := cfg.Network, cfg.Cluster, cfg.Registry

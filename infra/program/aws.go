@@ -1,22 +1,10 @@
 package program
 
 import (
-	"fmt"
-
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-
 	"github.com/wechat-deploy/wechat-deploy/components/aws"
 	"github.com/wechat-deploy/wechat-deploy/components/platform"
 	"github.com/wechat-deploy/wechat-deploy/infra/config"
 )
-
-func newAWSPlatform(ctx *pulumi.Context, cfg *config.Config) (platform.Outputs, error) {
-	p, err := aws.NewPlatform(ctx, cfg.Environment, awsArgs(cfg))
-	if err != nil {
-		return platform.Outputs{}, fmt.Errorf("%s: %w", cfg.File, err)
-	}
-	return p.Outputs, nil
-}
 
 func awsArgs(cfg *config.Config) *aws.PlatformArgs {
 	n, k := cfg.Network, cfg.Cluster

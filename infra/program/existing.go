@@ -1,18 +1,13 @@
 package program
 
 import (
-	"fmt"
-
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-
 	"github.com/wechat-deploy/wechat-deploy/components/existing"
-	"github.com/wechat-deploy/wechat-deploy/components/platform"
 	"github.com/wechat-deploy/wechat-deploy/infra/config"
 )
 
-func newExistingPlatform(ctx *pulumi.Context, cfg *config.Config) (platform.Outputs, error) {
+func existingArgs(cfg *config.Config) *existing.PlatformArgs {
 	e := cfg.Existing
-	p, err := existing.NewPlatform(ctx, cfg.Environment, &existing.PlatformArgs{
+	return &existing.PlatformArgs{
 		KubeconfigData:   e.KubeconfigData(),
 		KubeconfigPath:   e.KubeconfigPath,
 		Context:          e.Context,
@@ -22,9 +17,5 @@ func newExistingPlatform(ctx *pulumi.Context, cfg *config.Config) (platform.Outp
 		Repository:       cfg.Registry.Name,
 		// Nodes of an arbitrary cluster hold no credentials for the registry.
 		PullWithCredentials: e.RegistryUsername != "",
-	})
-	if err != nil {
-		return platform.Outputs{}, fmt.Errorf("%s: %s:existing: %w", cfg.File, config.Namespace, err)
 	}
-	return p.Outputs, nil
 }

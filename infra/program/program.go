@@ -13,6 +13,9 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/wechat-deploy/wechat-deploy/app/contract"
+	"github.com/wechat-deploy/wechat-deploy/components/alicloud"
+	"github.com/wechat-deploy/wechat-deploy/components/aws"
+	"github.com/wechat-deploy/wechat-deploy/components/existing"
 	"github.com/wechat-deploy/wechat-deploy/components/image"
 	"github.com/wechat-deploy/wechat-deploy/components/platform"
 	"github.com/wechat-deploy/wechat-deploy/components/workload"
@@ -93,18 +96,33 @@ func (p *Program) Deploy(ctx *pulumi.Context) (map[string]pulumi.Output, error) 
 	}, nil
 }
 
-// newPlatform builds the stack's cloud platform: the one switch over clouds in the program. Each case lives in
-// the cloud's own file (aws.go, alicloud.go, existing.go) and maps the typed config onto the component's args.
+// newPlatform builds the stack's cloud platform: the one switch over clouds in the program. Each cloud's file
+// (aws.go, alicloud.go, existing.go) maps the typed config onto its component's args.
 func newPlatform(ctx *pulumi.Context, cfg *config.Config) (platform.Outputs, error) {
 	switch cfg.Cloud {
 	case config.CloudAWS:
-		return newAWSPlatform(ctx, cfg)
+		p, err := aws.NewPlatform(ctx, cfg.Environment, awsArgs(cfg))
+		return outputs(p, err, cfg, "")
 	case config.CloudAlicloud:
-		return newAlicloudPlatform(ctx, cfg)
+		p, err := alicloud.NewPlatform(ctx, cfg.Environment, alicloudArgs(cfg))
+		return outputs(p, err, cfg, "")
 	case config.CloudExisting:
-		return newExistingPlatform(ctx, cfg)
+		p, err := existing.NewPlatform(ctx, cfg.Environment, existingArgs(cfg))
+		// Failures here are about the kubeconfig or registry the stack names under existing.
+		return outputs(p, err, cfg, "existing")
 	}
 	return platform.Outputs{}, fmt.Errorf("%s: %s:cloud: %q has no platform", cfg.File, config.Namespace, cfg.Cloud)
+}
+
+// outputs returns a platform's contract, or its error naming the stack file (and the key, when one is to blame).
+func outputs[P interface{ Contract() platform.Outputs }](p P, err error, cfg *config.Config, key string) (platform.Outputs, error) {
+	switch {
+	case err != nil && key != "":
+		return platform.Outputs{}, fmt.Errorf("%s: %s:%s: %w", cfg.File, config.Namespace, key, err)
+	case err != nil:
+		return platform.Outputs{}, fmt.Errorf("%s: %w", cfg.File, err)
+	}
+	return p.Contract(), nil
 }
 
 // clusterName is the physical cluster name of a stack: stable, and unique per project and environment.

@@ -10,10 +10,12 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -142,23 +144,13 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	switch o.Op {
 	case OpPreview:
 		opts := []optpreview.Option{optpreview.ProgressStreams(o.Out), optpreview.EventStreams(evs), optpreview.Diff()}
-		if len(policy) > 0 {
-			opts = append(opts, optpreview.PolicyPacks(policy...))
-			if o.PolicyConfig != "" {
-				opts = append(opts, optpreview.PolicyPackConfigs(o.PolicyConfig))
-			}
-		}
+		opts = append(opts, policyOptions(policy, o.PolicyConfig, optpreview.PolicyPacks, optpreview.PolicyPackConfigs)...)
 		var pr auto.PreviewResult
 		pr, runErr = stack.Preview(ctx, opts...)
 		res.Summary = summary(pr.ChangeSummary)
 	case OpUp:
 		opts := []optup.Option{optup.ProgressStreams(o.Out), optup.EventStreams(evs)}
-		if len(policy) > 0 {
-			opts = append(opts, optup.PolicyPacks(policy...))
-			if o.PolicyConfig != "" {
-				opts = append(opts, optup.PolicyPackConfigs(o.PolicyConfig))
-			}
-		}
+		opts = append(opts, policyOptions(policy, o.PolicyConfig, optup.PolicyPacks, optup.PolicyPackConfigs)...)
 		var ur auto.UpResult
 		ur, runErr = stack.Up(ctx, opts...)
 		res.Outputs = ur.Outputs
@@ -342,13 +334,16 @@ func printOutputs(w io.Writer, outs auto.OutputMap) {
 	}
 }
 
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+// policyOptions enforces the policy packs (with their config file, when given) in one operation's options.
+func policyOptions[O any](packs []string, config string, withPacks, withConfigs func(...string) O) []O {
+	if len(packs) == 0 {
+		return nil
 	}
-	sort.Strings(keys)
-	return keys
+	opts := []O{withPacks(packs...)}
+	if config != "" {
+		opts = append(opts, withConfigs(config))
+	}
+	return opts
 }
 
 func listStacks(root string) []string {
@@ -438,7 +433,7 @@ func prepare(ctx context.Context, o *Options) (auto.Stack, map[string]string, er
 	if err != nil {
 		return stack, env, fmt.Errorf("selecting stack %s: %w", o.Stack, err)
 	}
-	for _, k := range sortedKeys(o.Secrets) {
+	for _, k := range slices.Sorted(maps.Keys(o.Secrets)) {
 		if err := stack.SetConfig(ctx, config.Project+":"+k, auto.ConfigValue{Value: o.Secrets[k], Secret: true}); err != nil {
 			return stack, env, fmt.Errorf("setting secret %s: %w", k, err)
 		}
@@ -542,7 +537,7 @@ func sandboxSecrets(ctx context.Context, stack auto.Stack, out io.Writer) error 
 		config.KeyJWTSigningKey:   base64.StdEncoding.EncodeToString(key),
 	}
 	var set []string
-	for _, k := range sortedKeys(values) {
+	for _, k := range slices.Sorted(maps.Keys(values)) {
 		if _, ok := cfg[config.Project+":"+k]; ok {
 			continue
 		}
