@@ -15,7 +15,12 @@ const DeliveryIdentityType = "wechat-deploy:aws:DeliveryIdentity"
 const (
 	PulumiOIDCIssuer = "https://api.pulumi.com/oidc"
 	GitHubOIDCIssuer = "https://token.actions.githubusercontent.com"
+	// GitLabOIDCIssuer is gitlab.com's; a self-managed GitLab is its own issuer (DeliveryIdentityArgs.GitLabURL).
+	GitLabOIDCIssuer = "https://gitlab.com"
 )
+
+// STSAudience is the audience CI jobs request for tokens they exchange with AWS STS.
+const STSAudience = "sts.amazonaws.com"
 
 // DeliveryEnvironment is one environment whose stacks the delivery roles may touch.
 type DeliveryEnvironment struct {
@@ -31,7 +36,13 @@ type DeliveryIdentityArgs struct {
 	PulumiOrg, Project string
 	// GitHubRepository is owner/name of the repository whose workflows preview.
 	GitHubRepository string
-	Environments     []DeliveryEnvironment
+	// GitLabProject, when set, is group/project of a GitLab repository whose pipelines preview (any branch) and
+	// deploy (the default branch, DeployBranch) with GitLab's id_tokens; GitLabURL is its GitLab (default
+	// gitlab.com), which is also the token issuer.
+	GitLabProject, GitLabURL string
+	// DeployBranch is the only branch whose GitLab pipelines may assume the deploy roles (default main).
+	DeployBranch string
+	Environments []DeliveryEnvironment
 	Partition        string
 	AccountID        string
 }
@@ -64,39 +75,56 @@ func NewDeliveryIdentity(ctx *pulumi.Context, name string, args *DeliveryIdentit
 		return nil, fmt.Errorf("creating delivery identity %s: Pulumi OIDC provider: %w", name, err)
 	}
 	githubOIDC, err := iam.NewOpenIdConnectProvider(ctx, name+"-github", &iam.OpenIdConnectProviderArgs{
-		Url: pulumi.String(GitHubOIDCIssuer), ClientIdLists: pulumi.StringArray{pulumi.String("sts.amazonaws.com")},
+		Url: pulumi.String(GitHubOIDCIssuer), ClientIdLists: pulumi.StringArray{pulumi.String(STSAudience)},
 	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("creating delivery identity %s: GitHub OIDC provider: %w", name, err)
 	}
+	providers := []pulumi.StringOutput{pulumiOIDC.Arn, githubOIDC.Arn}
+	gitlabIssuer := strings.TrimSuffix(args.GitLabURL, "/")
+	if gitlabIssuer == "" {
+		gitlabIssuer = GitLabOIDCIssuer
+	}
+	if args.GitLabProject != "" {
+		gitlabOIDC, err := iam.NewOpenIdConnectProvider(ctx, name+"-gitlab", &iam.OpenIdConnectProviderArgs{
+			Url: pulumi.String(gitlabIssuer), ClientIdLists: pulumi.StringArray{pulumi.String(STSAudience)},
+		}, parent)
+		if err != nil {
+			return nil, fmt.Errorf("creating delivery identity %s: GitLab OIDC provider: %w", name, err)
+		}
+		providers = append(providers, gitlabOIDC.Arn)
+	}
+	deployBranch := args.DeployBranch
+	if deployBranch == "" {
+		deployBranch = "main"
+	}
 	preview, deploy := pulumi.StringMap{}, pulumi.StringMap{}
 	for _, env := range args.Environments {
-		trust := func(pulumiOp string, githubSubjects []string) pulumi.StringOutput {
-			return pulumi.All(pulumiOIDC.Arn, githubOIDC.Arn).ApplyT(func(v []any) string {
+		// trust lets the environment's stacks run pulumiOp in Pulumi Deployments, GitHub jobs with the given
+		// subjects, and GitLab pipelines with the given subjects.
+		trust := func(pulumiOp string, githubSubjects, gitlabSubjects []string) pulumi.StringOutput {
+			return pulumi.ToStringArrayOutput(providers).ApplyT(func(arns []string) string {
 				var pulumiSubjects []string
 				for _, stack := range env.Stacks {
 					pulumiSubjects = append(pulumiSubjects, fmt.Sprintf("pulumi:deploy:org:%s:project:%s:stack:%s:operation:%s:scope:write",
 						args.PulumiOrg, args.Project, stack, pulumiOp))
 				}
-				return policyDocument(
-					statement{Sid: "PulumiDeployments", Effect: "Allow", Principal: map[string]any{"Federated": v[0].(string)},
-						Action: "sts:AssumeRoleWithWebIdentity", Condition: map[string]any{
-							"StringEquals": map[string]any{"api.pulumi.com/oidc:aud": args.PulumiOrg},
-							"StringLike":   map[string]any{"api.pulumi.com/oidc:sub": pulumiSubjects},
-						}},
-					statement{Sid: "GitHubActions", Effect: "Allow", Principal: map[string]any{"Federated": v[1].(string)},
-						Action: "sts:AssumeRoleWithWebIdentity", Condition: map[string]any{
-							"StringEquals": map[string]any{"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
-							"StringLike":   map[string]any{"token.actions.githubusercontent.com:sub": githubSubjects},
-						}},
-				)
+				statements := []statement{
+					webIdentity("PulumiDeployments", arns[0], "api.pulumi.com/oidc", args.PulumiOrg, pulumiSubjects),
+					webIdentity("GitHubActions", arns[1], "token.actions.githubusercontent.com", STSAudience, githubSubjects),
+				}
+				if len(arns) > 2 {
+					statements = append(statements, webIdentity("GitLabPipelines", arns[2], strings.TrimPrefix(gitlabIssuer, "https://"), STSAudience, gitlabSubjects))
+				}
+				return policyDocument(statements...)
 			}).(pulumi.StringOutput)
 		}
+		gitlab := "project_path:" + args.GitLabProject + ":ref_type:branch:ref:"
 		repo := "repo:" + args.GitHubRepository
 		previewRole, err := iam.NewRole(ctx, name+"-"+env.Name+"-preview", &iam.RoleArgs{
 			Name:               pulumi.String(args.Project + "-" + env.Name + "-preview"),
 			Description:        pulumi.String("Read-only previews of the " + env.Name + " stacks (pull requests, Pulumi Deployments previews)"),
-			AssumeRolePolicy:   trust("preview", []string{repo + ":pull_request"}),
+			AssumeRolePolicy:   trust("preview", []string{repo + ":pull_request"}, []string{gitlab + "*"}),
 			MaxSessionDuration: pulumi.Int(3600),
 		}, parent)
 		if err != nil {
@@ -111,7 +139,7 @@ func NewDeliveryIdentity(ctx *pulumi.Context, name string, args *DeliveryIdentit
 			Name:        pulumi.String(args.Project + "-" + env.Name + "-deploy"),
 			Description: pulumi.String("Deployments of the " + env.Name + " stacks (Pulumi Deployments, the " + env.Name + " GitHub environment)"),
 			// Any Pulumi operation on the environment's stacks, or a workflow job bound to its GitHub environment.
-			AssumeRolePolicy:   trust("*", []string{repo + ":environment:" + env.Name}),
+			AssumeRolePolicy:   trust("*", []string{repo + ":environment:" + env.Name}, []string{gitlab + deployBranch}),
 			MaxSessionDuration: pulumi.Int(7200),
 		}, parent)
 		if err != nil {
@@ -137,6 +165,16 @@ func NewDeliveryIdentity(ctx *pulumi.Context, name string, args *DeliveryIdentit
 		return nil, fmt.Errorf("registering outputs of delivery identity %s: %w", name, err)
 	}
 	return d, nil
+}
+
+// webIdentity lets the holders of an OIDC provider's tokens with the audience and one of the subjects assume
+// the role (IAM names the condition keys after the issuer's host and path).
+func webIdentity(sid, providerARN, issuerKey, audience string, subjects []string) statement {
+	return statement{Sid: sid, Effect: "Allow", Principal: map[string]any{"Federated": providerARN},
+		Action: "sts:AssumeRoleWithWebIdentity", Condition: map[string]any{
+			"StringEquals": map[string]any{issuerKey + ":aud": audience},
+			"StringLike":   map[string]any{issuerKey + ":sub": subjects},
+		}}
 }
 
 // deployIAMPolicy is the IAM the deploy role needs on top of PowerUserAccess (which excludes IAM): only the

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -48,17 +47,26 @@ type Client struct {
 
 // Push replaces the stack's deployment settings with s (PUT .../deployments/settings).
 func (c *Client) Push(ctx context.Context, org, project, stack string, s apitype.DeploymentSettings) error {
-	body, err := json.Marshal(s)
+	if err := c.do(ctx, http.MethodPut, stackPath(org, project, stack)+"/deployments/settings", s, nil); err != nil {
+		return fmt.Errorf("pushing deployment settings of %s/%s/%s: %w", org, project, stack, err)
+	}
+	return nil
+}
+
+// do sends body as JSON and decodes a 2xx answer into out (when not nil); other answers are errors with the
+// start of the service's message.
+func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
+	b, err := json.Marshal(body)
 	if err != nil {
 		return err
 	}
-	u := fmt.Sprintf("%s/api/stacks/%s/%s/%s/deployments/settings", strings.TrimRight(c.API, "/"),
-		url.PathEscape(org), url.PathEscape(project), url.PathEscape(stack))
-	req, err := http.NewRequestWithContext(ctx, http.MethodPut, u, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(c.API, "/")+path, bytes.NewReader(b))
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Authorization", "token "+c.Token)
+	if c.Token != "" {
+		req.Header.Set("Authorization", "token "+c.Token)
+	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/vnd.pulumi+8")
 	hc := c.HTTP
@@ -67,13 +75,19 @@ func (c *Client) Push(ctx context.Context, org, project, stack string, s apitype
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return fmt.Errorf("pushing deployment settings of %s/%s/%s: %w", org, project, stack, err)
+		return err
 	}
 	// A response body is read-only: closing it frees the connection, and its error cannot change the answer.
 	defer func() { _ = resp.Body.Close() }()
 	if resp.StatusCode/100 != 2 {
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		return fmt.Errorf("pushing deployment settings of %s/%s/%s: HTTP %d: %s", org, project, stack, resp.StatusCode, msg)
+		return fmt.Errorf("HTTP %d: %s", resp.StatusCode, msg)
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(out); err != nil {
+		return fmt.Errorf("reading the answer: %w", err)
 	}
 	return nil
 }

@@ -51,6 +51,8 @@ func Run(ctx *pulumi.Context) error {
 	}
 	d, err := awsc.NewDeliveryIdentity(ctx, "delivery", &awsc.DeliveryIdentityArgs{
 		PulumiOrg: org, Project: Project, GitHubRepository: repo, Environments: environments,
+		// Optional: a GitLab project whose pipelines preview and deploy with id_tokens (.gitlab-ci.yml).
+		GitLabProject: cfg.Get("gitlabProject"), GitLabURL: cfg.Get("gitlabUrl"),
 		Partition: partition.Partition, AccountID: caller.AccountId,
 	}, pulumi.Provider(provider))
 	if err != nil {

@@ -2,6 +2,7 @@ package program
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -60,5 +61,43 @@ func TestBootstrap(t *testing.T) {
 	}
 	if o := res.Orphans(); len(o) > 0 {
 		t.Errorf("orphans %v", o)
+	}
+}
+
+// With a GitLab project, the roles also trust that project's pipelines: previews from any branch, deploys from
+// main only, with the STS audience .gitlab-ci.yml requests.
+func TestBootstrapTrustsGitLab(t *testing.T) {
+	res, err := componenttest.Run(componenttest.Options{
+		Project: "wechat-deploy-bootstrap", Stack: "aws",
+		Config: map[string]string{
+			"wechat-deploy-bootstrap:pulumiOrg":        "acme",
+			"wechat-deploy-bootstrap:githubRepository": "acme/wechat",
+			"wechat-deploy-bootstrap:gitlabProject":    "acme/wechat",
+			"wechat-deploy-bootstrap:gitlabUrl":        "https://gitlab.acme.cn/",
+		},
+	}, Run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var issuers []string
+	for _, p := range res.Find("aws:iam/openIdConnectProvider:OpenIdConnectProvider") {
+		issuers = append(issuers, p.Str("url"))
+	}
+	if !slices.Contains(issuers, "https://gitlab.acme.cn") {
+		t.Fatalf("OIDC providers %v lack the GitLab issuer", issuers)
+	}
+	roles := map[string]string{}
+	for _, r := range res.Find("aws:iam/role:Role") {
+		roles[r.Str("name")] = r.Str("assumeRolePolicy")
+	}
+	for name, want := range map[string][]string{
+		"wechat-deploy-prod-deploy":  {`"gitlab.acme.cn:sub":["project_path:acme/wechat:ref_type:branch:ref:main"]`, `"gitlab.acme.cn:aud":"sts.amazonaws.com"`},
+		"wechat-deploy-dev-preview": {`"gitlab.acme.cn:sub":["project_path:acme/wechat:ref_type:branch:ref:*"]`},
+	} {
+		for _, w := range want {
+			if !strings.Contains(roles[name], w) {
+				t.Errorf("%s trust lacks %s:\n%s", name, w, roles[name])
+			}
+		}
 	}
 }

@@ -1,7 +1,9 @@
 // Command deploysettings pushes a stack's Pulumi Deployments settings (stacks/Pulumi.<stack>.deploy.yaml) to
-// Pulumi Cloud, or prints them as JSON with -dry-run.
+// Pulumi Cloud, or prints them as JSON with -dry-run. The files are written for the GitHub integration; with
+// -gitlab-project the same settings are pushed for a GitLab repository instead.
 //
 //	PULUMI_ACCESS_TOKEN=... go run ./infra/cmd/deploysettings push -stack dev -org acme
+//	PULUMI_ACCESS_TOKEN=... go run ./infra/cmd/deploysettings push -stack dev -org acme -gitlab-project acme/wechat
 package main
 
 import (
@@ -25,7 +27,7 @@ func main() {
 
 func run(args []string) error {
 	if len(args) == 0 || args[0] != "push" {
-		return fmt.Errorf("usage: deploysettings push -stack STACK -org ORG [-api URL] [-dry-run]")
+		return fmt.Errorf("usage: deploysettings push -stack STACK -org ORG [-api URL] [-gitlab-project GROUP/PROJECT [-gitlab-url URL]] [-dry-run]")
 	}
 	fs := flag.NewFlagSet("push", flag.ContinueOnError)
 	stack := fs.String("stack", "", "stack name")
@@ -33,6 +35,8 @@ func run(args []string) error {
 	api := fs.String("api", "https://api.pulumi.com", "Pulumi Cloud API")
 	dir := fs.String("dir", "stacks", "directory of the stack files")
 	dry := fs.Bool("dry-run", false, "print the settings instead of pushing them")
+	gitlabProject := fs.String("gitlab-project", "", "push for this GitLab repository (group/project) instead of GitHub")
+	gitlabURL := fs.String("gitlab-url", "https://gitlab.com", "GitLab instance of -gitlab-project")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -42,6 +46,11 @@ func run(args []string) error {
 	s, err := deploy.Load(filepath.Join(*dir, "Pulumi."+*stack+".deploy.yaml"))
 	if err != nil {
 		return err
+	}
+	if *gitlabProject != "" {
+		if s, err = deploy.ForGitLab(s, *gitlabProject, *gitlabURL); err != nil {
+			return err
+		}
 	}
 	if *dry {
 		b, _ := json.MarshalIndent(s, "", "  ")
