@@ -43,8 +43,8 @@ type DeliveryIdentityArgs struct {
 	// DeployBranch is the only branch whose GitLab pipelines may assume the deploy roles (default main).
 	DeployBranch string
 	Environments []DeliveryEnvironment
-	Partition        string
-	AccountID        string
+	Partition    string
+	AccountID    string
 }
 
 // DeliveryIdentity is the OIDC trust of Pulumi Cloud and GitHub Actions, and per environment a read-only

@@ -91,7 +91,7 @@ func TestBootstrapTrustsGitLab(t *testing.T) {
 		roles[r.Str("name")] = r.Str("assumeRolePolicy")
 	}
 	for name, want := range map[string][]string{
-		"wechat-deploy-prod-deploy":  {`"gitlab.acme.cn:sub":["project_path:acme/wechat:ref_type:branch:ref:main"]`, `"gitlab.acme.cn:aud":"sts.amazonaws.com"`},
+		"wechat-deploy-prod-deploy": {`"gitlab.acme.cn:sub":["project_path:acme/wechat:ref_type:branch:ref:main"]`, `"gitlab.acme.cn:aud":"sts.amazonaws.com"`},
 		"wechat-deploy-dev-preview": {`"gitlab.acme.cn:sub":["project_path:acme/wechat:ref_type:branch:ref:*"]`},
 	} {
 		for _, w := range want {
