@@ -14,7 +14,7 @@ export WECHAT_TEST_POSTGRES_URL
 # costs minutes and they run single-threaded under mocks).
 RACE_PKGS := ./app/... ./infra/config/... ./infra/sandbox/... ./components/netplan/... ./components/kube/... ./policy/rules/...
 
-.PHONY: help test vet unit race fmt fmt-check lint build policy-pack tools preview up destroy refresh outputs \
+.PHONY: help test vet unit race fmt fmt-check lint build policy-pack tools hooks preview up destroy refresh outputs \
 	sandbox-up sandbox-down sandbox-status e2e bench loadbench golden clean
 
 help: ## list the targets
@@ -48,6 +48,10 @@ build: policy-pack ## build every binary into bin/
 
 policy-pack: ## build the policy pack executable (bin/policy-pack)
 	$(GO) build -o bin/policy-pack ./policy
+
+hooks: ## use the versioned git hooks (.githooks/pre-push: vet, unit tests, local preview with the policy pack)
+	git config core.hooksPath .githooks
+	@echo "pre-push hook installed; skip it for one push with: git push --no-verify"
 
 tools: ## build (once) the pinned pulumi CLI, Kubernetes provider, control plane and KWOK
 	bash infra/tools/tools.sh all

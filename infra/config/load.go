@@ -72,7 +72,7 @@ func Parse(project, stack string, src Source) (Config, error) {
 			continue
 		}
 		if v, ok := src.Get(qualify(spec.Key)); ok && v != "" {
-			p.add(spec.Key, "is stored in plain text in the stack file; store it encrypted with: %s",
+			p.add(spec.Key, "is in plain text (in the stack file, or its ESC environment without fn::secret); store it encrypted with: %s",
 				FixCommand(stack, spec.Key, spec.Placeholder))
 		}
 	}
