@@ -76,7 +76,7 @@ type Cluster struct {
 	Version           string   `json:"version" doc:"Kubernetes version: a minor version on EKS (1.33), a full one on ACK (1.33.3-aliyun.1)."`
 	InstanceTypes     []string `json:"instanceTypes" doc:"Node instance types, preferred first."`
 	MinNodes          int      `json:"minNodes" doc:"Minimum nodes of the node group."`
-	DesiredNodes      int      `json:"desiredNodes" doc:"Initial nodes; afterwards the autoscaler owns the count."`
+	DesiredNodes      int      `json:"desiredNodes" doc:"Initial nodes; afterwards the autoscaler owns the count (aws: ACK node pools scale between min and max)."`
 	MaxNodes          int      `json:"maxNodes" doc:"Maximum nodes of the node group."`
 	DiskSizeGiB       int      `json:"diskSizeGiB" doc:"Encrypted system disk size per node in GiB."`
 	Endpoint          Endpoint `json:"endpoint" doc:"API server endpoint access."`
@@ -93,7 +93,7 @@ type Cluster struct {
 // Endpoint is the API server endpoint access.
 type Endpoint struct {
 	Public            bool     `json:"public" doc:"Expose a public API endpoint."`
-	Private           bool     `json:"private" doc:"Expose a private API endpoint inside the VPC."`
+	Private           bool     `json:"private" doc:"Expose a private API endpoint inside the VPC (aws: ACK always has one)."`
 	PublicAccessCIDRs []string `json:"publicAccessCidrs" doc:"CIDRs allowed to reach the public endpoint (never 0.0.0.0/0 in production)."`
 }
 

@@ -30,6 +30,9 @@ func (s contextSource) IsSecret(key string) bool      { return s.ctx.IsConfigSec
 type MapSource struct {
 	Values  map[string]string
 	Secrets map[string]bool
+	// FileKeys, when set, are the keys the stack file itself sets (the rest of Values came from Pulumi.yaml's
+	// defaults); nil means all of Values.
+	FileKeys []string
 }
 
 // Get implements Source.
@@ -54,7 +57,9 @@ func StackFile(stack string) string { return StackDir + "/Pulumi." + stack + ".y
 // each naming the stack file and the key.
 func Parse(project, stack string, src Source) (Config, error) {
 	c := Config{Project: project, Stack: stack, File: StackFile(stack)}
-	p := &problems{file: c.File, stack: stack}
+	p := &problems{file: c.File, stack: stack, secure: map[string]bool{}, present: presence{}}
+	fileKeys := checkKeys(src, p)
+	checkSecureSettings(src, p)
 
 	p.decodeString(src, "cloud", (*string)(&c.Cloud))
 	p.decodeString(src, "environment", &c.Environment)
@@ -74,6 +79,13 @@ func Parse(project, stack string, src Source) (Config, error) {
 		if v, ok := src.Get(qualify(spec.Key)); ok && v != "" {
 			p.add(spec.Key, "is in plain text (in the stack file, or its ESC environment without fn::secret); store it encrypted with: %s",
 				FixCommand(stack, spec.Key, spec.Placeholder))
+		}
+	}
+	if fileKeys != nil {
+		set := p.present.fromFile(fileKeys)
+		checkExplicitDefaults(set, p)
+		if profileOf(c.Cloud) != nil {
+			checkCloudOnly(&c, set, p)
 		}
 	}
 	if len(p.list) > 0 {
@@ -162,10 +174,50 @@ func (e *Error) Has(key string) bool {
 type problems struct {
 	file, stack string
 	list        []Problem
+	// secure are the top-level settings stored encrypted: messages about them never show a value.
+	secure map[string]bool
+	// present records what the stack file sets, path by path.
+	present presence
 }
 
+// maxQuoted is the longest quoted value a message repeats; longer ones are cut (a pasted certificate or a hostile
+// megabyte would otherwise flood the terminal and the CI log).
+const maxQuoted = 100
+
+// add records a problem. Quoted (%q) arguments are the values being judged: they are cut to maxQuoted
+// characters, and replaced altogether when the setting is stored encrypted.
 func (p *problems) add(key, format string, args ...any) {
+	top, _, _ := strings.Cut(key, ".")
+	top, _, _ = strings.Cut(top, "[")
+	for i, verb := range verbs(format) {
+		s, ok := args[i].(string)
+		switch {
+		case !ok || verb != 'q':
+		case p.secure[top]:
+			args[i] = "[encrypted value]"
+		case len(s) > maxQuoted:
+			args[i] = s[:maxQuoted-3] + "..."
+		}
+	}
 	p.list = append(p.list, Problem{Key: key, Message: fmt.Sprintf(format, args...)})
+}
+
+// verbs returns the verb letter of each argument a format consumes, in order (%q marks a quoted value).
+func verbs(format string) []byte {
+	var out []byte
+	for i := 0; i < len(format); i++ {
+		if format[i] != '%' {
+			continue
+		}
+		i++
+		for i < len(format) && strings.IndexByte("+-# 0123456789.", format[i]) >= 0 {
+			i++
+		}
+		if i < len(format) && format[i] != '%' {
+			out = append(out, format[i])
+		}
+	}
+	return out
 }
 
 func (p *problems) err() error {
@@ -176,14 +228,18 @@ func (p *problems) err() error {
 }
 
 func (p *problems) decodeString(src Source, key string, dst *string) {
+	if p.secure[key] {
+		return
+	}
 	if raw, ok := src.Get(qualify(key)); ok {
 		*dst = strings.TrimSpace(raw)
+		p.present[key] = *dst
 	}
 }
 
 func (p *problems) decodeBool(src Source, key string, dst *bool) {
 	raw, ok := src.Get(qualify(key))
-	if !ok {
+	if !ok || p.secure[key] {
 		return
 	}
 	b, err := strconv.ParseBool(strings.TrimSpace(raw))
@@ -192,13 +248,18 @@ func (p *problems) decodeBool(src Source, key string, dst *bool) {
 		return
 	}
 	*dst = b
+	p.present[key] = b
 }
 
 // decodeObject decodes a structured key strictly: unknown fields (typos) and wrong types are errors that
 // name the full path of the field and list what is allowed there.
 func (p *problems) decodeObject(src Source, key string, dst any) {
 	raw, ok := src.Get(qualify(key))
-	if !ok || strings.TrimSpace(raw) == "" {
+	if !ok || p.secure[key] {
+		return
+	}
+	if strings.TrimSpace(raw) == "" {
+		p.present[key] = nil
 		return
 	}
 	var generic any
@@ -206,6 +267,7 @@ func (p *problems) decodeObject(src Source, key string, dst any) {
 		p.add(key, "is not a valid object: %v", err)
 		return
 	}
+	p.present.record(key, generic)
 	if unknown := unknownFields(generic, reflect.TypeOf(dst).Elem(), key); len(unknown) > 0 {
 		for _, u := range unknown {
 			p.add(u.path, "is not a known setting; known settings here: %s", strings.Join(u.known, ", "))

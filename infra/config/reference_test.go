@@ -106,7 +106,10 @@ func TestPulumiYAMLDefaultsMatchTheProgram(t *testing.T) {
 				if s, ok := d.Default.(string); ok && s == "" {
 					with[key] = ""
 				}
-				got, err := Parse(Namespace, "dev", source(t, with, validSecrets))
+				// The CLI fills the declared default in; the stack file does not set the key.
+				src := source(t, with, validSecrets)
+				src.FileKeys = source(t, base, validSecrets).Keys()
+				got, err := Parse(Namespace, "dev", src)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -262,7 +262,7 @@ func TestParseBadConfig(t *testing.T) {
 		{name: "env bad name", base: baseLocal, mutate: func(m map[string]any) { set(m, "app.env", map[string]any{"1FOO": "x"}) }, key: "app.env.1FOO", hint: "not an environment variable name"},
 		{name: "token ttl", base: baseLocal, mutate: func(m map[string]any) { set(m, "app.tokenTtl", "forever") }, key: "app.tokenTtl", hint: "between 1m and 720h"},
 		{name: "log level", base: baseLocal, mutate: func(m map[string]any) { set(m, "app.logLevel", "verbose") }, key: "app.logLevel", hint: "debug, info, warn, error"},
-		{name: "existing without registry", base: baseLocal, mutate: func(m map[string]any) { set(m, "app.image", "") }, key: "existing.registryServer", hint: "required when app.image is empty"},
+		{name: "existing without registry", base: baseLocal, mutate: func(m map[string]any) { delete(m["app"].(map[string]any), "image") }, key: "existing.registryServer", hint: "required when app.image is empty"},
 		{name: "registry keep images", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "registry.keepImages", -1) }, key: "registry.keepImages", hint: "1 to 1000"},
 		{name: "acr edition", base: baseAlicloudDev, mutate: func(m map[string]any) { set(m, "registry.instanceSpec", "Ultimate") }, key: "registry.instanceSpec", hint: "Basic, Standard, Advanced"},
 		{name: "reserved tag prefix", base: baseAWSProd, mutate: func(m map[string]any) { m["tags"] = map[string]any{"aws:owner": "me"} }, key: "tags.aws:owner", hint: "reserved"},
