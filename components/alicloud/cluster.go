@@ -38,8 +38,10 @@ type ClusterArgs struct {
 	ExtraAddons cs.ManagedKubernetesAddonArray
 	// LogRetentionDays of control-plane logs.
 	LogRetentionDays int
-	// InstanceTypes, MinNodes, MaxNodes and DiskSizeGiB shape the auto-scaling node pool.
+	// InstanceTypes, MinNodes, MaxNodes and DiskSizeGiB shape the auto-scaling node pool; ImageType is the node
+	// image of the instance types' architecture (default AliyunLinux3).
 	InstanceTypes      []string
+	ImageType          string
 	MinNodes, MaxNodes int
 	DiskSizeGiB        int
 	// AppNamespace and AppServiceAccount name the workload's service account for its RRSA role.
@@ -267,7 +269,7 @@ func (b *clusterBuild) nodePool(cluster *cs.ManagedKubernetes, key *kms.Key) err
 		NodePoolName:        pulumi.String(args.ClusterName + "-default"),
 		VswitchIds:          args.WorkerVSwitchIDs,
 		InstanceTypes:       pulumi.ToStringArray(args.InstanceTypes),
-		ImageType:           pulumi.String("AliyunLinux3"),
+		ImageType:           pulumi.String(orDefault(args.ImageType, "AliyunLinux3")),
 		RuntimeName:         pulumi.String("containerd"),
 		SystemDiskCategory:  pulumi.String("cloud_essd"),
 		SystemDiskSize:      pulumi.Int(args.DiskSizeGiB),
@@ -309,6 +311,13 @@ func (b *clusterBuild) appRole(rrsa cs.ManagedKubernetesRrsaMetadataOutput) (*ra
 		return nil, fmt.Errorf("app RRSA role: %w", err)
 	}
 	return role, nil
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
 }
 
 func deref(v any) string {

@@ -40,8 +40,10 @@ type ClusterArgs struct {
 	PublicAccessCIDRs               []string
 	// ServiceCIDR is the Kubernetes service range.
 	ServiceCIDR string
-	// InstanceTypes, MinNodes, DesiredNodes, MaxNodes and DiskSizeGiB shape the managed node group.
+	// InstanceTypes, MinNodes, DesiredNodes, MaxNodes and DiskSizeGiB shape the managed node group; AMIType is
+	// the node image of the instance types' architecture (default AL2023_x86_64_STANDARD).
 	InstanceTypes                    []string
+	AMIType                          string
 	MinNodes, DesiredNodes, MaxNodes int
 	DiskSizeGiB                      int
 	// Addons are the managed addons with pinned versions.
@@ -404,7 +406,7 @@ func (b *clusterBuild) nodeGroup(cluster *eks.Cluster, role *iam.Role, deps []pu
 		NodeRoleArn:   role.Arn,
 		SubnetIds:     args.PrivateSubnetIDs,
 		Version:       cluster.Version,
-		AmiType:       pulumi.String("AL2023_x86_64_STANDARD"),
+		AmiType:       pulumi.String(amiType(args.AMIType)),
 		CapacityType:  pulumi.String("ON_DEMAND"),
 		InstanceTypes: pulumi.ToStringArray(args.InstanceTypes),
 		ScalingConfig: &eks.NodeGroupScalingConfigArgs{
@@ -421,6 +423,13 @@ func (b *clusterBuild) nodeGroup(cluster *eks.Cluster, role *iam.Role, deps []pu
 		return nil, fmt.Errorf("node group: %w", err)
 	}
 	return nodeGroup, nil
+}
+
+func amiType(t string) string {
+	if t == "" {
+		return "AL2023_x86_64_STANDARD"
+	}
+	return t
 }
 
 // appRole is the IRSA role only the app's service account can assume (no policies: add what the app needs).

@@ -92,8 +92,9 @@ func LoadStackFile(root, stack string) (*StackFile, error) {
 
 // StackOptions turns a stack file into run Options the way the Pulumi CLI hands config to a program: project
 // defaults for absent keys, scalars as text, objects and lists as JSON. Encrypted values cannot be decrypted
-// here, so every key in fakeSecrets is supplied as a secret (replacing any encrypted value), and an encrypted
-// value without a fake is an error.
+// here, so every key in fakeSecrets is supplied as a secret (replacing an encrypted value; a value the file sets
+// in plain text stays as written, in plain text); any other encrypted value, at the top or deeper in an object,
+// gets a recognisable stand-in ("stand-in-for-encrypted-...") and its key is secret, as the CLI hands it over.
 func StackOptions(root, stack string, fakeSecrets map[string]string) (Options, error) {
 	p, err := LoadProject(root)
 	if err != nil {
@@ -110,17 +111,29 @@ func StackOptions(root, stack string, fakeSecrets map[string]string) (Options, e
 		}
 		return p.Name + ":" + k
 	}
+	plain := map[string]bool{}
 	for k, v := range sf.Config {
 		key := qualify(k)
-		if m, ok := v.(map[string]any); ok {
-			if _, enc := m["secure"]; enc && len(m) == 1 {
-				short := strings.TrimPrefix(key, p.Name+":")
-				if _, faked := fakeSecrets[short]; !faked {
-					return Options{}, fmt.Errorf("%s: %s is encrypted and no fake value was given for it", sf.Path, key)
-				}
-				continue
+		if isSecure(v) {
+			short := strings.TrimPrefix(key, p.Name+":")
+			if _, faked := fakeSecrets[short]; !faked {
+				// Not one of the secrets the test fakes (an encrypted setting): a stand-in, secret as the CLI
+				// would hand over the decrypted value.
+				opts.Config[key] = "stand-in-for-encrypted-" + key
+				opts.SecretKeys = append(opts.SecretKeys, key)
 			}
+			continue
 		}
+		if v, nested := standIns(v, key); nested {
+			s, err := configString(v)
+			if err != nil {
+				return Options{}, fmt.Errorf("%s: %s: %w", sf.Path, key, err)
+			}
+			opts.Config[key] = s
+			opts.SecretKeys = append(opts.SecretKeys, key)
+			continue
+		}
+		plain[key] = true
 		s, err := configString(v)
 		if err != nil {
 			return Options{}, fmt.Errorf("%s: %s: %w", sf.Path, key, err)
@@ -144,10 +157,47 @@ func StackOptions(root, stack string, fakeSecrets map[string]string) (Options, e
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
+		if plain[qualify(k)] {
+			continue
+		}
 		opts.Config[qualify(k)] = fakeSecrets[k]
 		opts.SecretKeys = append(opts.SecretKeys, qualify(k))
 	}
 	return opts, nil
+}
+
+// isSecure reports whether a stack file value is an encrypted one ({secure: ciphertext}).
+func isSecure(v any) bool {
+	m, ok := v.(map[string]any)
+	_, enc := m["secure"]
+	return ok && enc && len(m) == 1
+}
+
+// standIns replaces every encrypted value inside an object or list with a recognisable plain stand-in, and
+// reports whether there was one.
+func standIns(v any, path string) (any, bool) {
+	switch v := v.(type) {
+	case map[string]any:
+		if isSecure(v) {
+			return "stand-in-for-encrypted-" + path, true
+		}
+		out, found := map[string]any{}, false
+		for k, e := range v {
+			var f bool
+			out[k], f = standIns(e, path+"."+k)
+			found = found || f
+		}
+		return out, found
+	case []any:
+		out, found := make([]any, len(v)), false
+		for i, e := range v {
+			var f bool
+			out[i], f = standIns(e, fmt.Sprintf("%s[%d]", path, i))
+			found = found || f
+		}
+		return out, found
+	}
+	return v, false
 }
 
 func configString(v any) (string, error) {

@@ -20,9 +20,16 @@ type cloudProfile struct {
 	serviceCIDR       string
 	addons            []Addon
 	ingressClass      func(c *Config) string
-	// exampleRegion shows the region format in messages; regionProblem says what is wrong with a region.
+	// title names the cloud and its Kubernetes service in messages.
+	title string
+	// exampleRegion shows the region format in messages; regions are the cloud's regions (that offer its
+	// Kubernetes service) with their zone counts (facts/<cloud>-regions.tsv).
 	exampleRegion string
-	regionProblem func(region string) string
+	regions       map[string]int
+	// instanceFamily extracts the family of an instance type (m6i of m6i.large, g7 of ecs.g7.xlarge).
+	instanceFamily func(instanceType string) (string, bool)
+	// nodeImage is the node OS image (EKS AMI type, ACK image type) for a CPU architecture.
+	nodeImage func(arch string) string
 	// exampleZone shows a zone of the region in messages.
 	exampleZone func(region string) string
 	// minZones is the fewest zones the cloud's cluster accepts (production always needs two).
@@ -40,9 +47,28 @@ type cloudProfile struct {
 	pinnedAddons bool
 	// adminARN, when set, is the form of cluster.admins entries.
 	adminARN *regexp.Regexp
+	// tagLimits are the cloud's limits on resource tags; programTags is how many tags the program adds to the
+	// stack's own on a resource (the identifying four, plus Name and Kubernetes discovery tags on subnets).
+	tagLimits   tagLimits
+	programTags int
+	// logRetentionDays, when set, are the only retention periods the cloud's log service accepts; else
+	// logRetentionRange bounds control-plane log retention.
+	logRetentionDays  []int
+	logRetentionRange [2]int
+	// serviceCIDR bounds the Kubernetes Service range: inside the private ranges, with a prefix length between
+	// the two values.
+	serviceCIDRPrefix [2]int
 	// applyDefaults fills the cloud's other defaults; validate checks its own keys.
 	applyDefaults func(c *Config)
 	validate      func(c *Config, p *problems)
+}
+
+// tagLimits are a cloud's rules for resource tags.
+type tagLimits struct {
+	maxTags, maxKey, maxValue int
+	// reserved are prefixes (lower case) a tag key may not start with; forbidden are strings a key or value may
+	// not contain.
+	reserved, forbidden []string
 }
 
 // profileOf returns the profile of a supported cloud, nil for anything else.
@@ -64,6 +90,27 @@ func (c *Config) SubnetTiers() []netplan.Tier {
 		return prof.subnetTiers(c)
 	}
 	return nil
+}
+
+// NodeArch is the CPU architecture of the cluster's nodes (every instance type of a node group shares one;
+// validation makes sure of it), amd64 when unknown.
+func (c *Config) NodeArch() string {
+	prof := profileOf(c.Cloud)
+	if prof == nil || prof.instanceFamily == nil || len(c.Cluster.InstanceTypes) == 0 {
+		return ArchAMD64
+	}
+	if family, ok := prof.instanceFamily(c.Cluster.InstanceTypes[0]); ok && instanceFamilies[c.Cloud][family] == ArchARM64 {
+		return ArchARM64
+	}
+	return ArchAMD64
+}
+
+// NodeImage is the node OS image of the cluster's architecture: an EKS AMI type or an ACK image type.
+func (c *Config) NodeImage() string {
+	if prof := profileOf(c.Cloud); prof != nil && prof.nodeImage != nil {
+		return prof.nodeImage(c.NodeArch())
+	}
+	return ""
 }
 
 // MaxSubnetPrefix is the smallest subnet the configured cloud accepts.

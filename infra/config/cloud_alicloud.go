@@ -1,19 +1,11 @@
 package config
 
 import (
-	"slices"
+	"net/netip"
 	"strings"
 
 	"github.com/wechat-deploy/wechat-deploy/components/netplan"
 )
-
-// AlicloudRegions are the Alibaba Cloud regions that offer ACK managed clusters.
-var AlicloudRegions = []string{
-	"cn-qingdao", "cn-beijing", "cn-zhangjiakou", "cn-huhehaote", "cn-wulanchabu", "cn-hangzhou", "cn-shanghai",
-	"cn-nanjing", "cn-fuzhou", "cn-shenzhen", "cn-heyuan", "cn-guangzhou", "cn-chengdu", "cn-hongkong",
-	"ap-northeast-1", "ap-northeast-2", "ap-southeast-1", "ap-southeast-3", "ap-southeast-5", "ap-southeast-6",
-	"ap-southeast-7", "us-east-1", "us-west-1", "eu-west-1", "eu-central-1", "me-east-1", "me-central-1",
-}
 
 // ACK cluster specs; production needs Pro (SLA-backed control plane).
 const (
@@ -37,12 +29,15 @@ var alicloudProfile = cloudProfile{
 		{Name: "logtail-ds", Config: `{"IngressDashboardEnabled":"true"}`},
 	},
 	ingressClass:  func(*Config) string { return "nginx" },
+	title:         "an Alibaba Cloud region with ACK",
 	exampleRegion: "cn-hangzhou",
-	regionProblem: func(region string) string {
-		if slices.Contains(AlicloudRegions, region) {
-			return ""
-		}
-		return "is not an Alibaba Cloud region with ACK; allowed: " + strings.Join(AlicloudRegions, ", ")
+	regions:       regionZones("alicloud-regions.tsv"),
+	instanceFamily: func(it string) (string, bool) {
+		parts := strings.Split(it, ".")
+		return parts[min(1, len(parts)-1)], len(parts) == 3 && parts[0] == "ecs" && parts[2] != ""
+	},
+	nodeImage: func(arch string) string {
+		return limitList(CloudAlicloud, map[string]string{ArchAMD64: "ack_nodepool_image_types_x86_64", ArchARM64: "ack_nodepool_image_types_arm64"}[arch])[0]
 	},
 	exampleZone: func(region string) string { return region + "-h" },
 	minZones:    1,
@@ -53,10 +48,19 @@ var alicloudProfile = cloudProfile{
 		}
 		return netplan.AlicloudTiers(c.Network.PrivateSubnetPrefix, podPrefix)
 	},
-	maxSubnetPrefix:  netplan.MaxPrefixAlicloud,
-	fullVersion:      true,
-	podCIDR:          true,
-	existingRegistry: true,
+	maxSubnetPrefix: netplan.MaxPrefixAlicloud,
+	// Tagging rules (facts/limits.tsv).
+	tagLimits: tagLimits{
+		maxTags: limitInt(CloudAlicloud, "max_tags_per_resource"), maxKey: limitInt(CloudAlicloud, "tag_key_max_length"),
+		maxValue: limitInt(CloudAlicloud, "tag_value_max_length"), reserved: limitList(CloudAlicloud, "reserved_tag_prefixes"),
+		forbidden: limitList(CloudAlicloud, "forbidden_tag_substrings"),
+	},
+	programTags:       4,
+	serviceCIDRPrefix: limitRange(CloudAlicloud, "ack_service_cidr_prefix_length"),
+	logRetentionRange: limitRange(CloudAlicloud, "ack_control_plane_log_ttl_days"),
+	fullVersion:       true,
+	podCIDR:           true,
+	existingRegistry:  true,
 	applyDefaults: func(c *Config) {
 		c.Cluster.Spec = orDefault(c.Cluster.Spec, ackPro)
 		c.Registry.InstanceSpec = orDefault(c.Registry.InstanceSpec, "Basic")
@@ -67,8 +71,30 @@ var alicloudProfile = cloudProfile{
 // UsesTerway reports whether an ACK cluster uses Terway (pod VSwitches) rather than flannel (a pod CIDR).
 func (c *Config) UsesTerway() bool { return c.Cluster.PodCIDR == "" }
 
+// ACR and RAM name limits (facts/limits.tsv).
+var (
+	acrInstanceNameMax = limitRange(CloudAlicloud, "acr_ee_instance_name_length")[1]
+	ramRoleNameMax     = limitInt(CloudAlicloud, "ram_role_name_max_length")
+)
+
 func validateAlicloud(c *Config, p *problems) {
 	k, g := &c.Cluster, &c.Registry
+	// The program names the ACR instance after the cluster and the app's RAM role <cluster>-<app>.
+	cluster := c.Project + "-" + c.Environment
+	if len(cluster) > acrInstanceNameMax && g.ExistingInstanceID == "" {
+		p.add("environment", "%q makes the ACR instance name %s-%s %d characters long; ACR allows %d: shorten the environment (or set registry.existingInstanceId)",
+			c.Environment, c.Project, c.Environment, len(cluster), acrInstanceNameMax)
+	}
+	if role := cluster + "-" + c.App.Name; len(role) > ramRoleNameMax {
+		p.add("app.name", "%q makes the app's RAM role name %d characters long; RAM allows %d: shorten app.name or the environment", c.App.Name, len(role), ramRoleNameMax)
+	}
+	if k.PodCIDR != "" {
+		if pod, err := netip.ParsePrefix(k.PodCIDR); err == nil {
+			if svc, err := netip.ParsePrefix(k.ServiceCIDR); err == nil && pod.Overlaps(svc) {
+				p.add("cluster.podCidr", "%s overlaps the Service range %s; pick a range outside it", pod, svc)
+			}
+		}
+	}
 	switch k.Spec {
 	case ackStandard, ackPro:
 	default:

@@ -2,15 +2,12 @@ package config
 
 import (
 	"regexp"
+	"strings"
 
 	"github.com/wechat-deploy/wechat-deploy/components/netplan"
 )
 
-var (
-	awsRegion       = regexp.MustCompile(`^(us|eu|ap|sa|ca|me|af|il|mx)(-gov)?-[a-z]+-[0-9]$`)
-	awsChinaRegion  = regexp.MustCompile(`^cn-(north|northwest)-1$`)
-	iamPrincipalARN = regexp.MustCompile(`^arn:aws(-cn|-us-gov)?:(iam|sts)::[0-9]{12}:(role|user|assumed-role)/[\w+=,.@/-]+$`)
-)
+var iamPrincipalARN = regexp.MustCompile(`^arn:aws(-cn|-us-gov)?:(iam|sts)::[0-9]{12}:(role|user|assumed-role)/[\w+=,.@/-]+$`)
 
 // awsProfile is AWS: EKS on a VPC with private and public subnets in at least two zones, ECR, and the AWS Load
 // Balancer Controller serving the alb ingress class (its chart's default class name).
@@ -27,12 +24,15 @@ var awsProfile = cloudProfile{
 		{Name: "eks-pod-identity-agent", Version: "v1.3.7-eksbuild.2"},
 	},
 	ingressClass:  func(*Config) string { return "alb" },
+	title:         "an AWS region with EKS",
 	exampleRegion: "us-east-1",
-	regionProblem: func(region string) string {
-		if awsRegion.MatchString(region) || awsChinaRegion.MatchString(region) {
-			return ""
-		}
-		return "is not an AWS region; want e.g. us-east-1, eu-west-2 or cn-north-1"
+	regions:       regionZones("aws-regions.tsv"),
+	instanceFamily: func(it string) (string, bool) {
+		family, size, ok := strings.Cut(it, ".")
+		return family, ok && size != ""
+	},
+	nodeImage: func(arch string) string {
+		return limit(CloudAWS, map[string]string{ArchAMD64: "eks_node_ami_type_default_x86_64", ArchARM64: "eks_node_ami_type_default_arm64"}[arch])
 	},
 	exampleZone: func(region string) string { return region + "a" },
 	// EKS needs subnets in two zones.
@@ -42,7 +42,17 @@ var awsProfile = cloudProfile{
 	},
 	maxSubnetPrefix: netplan.MaxPrefixAWS,
 	pinnedAddons:    true,
-	adminARN:        iamPrincipalARN,
-	applyDefaults:   noCloudDefaults,
-	validate:        noCloudRules,
+	// Tagging rules (facts/limits.tsv). Subnets carry 3 tags of the program's besides the 4 identifying ones.
+	tagLimits: tagLimits{
+		maxTags: limitInt(CloudAWS, "max_tags_per_resource"), maxKey: limitInt(CloudAWS, "tag_key_max_length"),
+		maxValue: limitInt(CloudAWS, "tag_value_max_length"), reserved: limitList(CloudAWS, "reserved_tag_prefix"),
+	},
+	programTags: 7,
+	// The periods CloudWatch Logs PutRetentionPolicy accepts (0, never expire, is not offered here).
+	logRetentionDays: limitInts(CloudAWS, "cloudwatch_log_retention_days_api"),
+	// EKS serviceIpv4Cidr: inside the private ranges, prefix length in this range, not overlapping the VPC.
+	serviceCIDRPrefix: limitRange(CloudAWS, "eks_service_ipv4_cidr_prefix_length"),
+	adminARN:          iamPrincipalARN,
+	applyDefaults:     noCloudDefaults,
+	validate:          noCloudRules,
 }

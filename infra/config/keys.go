@@ -169,6 +169,9 @@ var zeroIsMeaningful = []string{"network.privateSubnetPrefix", "network.publicSu
 // openMaps are settings whose entries are the user's own names (tags, env), not the program's fields.
 var openMaps = []string{"tags", "app.env"}
 
+// emptyIsMeaningful are lists whose emptiness says something (no public API access).
+var emptyIsMeaningful = []string{"cluster.endpoint.publicAccessCidrs"}
+
 // checkExplicitDefaults reports explicit nulls, empty strings and zeros: each would silently turn into the
 // default, which is rarely what the person who wrote it meant.
 func checkExplicitDefaults(pr presence, p *problems) {
@@ -182,6 +185,10 @@ func checkExplicitDefaults(pr presence, p *problems) {
 		case string:
 			if v == "" {
 				p.add(path, "is empty; remove the key to use its default, or give a value")
+			}
+		case []any:
+			if len(v) == 0 && !slices.Contains(emptyIsMeaningful, path) {
+				p.add(path, "is an empty list; remove the key to use its default, or list values")
 			}
 		case float64:
 			if v == 0 && !slices.Contains(zeroIsMeaningful, path) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"net/netip"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -61,11 +62,11 @@ func validate(c *Config, p *problems) {
 	if !dnsLabel.MatchString(c.Environment) || len(c.Environment) > 20 {
 		p.add("environment", "%q is not a DNS label of at most 20 characters (lower-case letters, digits, '-')", c.Environment)
 	}
-	if strings.HasPrefix(c.Environment, "prod") && !c.Production {
-		p.add("production", "is false but environment %q looks like production; set production: true (or rename the environment)", c.Environment)
+	if LooksProduction(c.Stack, c.Environment) && !c.Production {
+		p.add("production", "is false but stack %q (environment %q) looks like production; set production: true (or rename the stack and environment)", c.Stack, c.Environment)
 	}
 	validateApp(c, p)
-	validateTags(c, p)
+	validateTags(c, prof, p)
 	if prof.provisions {
 		validateRegion(c, prof, p)
 		validateNetwork(c, prof, p)
@@ -78,6 +79,21 @@ func validate(c *Config, p *problems) {
 	prof.validate(c, p)
 }
 
+// LooksProduction reports whether a stack or environment is named like a production one (prod, prod-cn,
+// production-eu, ...): such a stack is production whatever its production setting says. The policy pack derives
+// production the same way.
+func LooksProduction(stack, environment string) bool {
+	return strings.HasPrefix(stack, "prod") || strings.HasPrefix(environment, "prod")
+}
+
+// systemNamespaces belong to the cluster: the app's restricted-PSS labels, default-deny policy and deletion on
+// destroy would break or remove what runs there.
+var systemNamespaces = []string{"default", "kube-system", "kube-public", "kube-node-lease"}
+
+// awsNetworkingAddons are the addons an EKS cluster created without its self-managed addons needs before any
+// node is Ready (pod networking, Service routing, DNS).
+var awsNetworkingAddons = []string{"vpc-cni", "kube-proxy", "coredns"}
+
 func joinClouds() string {
 	s := make([]string, len(Clouds))
 	for i, c := range Clouds {
@@ -89,8 +105,9 @@ func joinClouds() string {
 func validateRegion(c *Config, prof *cloudProfile, p *problems) {
 	if c.Region == "" {
 		p.add("region", "is required for cloud %s; e.g. %s", c.Cloud, prof.exampleRegion)
-	} else if problem := prof.regionProblem(c.Region); problem != "" {
-		p.add("region", "%q %s", c.Region, problem)
+	} else if _, ok := prof.regions[c.Region]; !ok {
+		p.add("region", "%q is not %s%s; known regions (facts/%s-regions.tsv): %s",
+			c.Region, prof.title, didYouMean(c.Region, slices.Sorted(maps.Keys(prof.regions))), c.Cloud, strings.Join(slices.Sorted(maps.Keys(prof.regions)), ", "))
 	}
 }
 
@@ -137,6 +154,9 @@ func validateNetwork(c *Config, prof *cloudProfile, p *problems) {
 		p.add("network.zones", "%d is out of range; allowed: %d to 6 for this stack", n.Zones, minZones)
 		return
 	}
+	if have, ok := prof.regions[c.Region]; ok && n.Zones > have {
+		p.add("network.zones", "%d zones requested, but %s has %d usable ones; use at most %d", n.Zones, c.Region, have, have)
+	}
 	if len(n.AvailabilityZones) > 0 {
 		if len(n.AvailabilityZones) != n.Zones {
 			p.add("network.availabilityZones", "lists %d zone(s) but network.zones is %d; list exactly one per zone", len(n.AvailabilityZones), n.Zones)
@@ -158,15 +178,19 @@ func validateNetwork(c *Config, prof *cloudProfile, p *problems) {
 	if c.IsProduction() && n.NATMode != NATPerZone {
 		p.add("network.natMode", "is %q, but production needs %s so that losing a zone does not cut egress", n.NATMode, NATPerZone)
 	}
-	if n.FlowLogRetentionDays < 1 || n.FlowLogRetentionDays > 3653 {
-		p.add("network.flowLogRetentionDays", "%d is out of range; allowed: 1 to 3653", n.FlowLogRetentionDays)
-	}
+	validateRetention("network.flowLogRetentionDays", n.FlowLogRetentionDays, prof, p)
 	if _, err := netplan.Plan(vpc, n.Zones, prof.subnetTiers(c), prof.maxSubnetPrefix); err != nil {
 		p.add("network.cidr", "cannot hold the subnets: %v; use a larger CIDR, fewer zones or other subnet prefixes", err)
 	}
-	if svc, err := netip.ParsePrefix(c.Cluster.ServiceCIDR); err != nil || svc.Masked() != svc {
-		p.add("cluster.serviceCidr", "%q is not a CIDR; want e.g. 172.20.0.0/16", c.Cluster.ServiceCIDR)
-	} else if svc.Overlaps(vpc) {
+	lo, hi := prof.serviceCIDRPrefix[0], prof.serviceCIDRPrefix[1]
+	switch svc, err := netip.ParsePrefix(c.Cluster.ServiceCIDR); {
+	case err != nil || svc.Masked() != svc || !svc.Addr().Is4():
+		p.add("cluster.serviceCidr", "%q is not an IPv4 CIDR; want e.g. 172.20.0.0/16", c.Cluster.ServiceCIDR)
+	case !isPrivate(svc):
+		p.add("cluster.serviceCidr", "%q is not inside a private range; %s takes one of %s", c.Cluster.ServiceCIDR, c.Cloud, strings.Join(contract.PrivateIPv4Ranges, ", "))
+	case svc.Bits() < lo || svc.Bits() > hi:
+		p.add("cluster.serviceCidr", "%q has prefix /%d; %s takes /%d to /%d", c.Cluster.ServiceCIDR, svc.Bits(), c.Cloud, lo, hi)
+	case svc.Overlaps(vpc):
 		p.add("cluster.serviceCidr", "%s overlaps the VPC %s; pick a range outside it", svc, vpc)
 	}
 	if c.Cluster.PodCIDR != "" {
@@ -194,11 +218,7 @@ func validateCluster(c *Config, prof *cloudProfile, p *problems) {
 	if len(k.InstanceTypes) == 0 {
 		p.add("cluster.instanceTypes", "is empty; list at least one instance type")
 	}
-	for _, it := range k.InstanceTypes {
-		if strings.TrimSpace(it) == "" || strings.ContainsAny(it, " /") {
-			p.add("cluster.instanceTypes", "%q is not an instance type", it)
-		}
-	}
+	validateInstanceTypes(c, prof, p)
 	switch {
 	case k.MinNodes < 1:
 		p.add("cluster.minNodes", "%d is too small; allowed: at least 1", k.MinNodes)
@@ -215,9 +235,7 @@ func validateCluster(c *Config, prof *cloudProfile, p *problems) {
 	if k.DiskSizeGiB < 20 || k.DiskSizeGiB > 2048 {
 		p.add("cluster.diskSizeGiB", "%d is out of range; allowed: 20 to 2048", k.DiskSizeGiB)
 	}
-	if k.LogRetentionDays < 1 || k.LogRetentionDays > 3653 {
-		p.add("cluster.logRetentionDays", "%d is out of range; allowed: 1 to 3653", k.LogRetentionDays)
-	}
+	validateRetention("cluster.logRetentionDays", k.LogRetentionDays, prof, p)
 	validateEndpoint(c, p)
 	seen := map[string]bool{}
 	for i, a := range k.Addons {
@@ -236,13 +254,72 @@ func validateCluster(c *Config, prof *cloudProfile, p *problems) {
 		}
 	}
 	for i, admin := range k.Admins {
-		if prof.adminARN != nil && !prof.adminARN.MatchString(admin) {
-			p.add(fmt.Sprintf("cluster.admins[%d]", i), "%q is not an IAM role or user ARN", admin)
+		key := fmt.Sprintf("cluster.admins[%d]", i)
+		switch {
+		case prof.adminARN != nil && !prof.adminARN.MatchString(admin):
+			p.add(key, "%q is not an IAM role or user ARN", admin)
+		case slices.Contains(k.Admins[:i], admin):
+			// EKS allows one access entry per principal: the second would fail after the first was created.
+			p.add(key, "%q is listed twice", admin)
+		}
+	}
+	if prof.pinnedAddons {
+		for _, want := range awsNetworkingAddons {
+			if !slices.ContainsFunc(k.Addons, func(a Addon) bool { return a.Name == want }) {
+				p.add("cluster.addons", "lacks %s: the cluster is created without self-managed addons, so without it nodes never become Ready (list it with a pinned version, e.g. from the default list)", want)
+			}
 		}
 	}
 	if k.KubeconfigRoleARN != "" && !iamRoleARN.MatchString(k.KubeconfigRoleARN) {
 		p.add("cluster.kubeconfigRoleArn", "%q is not an IAM role ARN", k.KubeconfigRoleARN)
 	}
+}
+
+// validateInstanceTypes checks each instance type against the cloud's known families, that the node group
+// has one CPU architecture, and that a built image is for that architecture.
+func validateInstanceTypes(c *Config, prof *cloudProfile, p *problems) {
+	archs := map[string][]string{}
+	for _, it := range c.Cluster.InstanceTypes {
+		family, ok := prof.instanceFamily(it)
+		arch, known := instanceFamilies[c.Cloud][family]
+		switch {
+		case strings.TrimSpace(it) == "" || strings.ContainsAny(it, " /") || !ok:
+			p.add("cluster.instanceTypes", "%q is not an instance type; want e.g. %s", it, prof.instanceTypes[0])
+		case !known:
+			p.add("cluster.instanceTypes", "%q is not of an instance family this program knows for %s (facts/instance-families.tsv)", it, c.Cloud)
+		default:
+			archs[arch] = append(archs[arch], it)
+		}
+	}
+	if len(archs) > 1 {
+		p.add("cluster.instanceTypes", "mixes CPU architectures (amd64: %s; arm64: %s); a node group runs one node image, so pick one architecture",
+			strings.Join(archs[ArchAMD64], ", "), strings.Join(archs[ArchARM64], ", "))
+		return
+	}
+	if want := "linux/" + c.NodeArch(); len(archs) == 1 && c.App.Image == "" && c.App.Build.Platform != want {
+		p.add("app.build.platform", "is %q, but the nodes (%s) are %s; the image would not start: set app.build.platform: %s",
+			c.App.Build.Platform, strings.Join(c.Cluster.InstanceTypes, ", "), c.NodeArch(), want)
+	}
+}
+
+// validateRetention checks a log retention against the cloud's accepted periods (or 1 to 3653 days).
+func validateRetention(key string, days int, prof *cloudProfile, p *problems) {
+	switch {
+	case len(prof.logRetentionDays) > 0 && !slices.Contains(prof.logRetentionDays, days):
+		p.add(key, "%d is not a retention the log service accepts; allowed: %s", days, joinInts(prof.logRetentionDays))
+	case prof.logRetentionRange[1] > 0 && key == "cluster.logRetentionDays" && (days < prof.logRetentionRange[0] || days > prof.logRetentionRange[1]):
+		p.add(key, "%d is out of range; %s keeps control-plane logs %d to %d days", days, "ACK", prof.logRetentionRange[0], prof.logRetentionRange[1])
+	case days < 1 || days > 3653:
+		p.add(key, "%d is out of range; allowed: 1 to 3653", days)
+	}
+}
+
+func joinInts(v []int) string {
+	s := make([]string, len(v))
+	for i, n := range v {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, ", ")
 }
 
 func validateEndpoint(c *Config, p *problems) {
@@ -286,9 +363,14 @@ func validateApp(c *Config, p *problems) {
 	if !dnsLabel.MatchString(a.Name) || len(a.Name) > 40 {
 		p.add("app.name", "%q is not a DNS label of at most 40 characters (lower-case letters, digits, '-')", a.Name)
 	}
-	if !dnsLabel.MatchString(a.Namespace) {
+	switch {
+	case !dnsLabel.MatchString(a.Namespace):
 		p.add("app.namespace", "%q is not a namespace name (DNS label)", a.Namespace)
+	case slices.Contains(systemNamespaces, a.Namespace) || strings.HasPrefix(a.Namespace, "kube-"):
+		p.add("app.namespace", "%q is a system namespace; the app gets a namespace of its own (its restricted Pod Security labels, default-deny NetworkPolicy and deletion on destroy would hit everything there)", a.Namespace)
 	}
+	validateBuildPath("app.build.context", a.Build.Context, p)
+	validateBuildPath("app.build.dockerfile", a.Build.Dockerfile, p)
 	if a.Image != "" {
 		validateImage(a.Image, p)
 	}
@@ -303,6 +385,10 @@ func validateApp(c *Config, p *problems) {
 	minReplicas := 1
 	if c.IsProduction() {
 		minReplicas = 2
+		if a.MinReplicas == a.MaxReplicas {
+			// With min = max the workload gets no HorizontalPodAutoscaler at all.
+			p.add("app.maxReplicas", "%d equals app.minReplicas, which turns autoscaling off; production scales with load: raise app.maxReplicas", a.MaxReplicas)
+		}
 	}
 	switch {
 	case a.Replicas < minReplicas:
@@ -328,7 +414,9 @@ func validateApp(c *Config, p *problems) {
 	if a.Port < 1024 || a.Port > 65535 {
 		p.add("app.port", "%d is out of range; allowed: 1024 to 65535 (the container runs as non-root)", a.Port)
 	}
-	if a.Domain != "" && !isHostname(a.Domain) {
+	if _, err := netip.ParseAddr(a.Domain); err == nil {
+		p.add("app.domain", "%q is an IP address; an Ingress host is a DNS name (Kubernetes rejects IPs there): want e.g. api.example.com", a.Domain)
+	} else if a.Domain != "" && !isHostname(a.Domain) {
 		p.add("app.domain", "%q is not a host name; want e.g. api.example.com", a.Domain)
 	}
 	if a.TLS.Enabled && a.Domain == "" {
@@ -374,6 +462,14 @@ func validateApp(c *Config, p *problems) {
 	case "debug", "info", "warn", "error":
 	default:
 		p.add("app.logLevel", "%q is not a log level; allowed: debug, info, warn, error", a.LogLevel)
+	}
+}
+
+// validateBuildPath keeps build paths inside the repository: relative, and not climbing out of it.
+func validateBuildPath(key, path string, p *problems) {
+	clean := filepath.ToSlash(filepath.Clean(path))
+	if filepath.IsAbs(path) || clean == ".." || strings.HasPrefix(clean, "../") {
+		p.add(key, "%q leaves the repository; give a path relative to the project root, e.g. app/Dockerfile", path)
 	}
 }
 
@@ -454,16 +550,26 @@ func isHostname(s string) bool {
 	return true
 }
 
-func validateTags(c *Config, p *problems) {
+func validateTags(c *Config, prof *cloudProfile, p *problems) {
+	lim := prof.tagLimits
+	if lim.maxTags == 0 {
+		return // nothing of the stack is tagged (an existing cluster)
+	}
+	if room := lim.maxTags - prof.programTags; len(c.Tags) > room {
+		p.add("tags", "has %d tags; %s allows %d per resource and the program adds %d of its own: at most %d", len(c.Tags), c.Cloud, lim.maxTags, prof.programTags, room)
+	}
 	for _, k := range slices.Sorted(maps.Keys(c.Tags)) {
 		v := c.Tags[k]
+		lower := strings.ToLower(k)
 		switch {
-		case k == "" || len(k) > 128:
-			p.add("tags", "key %q must be 1 to 128 characters", k)
-		case strings.HasPrefix(strings.ToLower(k), "aws:") || strings.HasPrefix(strings.ToLower(k), "acs:"):
-			p.add("tags."+k, "uses a prefix reserved by the cloud (aws:, acs:)")
-		case len(v) > 256:
-			p.add("tags."+k, "value is %d characters; allowed: at most 256", len(v))
+		case k == "" || len(k) > lim.maxKey:
+			p.add("tags", "key %q must be 1 to %d characters on %s", k, lim.maxKey, c.Cloud)
+		case slices.ContainsFunc(lim.reserved, func(r string) bool { return strings.HasPrefix(lower, r) }):
+			p.add("tags."+k, "uses a prefix reserved by %s (%s)", c.Cloud, strings.Join(lim.reserved, ", "))
+		case len(v) > lim.maxValue:
+			p.add("tags."+k, "value is %d characters; %s allows at most %d", len(v), c.Cloud, lim.maxValue)
+		case slices.ContainsFunc(lim.forbidden, func(f string) bool { return strings.Contains(lower, f) || strings.Contains(strings.ToLower(v), f) }):
+			p.add("tags."+k, "contains %s, which %s refuses in tags", strings.Join(lim.forbidden, " or "), c.Cloud)
 		}
 	}
 }

@@ -36,6 +36,7 @@ func alicloudArgs(cfg *config.Config) *alicloud.PlatformArgs {
 			Addons:             addons(k.Addons),
 			LogRetentionDays:   k.LogRetentionDays,
 			InstanceTypes:      k.InstanceTypes,
+			ImageType:          cfg.NodeImage(),
 			MinNodes:           k.MinNodes,
 			MaxNodes:           k.MaxNodes,
 			DiskSizeGiB:        k.DiskSizeGiB,

@@ -29,6 +29,7 @@ func awsArgs(cfg *config.Config) *aws.PlatformArgs {
 			PublicAccessCIDRs: k.Endpoint.PublicAccessCIDRs,
 			ServiceCIDR:       k.ServiceCIDR,
 			InstanceTypes:     k.InstanceTypes,
+			AMIType:           cfg.NodeImage(),
 			MinNodes:          k.MinNodes,
 			DesiredNodes:      k.DesiredNodes,
 			MaxNodes:          k.MaxNodes,

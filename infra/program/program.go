@@ -5,6 +5,7 @@ package program
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -66,6 +67,9 @@ func (p *Program) Run(ctx *pulumi.Context) error {
 func (p *Program) Deploy(ctx *pulumi.Context) (map[string]pulumi.Output, error) {
 	cfg, err := config.Load(ctx)
 	if err != nil {
+		return nil, err
+	}
+	if err := p.checkBuild(ctx, &cfg); err != nil {
 		return nil, err
 	}
 	plat, err := newPlatform(ctx, &cfg)
@@ -142,13 +146,7 @@ func (p *Program) newImage(ctx *pulumi.Context, cfg *config.Config, plat platfor
 	if cfg.App.Image != "" {
 		return pulumi.String(cfg.App.Image).ToStringOutput(), nil
 	}
-	root := p.root
-	if root == "" {
-		root = ctx.RootDirectory()
-	}
-	if root == "" {
-		root = "."
-	}
+	root := p.rootDir(ctx)
 	// The previously deployed image is the best build cache; the stack's own last outputs name it.
 	self, err := pulumi.NewStackReference(ctx, fmt.Sprintf("%s/%s/%s", orgOf(ctx), ctx.Project(), ctx.Stack()), nil)
 	if err != nil {
@@ -175,6 +173,42 @@ func (p *Program) newImage(ctx *pulumi.Context, cfg *config.Config, plat platfor
 		return pulumi.StringOutput{}, fmt.Errorf("%s: %s:app.build: %w", cfg.File, config.Namespace, err)
 	}
 	return plat.PullReference(img.RepoDigest), nil
+}
+
+// rootDir is where build paths start: the repository (WithRoot), else the engine's root directory.
+func (p *Program) rootDir(ctx *pulumi.Context) string {
+	switch {
+	case p.root != "":
+		return p.root
+	case ctx.RootDirectory() != "":
+		return ctx.RootDirectory()
+	}
+	return "."
+}
+
+// checkBuild makes sure an image that is to be built can be: its context directory and Dockerfile exist. It
+// runs before any resource is registered, so a wrong path costs nothing.
+func (p *Program) checkBuild(ctx *pulumi.Context, cfg *config.Config) error {
+	if cfg.App.Image != "" {
+		return nil
+	}
+	root := p.rootDir(ctx)
+	for _, f := range []struct {
+		key, path string
+		dir       bool
+	}{
+		{"app.build.context", cfg.App.Build.Context, true},
+		{"app.build.dockerfile", cfg.App.Build.Dockerfile, false},
+	} {
+		info, err := os.Stat(filepath.Join(root, f.path))
+		switch {
+		case err != nil:
+			return fmt.Errorf("%s: %s:%s %q does not exist under %s; fix the path, or set app.image to a prebuilt image@sha256:... reference", cfg.File, config.Namespace, f.key, f.path, root)
+		case info.IsDir() != f.dir:
+			return fmt.Errorf("%s: %s:%s %q is not a %s", cfg.File, config.Namespace, f.key, f.path, map[bool]string{true: "directory", false: "file"}[f.dir])
+		}
+	}
+	return nil
 }
 
 func orgOf(ctx *pulumi.Context) string {

@@ -171,3 +171,24 @@ func TestWithRootBuildsFromTheRepository(t *testing.T) {
 		t.Errorf("dockerfile %q", got)
 	}
 }
+
+// Graviton nodes get the arm64 node image and the image is built for arm64; x86 stacks keep the x86 image.
+func TestNodeImageFollowsArchitecture(t *testing.T) {
+	arm := runStack(t, "dev", fakeSecrets(t), func(o *componenttest.Options) {
+		o.Config["wechat-deploy:cluster"] = `{"version":"1.33","instanceTypes":["m7g.large","c7g.large"],"minNodes":1,"desiredNodes":2,"maxNodes":3,` +
+			`"endpoint":{"public":true,"private":true,"publicAccessCidrs":["0.0.0.0/0"]},"logRetentionDays":30}`
+		o.Config["wechat-deploy:app"] = `{"replicas":1,"minReplicas":1,"maxReplicas":2,"build":{"platform":"linux/arm64"}}`
+	})
+	armNodes, armImage := arm.MustOne(t, "aws:eks/nodeGroup:NodeGroup", "dev-nodes"), arm.MustOne(t, "docker:index/image:Image", "wechat-api")
+	if got := armNodes.Str("amiType"); got != "AL2023_ARM_64_STANDARD" {
+		t.Errorf("arm64 node group AMI type %q", got)
+	}
+	if got := armImage.Str("build.platform"); got != "linux/arm64" {
+		t.Errorf("image platform %q", got)
+	}
+	x86 := runStack(t, "dev", fakeSecrets(t), nil)
+	x86Nodes := x86.MustOne(t, "aws:eks/nodeGroup:NodeGroup", "dev-nodes")
+	if got := x86Nodes.Str("amiType"); got != "AL2023_x86_64_STANDARD" {
+		t.Errorf("x86 node group AMI type %q", got)
+	}
+}
