@@ -31,11 +31,21 @@ func alicloudRules() []Rule {
 	return []Rule{
 		{
 			Name: "alicloud-no-public-admin-ingress", Group: "alicloud", Level: Mandatory,
-			Description: "Security group rules allow no ingress from 0.0.0.0/0 to SSH, RDP, the API server or the kubelet.",
+			Description: "Security group rules allow no ingress from the internet (CIDRs covering a /8 of public IPv4 or a /32 of IPv6) to SSH, RDP, the API server or the kubelet.",
 			Why:         "Admin ports open to the internet are the most common way into a cluster's nodes.",
 			Types:       []string{"alicloud:ecs/securityGroupRule:SecurityGroupRule"},
 			Check: func(r Resource, _ Config) []string {
-				if str(r.Props, "type") != "ingress" || str(r.Props, "cidrIp") != "0.0.0.0/0" || str(r.Props, "policy") == "drop" {
+				if str(r.Props, "type") != "ingress" || str(r.Props, "policy") == "drop" {
+					return nil
+				}
+				var cidrs []string
+				for _, f := range []string{"cidrIp", "ipv6CidrIp"} {
+					if c := str(r.Props, f); c != "" {
+						cidrs = append(cidrs, c)
+					}
+				}
+				world, open := OpenToInternet(cidrs)
+				if !open {
 					return nil
 				}
 				proto := strings.ToLower(str(r.Props, "ipProtocol"))
@@ -47,7 +57,7 @@ func alicloudRules() []Rule {
 					proto = "-1"
 				}
 				if what, bad := coversAdminPort(proto, from, to, alicloudAdminPorts); bad {
-					return []string{fmt.Sprintf("ingress from 0.0.0.0/0 reaches %s", what)}
+					return []string{fmt.Sprintf("ingress from %s reaches %s", world, what)}
 				}
 				return nil
 			},
@@ -75,6 +85,70 @@ func alicloudRules() []Rule {
 			Check: func(r Resource, _ Config) []string {
 				if on, _ := boolean(r.Props, "deletionProtection"); !on && known(r.Props, "deletionProtection") {
 					return []string{"deletionProtection must be true in production"}
+				}
+				return nil
+			},
+		},
+		{
+			Name: "alicloud-ack-audit-logs", Group: "alicloud", Level: Mandatory, ProductionOnly: true,
+			Description: fmt.Sprintf("Production ACK clusters ship audit logs and keep control-plane logs at least %d days.", MinAuditLogDays),
+			Why:         "Audit logs are the record of who did what to the cluster; China's Cybersecurity Law (Art. 21) asks for six months of them.",
+			Types:       []string{"alicloud:cs/managedKubernetes:ManagedKubernetes"},
+			Check: func(r Resource, _ Config) []string {
+				var out []string
+				if on, ok := boolean(r.Props, "auditLogConfig.enabled"); !on && (ok || known(r.Props, "auditLogConfig.enabled")) {
+					out = append(out, "auditLogConfig.enabled must be true")
+				}
+				if !known(r.Props, "controlPlaneLogTtl") {
+					return out
+				}
+				ttl, ok := number(r.Props, "controlPlaneLogTtl")
+				if s := str(r.Props, "controlPlaneLogTtl"); s != "" {
+					v, err := strconv.ParseFloat(s, 64)
+					ttl, ok = v, err == nil
+				}
+				switch {
+				case !ok:
+					out = append(out, fmt.Sprintf("controlPlaneLogTtl is not set (ACK keeps 30 days); production keeps at least %d", MinAuditLogDays))
+				case ttl < MinAuditLogDays:
+					out = append(out, fmt.Sprintf("controlPlaneLogTtl is %g days; production keeps at least %d", ttl, MinAuditLogDays))
+				}
+				return out
+			},
+		},
+		{
+			Name: "alicloud-ack-endpoint-private", Group: "alicloud", Level: Advisory, ProductionOnly: true,
+			Description: "Production ACK API servers are not published on an internet SLB.",
+			Why:         "The stack's publicAccessCidrs restrict only the registry here: an internet SLB exposes the API server to every address.",
+			Types:       []string{"alicloud:cs/managedKubernetes:ManagedKubernetes"},
+			Check: func(r Resource, _ Config) []string {
+				if on, _ := boolean(r.Props, "slbInternetEnabled"); on {
+					return []string{"slbInternetEnabled is true: the API server answers the whole internet; use the private endpoint (VPN, bastion) or an SLB access control list"}
+				}
+				return nil
+			},
+		},
+		{
+			Name: "alicloud-acr-endpoint-restricted", Group: "alicloud", Level: Mandatory, ProductionOnly: true,
+			Description: "In production the ACR internet endpoint's access control entries together admit no more than listed networks (never a /8 of public addresses, however split).",
+			Why:         "The registry holds every image of the backend; its public endpoint should answer only the CI and office networks that push.",
+			Types:       []string{"alicloud:cr/endpointAclPolicy:EndpointAclPolicy"},
+			CheckStack: func(rs []Resource, _ Config) []Finding {
+				var entries []string
+				var first Resource
+				for _, r := range rs {
+					if t := str(r.Props, "endpointType"); t != "" && t != "internet" {
+						continue
+					}
+					if e := str(r.Props, "entry"); e != "" {
+						if len(entries) == 0 {
+							first = r
+						}
+						entries = append(entries, e)
+					}
+				}
+				if world, open := OpenToInternet(entries); open {
+					return []Finding{{Resource: first, Message: "the internet endpoint admits the internet: " + world}}
 				}
 				return nil
 			},

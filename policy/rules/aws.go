@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -8,17 +9,24 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
 
-// adminPorts are the ports never to expose to the internet (SSH, RDP) on AWS.
+// awsAdminPorts are the ports never to expose to the internet (SSH, RDP) on AWS.
 var awsAdminPorts = []int{22, 3389}
 
-func openToWorld(cidrs []string) string {
-	for _, c := range cidrs {
-		if c == "0.0.0.0/0" || c == "::/0" {
-			return c
-		}
-	}
-	return ""
-}
+// Retention floors of production logs, in days: flow and other logs 90 days (three months, what PCI DSS keeps
+// at hand), control-plane and audit logs 180 days (the six months China's Cybersecurity Law asks for network
+// logs). The committed production stacks keep 90/365 (prod) and 180 (prod-cn).
+const (
+	MinFlowLogDays  = 90
+	MinAuditLogDays = 180
+)
+
+// Registry retention floors: at least 10 images (the running one and the last releases to roll back to, about
+// two weeks of daily releases), and no age-based expiry of tagged images before 90 days (a production stack
+// that is not released for a month still runs, and must still be able to pull, its image).
+const (
+	MinKeptImages   = 10
+	MinImageAgeDays = 90
+)
 
 // coversAdminPort reports whether a rule with protocol and from/to ports reaches an admin port (or all ports).
 func coversAdminPort(protocol string, from, to float64, ports []int) (string, bool) {
@@ -42,11 +50,16 @@ func coversAdminPort(protocol string, from, to float64, ports []int) (string, bo
 func awsIngressViolations(rules []resource.PropertyMap) []string {
 	var out []string
 	for _, r := range rules {
-		world := openToWorld(append(stringList(r, "cidrBlocks"), stringList(r, "ipv6CidrBlocks")...))
-		if c := str(r, "cidrIpv4") + str(r, "cidrIpv6"); c == "0.0.0.0/0" || c == "::/0" {
-			world = c
+		var cidrs []string
+		cidrs = append(cidrs, stringList(r, "cidrBlocks")...)
+		cidrs = append(cidrs, stringList(r, "ipv6CidrBlocks")...)
+		for _, f := range []string{"cidrIpv4", "cidrIpv6"} {
+			if c := str(r, f); c != "" {
+				cidrs = append(cidrs, c)
+			}
 		}
-		if world == "" {
+		world, open := OpenToInternet(cidrs)
+		if !open {
 			continue
 		}
 		proto := strings.ToLower(str(r, "protocol") + str(r, "ipProtocol"))
@@ -63,7 +76,7 @@ func awsRules() []Rule {
 	return []Rule{
 		{
 			Name: "aws-no-public-admin-ingress", Group: "aws", Level: Mandatory,
-			Description: "Security groups allow no ingress from 0.0.0.0/0 or ::/0 to SSH, RDP or all ports.",
+			Description: "Security groups allow no ingress from the internet (CIDRs covering a /8 of public IPv4 or a /32 of IPv6, however split) to SSH, RDP or all ports.",
 			Why:         "Open admin ports are scanned within minutes of creation; nodes are reached through SSM instead.",
 			Types: []string{
 				"aws:ec2/securityGroup:SecurityGroup", "aws:ec2/securityGroupRule:SecurityGroupRule",
@@ -128,7 +141,7 @@ func awsRules() []Rule {
 		},
 		{
 			Name: "aws-eks-endpoint-restricted", Group: "aws", Level: Mandatory,
-			Description: "The EKS API endpoint is private, or public only to listed CIDRs (never 0.0.0.0/0 in production).",
+			Description: "The EKS API endpoint is private, or public only to listed CIDRs (in production never CIDRs that together cover a /8 of public addresses, such as 0.0.0.0/1 + 128.0.0.0/1).",
 			Why:         "An API server open to the internet is one leaked credential or CVE away from takeover.",
 			Types:       []string{"aws:eks/cluster:Cluster"},
 			Check: func(r Resource, cfg Config) []string {
@@ -140,11 +153,11 @@ func awsRules() []Rule {
 					return nil
 				}
 				cidrs := stringList(r.Props, "vpcConfig.publicAccessCidrs")
-				switch {
-				case len(cidrs) == 0:
+				if len(cidrs) == 0 {
 					return []string{"public endpoint without publicAccessCidrs is open to 0.0.0.0/0"}
-				case cfg.Production && openToWorld(cidrs) != "":
-					return []string{"production API endpoint is open to " + openToWorld(cidrs)}
+				}
+				if world, open := OpenToInternet(cidrs); cfg.Production && open {
+					return []string{"production API endpoint is open to the internet: " + world}
 				}
 				return nil
 			},
@@ -206,6 +219,65 @@ func awsRules() []Rule {
 					return []string{"imageTagMutability must be IMMUTABLE"}
 				}
 				return nil
+			},
+		},
+		{
+			Name: "aws-log-retention", Group: "aws", Level: Mandatory, ProductionOnly: true,
+			Description: fmt.Sprintf("Production CloudWatch log groups keep logs at least %d days (VPC flow logs and others), EKS control-plane and audit logs at least %d days.", MinFlowLogDays, MinAuditLogDays),
+			Why:         "Intrusions are often found months later; China's Cybersecurity Law (Art. 21) asks for six months of network logs, and a short retention deletes the evidence before anyone looks.",
+			Types:       []string{"aws:cloudwatch/logGroup:LogGroup"},
+			Check: func(r Resource, _ Config) []string {
+				days, ok := number(r.Props, "retentionInDays")
+				if !ok || days == 0 {
+					return nil // unknown, or 0/absent: never expires
+				}
+				name := str(r.Props, "name")
+				floor, what := float64(MinFlowLogDays), "logs"
+				if strings.HasPrefix(name, "/aws/eks/") && strings.HasSuffix(name, "/cluster") {
+					floor, what = MinAuditLogDays, "EKS control-plane and audit logs"
+				}
+				if days < floor {
+					return []string{fmt.Sprintf("retentionInDays is %g: production keeps %s at least %g days", days, what, floor)}
+				}
+				return nil
+			},
+		},
+		{
+			Name: "aws-ecr-keeps-rollback-images", Group: "aws", Level: Mandatory,
+			Description: fmt.Sprintf("ECR lifecycle policies keep at least %d images and never expire tagged images younger than %d days.", MinKeptImages, MinImageAgeDays),
+			Why:         "The running image and the releases to roll back to must still exist when a node is replaced or a rollout fails; an expired image turns a rollback into an outage.",
+			Types:       []string{"aws:ecr/lifecyclePolicy:LifecyclePolicy"},
+			Check: func(r Resource, _ Config) []string {
+				doc := str(r.Props, "policy")
+				if doc == "" {
+					return nil
+				}
+				var policy struct {
+					Rules []struct {
+						Selection struct {
+							TagStatus   string  `json:"tagStatus"`
+							CountType   string  `json:"countType"`
+							CountNumber float64 `json:"countNumber"`
+						} `json:"selection"`
+					} `json:"rules"`
+				}
+				if err := json.Unmarshal([]byte(doc), &policy); err != nil {
+					return []string{"the lifecycle policy is not valid JSON"}
+				}
+				var out []string
+				for i, rule := range policy.Rules {
+					sel := rule.Selection
+					if sel.TagStatus == "untagged" {
+						continue // build leftovers; a deployed image is always tagged
+					}
+					switch {
+					case sel.CountType == "imageCountMoreThan" && sel.CountNumber < MinKeptImages:
+						out = append(out, fmt.Sprintf("rule %d keeps only %g %s images; keep at least %d", i+1, sel.CountNumber, sel.TagStatus, MinKeptImages))
+					case sel.CountType == "sinceImagePushed" && sel.CountNumber < MinImageAgeDays:
+						out = append(out, fmt.Sprintf("rule %d expires %s images %g days after push; the running image may be older (at least %d)", i+1, sel.TagStatus, sel.CountNumber, MinImageAgeDays))
+					}
+				}
+				return out
 			},
 		},
 		{

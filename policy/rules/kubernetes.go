@@ -2,8 +2,11 @@ package rules
 
 import (
 	"fmt"
+	"maps"
+	"math"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -244,18 +247,128 @@ func kubernetesRules() []Rule {
 		{
 			Name: "k8s-no-secrets-in-configmaps", Group: "kubernetes", Level: Mandatory,
 			Types:       []string{"kubernetes:core/v1:ConfigMap"},
-			Description: "ConfigMaps hold no secret-looking keys (…PASSWORD, …SECRET, …TOKEN, …KEY).",
+			Description: "ConfigMaps hold no secret-looking entries: names ending in PASSWORD, PASS, SECRET, TOKEN, KEY, AUTH, CREDENTIALS and the like, or values with credentials (URLs or DSNs with user:password@ or password=, PEM private keys).",
 			Why:         "ConfigMaps are readable by more roles than Secrets and are not encrypted at rest.",
 			Check: func(r Resource, _ Config) []string {
 				d, ok := get(r.Props, "data")
 				if !ok || !d.IsObject() {
 					return nil
 				}
+				values := stringEntries(r.Props, "data")
 				var out []string
-				for k := range d.ObjectValue() {
-					if contract.LooksSecret(string(k)) {
-						out = append(out, fmt.Sprintf("key %q looks like a secret; put it in a Secret", k))
+				for _, k := range slices.Sorted(maps.Keys(d.ObjectValue())) {
+					if why := secretInSetting(string(k), values[string(k)], contract.LooksSecret); why != "" {
+						out = append(out, fmt.Sprintf("key %q looks like a secret (%s); put it in a Secret", k, why))
 					}
+				}
+				return out
+			},
+		},
+		{
+			Name: "k8s-wechat-api-base", Group: "kubernetes", Level: Mandatory,
+			Types:       append([]string{"kubernetes:core/v1:ConfigMap"}, workloads...),
+			Description: "The app's WeChat API base (" + contract.EnvWeChatAPIBase + ") is https:// and one of WeChat's own API hosts (" + strings.Join(WeChatAPIHosts, ", ") + "), with no user information, port, path or query.",
+			Why:         "The app sends the AppSecret to that host with every login: a look-alike host (api.weixin.qq.com.example.net, https://api.weixin.qq.com@evil.example) would collect it.",
+			Check: func(r Resource, _ Config) []string {
+				values := map[string]string{}
+				if r.Type == "kubernetes:core/v1:ConfigMap" {
+					if v, ok := stringEntries(r.Props, "data")[contract.EnvWeChatAPIBase]; ok {
+						values["data."+contract.EnvWeChatAPIBase] = v
+					}
+				} else if p := podOf(r); p.known {
+					for _, c := range p.containers {
+						for _, e := range list(c, "env") {
+							env := object(e)
+							if str(env, "name") == contract.EnvWeChatAPIBase && known(env, "value") {
+								values[fmt.Sprintf("container %q env %s", str(c, "name"), contract.EnvWeChatAPIBase)] = str(env, "value")
+							}
+						}
+					}
+				}
+				var out []string
+				for _, where := range sortedKeys(values) {
+					if problem := wechatBaseProblem(values[where]); problem != "" {
+						out = append(out, where+" "+problem)
+					}
+				}
+				return out
+			},
+		},
+		{
+			Name: "k8s-database-tls", Group: "kubernetes", Level: Mandatory,
+			Types:       []string{"kubernetes:core/v1:Secret"},
+			Description: "The app's database URL (Secret key " + contract.SecretDatabaseURL + ") requires TLS: sslmode=require, verify-ca or verify-full, except on the local sandbox stack or a loopback/Unix-socket database.",
+			Why:         "Without it the driver falls back to plain text when TLS is refused, and the password and every user's data cross the network readable.",
+			Check: func(r Resource, cfg Config) []string {
+				if cfg.Local() {
+					return nil
+				}
+				var out []string
+				for _, key := range []string{contract.SecretDatabaseURL, contract.SecretEnv[contract.SecretDatabaseURL]} {
+					if v, ok := secretValue(r.Props, key); ok && v != "" {
+						if problem := databaseTLSProblem(v); problem != "" {
+							out = append(out, fmt.Sprintf("key %q %s", key, problem))
+						}
+					}
+				}
+				return out
+			},
+		},
+		{
+			Name: "k8s-jwt-key-entropy", Group: "kubernetes", Level: Mandatory,
+			Types:       []string{"kubernetes:core/v1:Secret"},
+			Description: fmt.Sprintf("The JWT signing key (Secret key %s) is at least %d bytes with at least %d bits of estimated entropy (repeats, sequences and words discounted).", contract.SecretJWTSigningKey, MinJWTKeyBytes, MinJWTKeyBits),
+			Why:         "Anyone who guesses the HS256 key mints session tokens for any user; a long key of repeats or words is guessed offline from one token.",
+			Check: func(r Resource, _ Config) []string {
+				var out []string
+				for _, key := range []string{contract.SecretJWTSigningKey, contract.SecretEnv[contract.SecretJWTSigningKey]} {
+					v, ok := secretValue(r.Props, key)
+					if !ok {
+						continue
+					}
+					switch bits := EstimateKeyBits(v); {
+					case len(v) < MinJWTKeyBytes:
+						out = append(out, fmt.Sprintf("key %q is %d bytes; an HS256 key needs at least %d", key, len(v), MinJWTKeyBytes))
+					case bits < MinJWTKeyBits:
+						out = append(out, fmt.Sprintf("key %q has about %.0f bits of entropy (repeats, sequences, common words or a small alphabet); at least %d are needed: generate it with openssl rand -base64 48", key, bits, MinJWTKeyBits))
+					}
+				}
+				return out
+			},
+		},
+		{
+			Name: "k8s-resource-ceilings", Group: "kubernetes", Level: Mandatory, Types: workloads,
+			Description: fmt.Sprintf("Container limits stay within %g CPU cores and %s of memory.", MaxContainerCPU, formatBytes(MaxContainerMemory)),
+			Why:         "A limit beyond half of a 4 vCPU / 16 GiB node is no limit: one runaway or hijacked pod starves its neighbours; the app scales out through the autoscaler instead.",
+			Check: forContainers(func(_ pod, c resource.PropertyMap) string {
+				var over []string
+				if q, ok := parseQuantity(str(c, "resources.limits.cpu")); ok && q > MaxContainerCPU {
+					over = append(over, fmt.Sprintf("limits.cpu %s is above %g cores", str(c, "resources.limits.cpu"), MaxContainerCPU))
+				}
+				if q, ok := parseQuantity(str(c, "resources.limits.memory")); ok && q > MaxContainerMemory {
+					over = append(over, fmt.Sprintf("limits.memory %s is above %s", str(c, "resources.limits.memory"), formatBytes(MaxContainerMemory)))
+				}
+				return strings.Join(over, "; ")
+			}),
+		},
+		{
+			Name: "k8s-replica-ceiling", Group: "kubernetes", Level: Mandatory,
+			Types:       []string{"kubernetes:apps/v1:Deployment", "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"},
+			Description: fmt.Sprintf("Deployments and autoscalers stay within %d replicas, and an autoscaler's minimum is at most its maximum.", MaxReplicas),
+			Why:         "Every replica holds database connections (DB_MAX_CONNS, 10 by default): beyond this a traffic flood scales the app into exhausting PostgreSQL and the cloud bill instead of being rate-limited.",
+			Check: func(r Resource, _ Config) []string {
+				field := "spec.replicas"
+				if strings.HasSuffix(r.Type, "HorizontalPodAutoscaler") {
+					field = "spec.maxReplicas"
+				}
+				var out []string
+				if n, ok := number(r.Props, field); ok && n > MaxReplicas {
+					out = append(out, fmt.Sprintf("%s is %g; at most %d", field, n, MaxReplicas))
+				}
+				minimum, okMin := number(r.Props, "spec.minReplicas")
+				maximum, okMax := number(r.Props, "spec.maxReplicas")
+				if okMin && okMax && minimum > maximum {
+					out = append(out, fmt.Sprintf("spec.minReplicas %g is above spec.maxReplicas %g", minimum, maximum))
 				}
 				return out
 			},
@@ -268,6 +381,33 @@ func kubernetesRules() []Rule {
 			Check:       minReplicas(2),
 		},
 		{
+			Name: "k8s-production-autoscaling", Group: "kubernetes", Level: Mandatory, ProductionOnly: true,
+			Types:       []string{"kubernetes:apps/v1:Deployment", "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"},
+			Description: "Every production Deployment has a HorizontalPodAutoscaler, unless the stack turns autoscaling off on purpose (app.autoscaling: false).",
+			Why:         "With app.minReplicas equal to app.maxReplicas the program creates no autoscaler, silently: a load peak (WeChat traffic at lunch and in the evening) then meets a fixed replica count.",
+			CheckStack: func(rs []Resource, cfg Config) []Finding {
+				if cfg.AutoscalingOff {
+					return nil
+				}
+				var deployments, hpas []Resource
+				for _, r := range rs {
+					if strings.HasSuffix(r.Type, "HorizontalPodAutoscaler") {
+						hpas = append(hpas, r)
+					} else {
+						deployments = append(deployments, r)
+					}
+				}
+				var out []Finding
+				for _, d := range deployments {
+					if known(d.Props, "metadata.name") && !autoscaled(d, hpas) {
+						out = append(out, Finding{Resource: d, Message: "no HorizontalPodAutoscaler targets this Deployment (app.minReplicas equals app.maxReplicas?); " +
+							"raise app.maxReplicas, or set app.autoscaling: false to run a fixed count on purpose"})
+					}
+				}
+				return out
+			},
+		},
+		{
 			Name: "k8s-production-replicas-recommended", Group: "kubernetes", Level: Advisory, ProductionOnly: true,
 			Types:       []string{"kubernetes:apps/v1:Deployment", "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"},
 			Description: "Production Deployments (and autoscaler minimums) run at least 3 replicas.",
@@ -275,6 +415,82 @@ func kubernetesRules() []Rule {
 			Check:       minReplicas(3),
 		},
 	}
+}
+
+// Bounds of the kubernetes rules.
+const (
+	// MinJWTKeyBytes is the HS256 key floor: a key shorter than the hash output weakens the MAC (RFC 7518 3.2).
+	MinJWTKeyBytes = 32
+	// MinJWTKeyBits is the estimated entropy floor: 2^96 HMAC-SHA256 guesses at 10^10 per second and GPU are
+	// 2.5*10^11 GPU-years. The estimate discounts patterns, so random keys pass with a wide margin (32 hex
+	// digits score about 120, openssl rand -base64 48 about 380) while keys made of words and repeats fail.
+	MinJWTKeyBits = 96
+	// MaxContainerCPU (cores) and MaxContainerMemory (bytes) are half of the 4 vCPU / 16 GiB nodes of the
+	// production stacks (m6i.xlarge, ecs.g7.xlarge) for CPU and a quarter for memory: room for the app's burst
+	// (it runs with 1 core and 512Mi in production) without letting one pod own a node.
+	MaxContainerCPU    = 2.0
+	MaxContainerMemory = 4 << 30
+	// MaxReplicas bounds replicas and autoscaler maximums: 50 replicas x 10 connections is 500, the
+	// max_connections of a large managed PostgreSQL. Production runs 3 to 12.
+	MaxReplicas = 50
+)
+
+// sortedKeys returns a map's keys in order, so messages come out the same every run.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+var quantityPattern = regexp.MustCompile(`^([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE]([-+]?[0-9]+))?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$`)
+
+// parseQuantity reads a Kubernetes quantity (500m, 1.5, 2Gi, 1e3) into base units (cores or bytes).
+func parseQuantity(s string) (float64, bool) {
+	m := quantityPattern.FindStringSubmatch(strings.TrimSpace(s))
+	if m == nil {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(m[1], 64)
+	if err != nil {
+		return 0, false
+	}
+	if m[2] != "" {
+		e, err := strconv.Atoi(m[2])
+		if err != nil {
+			return 0, false
+		}
+		v *= math.Pow(10, float64(e))
+	}
+	mult := map[string]float64{
+		"": 1, "m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18,
+		"Ki": 1 << 10, "Mi": 1 << 20, "Gi": 1 << 30, "Ti": 1 << 40, "Pi": 1 << 50, "Ei": 1 << 60,
+	}[m[3]]
+	return v * mult, true
+}
+
+func formatBytes(b float64) string { return fmt.Sprintf("%gGi", b/(1<<30)) }
+
+// autoscaled reports whether an autoscaler targets the Deployment (unknown values count as yes: they cannot be
+// judged in preview).
+func autoscaled(dep Resource, hpas []Resource) bool {
+	name, ns := str(dep.Props, "metadata.name"), str(dep.Props, "metadata.namespace")
+	for _, h := range hpas {
+		if !known(h.Props, "spec.scaleTargetRef") {
+			return true
+		}
+		if kind := str(h.Props, "spec.scaleTargetRef.kind"); kind != "" && kind != "Deployment" {
+			continue
+		}
+		target := str(h.Props, "spec.scaleTargetRef.name")
+		hns := str(h.Props, "metadata.namespace")
+		if (target == "" || target == name) && (hns == "" || ns == "" || hns == ns) {
+			return true
+		}
+	}
+	return false
 }
 
 func minReplicas(n float64) func(Resource, Config) []string {
