@@ -138,6 +138,7 @@ type App struct {
 	Replicas             int               `json:"replicas" doc:"Replicas before the autoscaler takes over (production: at least 2)."`
 	MinReplicas          int               `json:"minReplicas" doc:"Autoscaler minimum; defaults to replicas."`
 	MaxReplicas          int               `json:"maxReplicas" doc:"Autoscaler maximum; defaults to 3 x replicas."`
+	Autoscaling          *bool             `json:"autoscaling" doc:"Scale between minReplicas and maxReplicas with a HorizontalPodAutoscaler; false runs exactly replicas pods (then minReplicas = maxReplicas = replicas)."`
 	CPUTarget            int               `json:"cpuTargetPercent" doc:"Autoscaler CPU utilisation target in percent."`
 	MemoryTarget         int               `json:"memoryTargetPercent" doc:"Autoscaler memory utilisation target in percent."`
 	Resources            Resources         `json:"resources" doc:"Container requests and limits."`

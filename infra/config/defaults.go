@@ -118,6 +118,10 @@ func applyDefaults(c *Config) {
 	if a.MaxReplicas == 0 {
 		a.MaxReplicas = max(3*a.Replicas, a.MinReplicas)
 	}
+	if a.Autoscaling == nil {
+		on := true
+		a.Autoscaling = &on
+	}
 	if a.CPUTarget == 0 {
 		a.CPUTarget = DefaultCPUTarget
 	}

@@ -71,6 +71,9 @@ func (s contextSource) Keys() []string {
 	return keys
 }
 
+// typeOfConfig is the reflected Config type, whose json names are the settings.
+var typeOfConfig = reflect.TypeOf(Config{})
+
 // topLevelKeys are the keys of the wechat-deploy namespace: the Config fields and the secrets.
 func topLevelKeys() []string {
 	keys := append(jsonFieldsOf(reflect.TypeOf(Config{})), SecretKeys()...)

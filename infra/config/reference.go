@@ -85,6 +85,8 @@ func entries(key string, f reflect.StructField, values func([]int) map[Cloud]ref
 
 func typeName(t reflect.Type) string {
 	switch t.Kind() {
+	case reflect.Pointer:
+		return typeName(t.Elem())
 	case reflect.String:
 		return "string"
 	case reflect.Bool:

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+
+	"github.com/wechat-deploy/wechat-deploy/policy/rules"
 )
 
 // SecretSpec describes one config secret: its key, when it is required and how its value is checked.
@@ -72,6 +74,10 @@ var SecretSpecs = []SecretSpec{
 			if len(v) < minJWTKeyBytes {
 				return fmt.Sprintf("is %d bytes; an HS256 key needs at least %d", len(v), minJWTKeyBytes)
 			}
+			// The policy pack's estimate: repeats, sequences and words count for little.
+			if bits := rules.EstimateKeyBits(v); bits < rules.MinJWTKeyBits {
+				return fmt.Sprintf("has about %.0f bits of entropy (repeats, sequences or words); an HS256 key needs at least %d random bits", bits, rules.MinJWTKeyBits)
+			}
 			return ""
 		},
 	},
@@ -85,8 +91,9 @@ var SecretSpecs = []SecretSpec{
 			if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
 				return "is not a PostgreSQL URL (want postgres://user:password@host:5432/db)"
 			}
-			if c.IsProduction() && u.Query().Get("sslmode") == "disable" {
-				return "disables TLS (sslmode=disable), which production does not allow"
+			// TLS everywhere but the sandbox (the policy pack's rule k8s-database-tls, the same test).
+			if problem := rules.DatabaseTLSProblem(v); problem != "" && (c.IsProduction() || c.Stack != "local") {
+				return problem
 			}
 			return ""
 		},

@@ -14,6 +14,7 @@ import (
 
 	"github.com/wechat-deploy/wechat-deploy/app/contract"
 	"github.com/wechat-deploy/wechat-deploy/components/netplan"
+	"github.com/wechat-deploy/wechat-deploy/policy/rules"
 )
 
 var (
@@ -80,10 +81,10 @@ func validate(c *Config, p *problems) {
 }
 
 // LooksProduction reports whether a stack or environment is named like a production one (prod, prod-cn,
-// production-eu, ...): such a stack is production whatever its production setting says. The policy pack derives
-// production the same way.
+// eu-prod, ...): such a stack is production whatever its production setting says. It is the policy pack's own
+// test, so the two cannot disagree.
 func LooksProduction(stack, environment string) bool {
-	return strings.HasPrefix(stack, "prod") || strings.HasPrefix(environment, "prod")
+	return rules.LooksProduction(stack) || rules.LooksProduction(environment)
 }
 
 // systemNamespaces belong to the cluster: the app's restricted-PSS labels, default-deny policy and deletion on
@@ -179,6 +180,9 @@ func validateNetwork(c *Config, prof *cloudProfile, p *problems) {
 		p.add("network.natMode", "is %q, but production needs %s so that losing a zone does not cut egress", n.NATMode, NATPerZone)
 	}
 	validateRetention("network.flowLogRetentionDays", n.FlowLogRetentionDays, prof, p)
+	if c.IsProduction() && n.FlowLogRetentionDays < rules.MinFlowLogDays {
+		p.add("network.flowLogRetentionDays", "%d days: production keeps flow logs at least %d (intrusions are found months later)", n.FlowLogRetentionDays, rules.MinFlowLogDays)
+	}
 	if _, err := netplan.Plan(vpc, n.Zones, prof.subnetTiers(c), prof.maxSubnetPrefix); err != nil {
 		p.add("network.cidr", "cannot hold the subnets: %v; use a larger CIDR, fewer zones or other subnet prefixes", err)
 	}
@@ -200,6 +204,9 @@ func validateNetwork(c *Config, prof *cloudProfile, p *problems) {
 			p.add("cluster.podCidr", "%q is not a CIDR; want e.g. 172.20.0.0/16", c.Cluster.PodCIDR)
 		} else if pod.Overlaps(vpc) {
 			p.add("cluster.podCidr", "%s overlaps the VPC %s; pick a range outside it", pod, vpc)
+		} else if !isPrivate(pod) {
+			// The node security group admits the pod range on every port: a public range would open the nodes.
+			p.add("cluster.podCidr", "%s is not inside a private range; allowed: %s", pod, strings.Join(contract.PrivateIPv4Ranges, ", "))
 		}
 	}
 }
@@ -236,6 +243,9 @@ func validateCluster(c *Config, prof *cloudProfile, p *problems) {
 		p.add("cluster.diskSizeGiB", "%d is out of range; allowed: 20 to 2048", k.DiskSizeGiB)
 	}
 	validateRetention("cluster.logRetentionDays", k.LogRetentionDays, prof, p)
+	if c.IsProduction() && k.LogRetentionDays < rules.MinAuditLogDays {
+		p.add("cluster.logRetentionDays", "%d days: production keeps control-plane and audit logs at least %d (six months, China's Cybersecurity Law Art. 21)", k.LogRetentionDays, rules.MinAuditLogDays)
+	}
 	validateEndpoint(c, p)
 	seen := map[string]bool{}
 	for i, a := range k.Addons {
@@ -343,6 +353,10 @@ func validateEndpoint(c *Config, p *problems) {
 			p.add(key, "%q opens the production API server to the whole internet; list your office, VPN or CI egress ranges", s)
 		}
 	}
+	if open, ok := rules.OpenToInternet(e.PublicAccessCIDRs); ok && c.IsProduction() && !slices.Contains(e.PublicAccessCIDRs, "0.0.0.0/0") {
+		// However it is split (0.0.0.0/1 + 128.0.0.0/1), a production API server is not for the whole internet.
+		p.add("cluster.endpoint.publicAccessCidrs", "together cover %s of public addresses; list your office, VPN or CI egress ranges", open)
+	}
 }
 
 func validateRegistry(c *Config, prof *cloudProfile, p *problems) {
@@ -350,8 +364,9 @@ func validateRegistry(c *Config, prof *cloudProfile, p *problems) {
 	if !repositoryName.MatchString(g.Name) || len(g.Name) > 64 {
 		p.add("registry.name", "%q is not a repository name (lower-case letters, digits, '.', '_', '-', '/')", g.Name)
 	}
-	if g.KeepImages < 1 || g.KeepImages > 1000 {
-		p.add("registry.keepImages", "%d is out of range; allowed: 1 to 1000", g.KeepImages)
+	if g.KeepImages < rules.MinKeptImages || g.KeepImages > 1000 {
+		// Fewer and a few pushes expire the releases a rollback needs (the pack's aws-ecr-keeps-rollback-images).
+		p.add("registry.keepImages", "%d is out of range; allowed: %d to 1000 (enough images to roll back)", g.KeepImages, rules.MinKeptImages)
 	}
 	if !prof.existingRegistry && g.ExistingInstanceID != "" {
 		p.add("registry.existingInstanceId", "is only used on alicloud")
@@ -385,16 +400,23 @@ func validateApp(c *Config, p *problems) {
 	minReplicas := 1
 	if c.IsProduction() {
 		minReplicas = 2
-		if a.MinReplicas == a.MaxReplicas {
+		if *a.Autoscaling && a.MinReplicas == a.MaxReplicas {
 			// With min = max the workload gets no HorizontalPodAutoscaler at all.
-			p.add("app.maxReplicas", "%d equals app.minReplicas, which turns autoscaling off; production scales with load: raise app.maxReplicas", a.MaxReplicas)
+			p.add("app.maxReplicas", "%d equals app.minReplicas, which turns autoscaling off; production scales with load: raise app.maxReplicas, or set app.autoscaling: false to run a fixed count on purpose", a.MaxReplicas)
 		}
 	}
 	switch {
 	case a.Replicas < minReplicas:
 		p.add("app.replicas", "%d is too few for this stack; allowed: at least %d (production keeps serving during a rollout or node loss)", a.Replicas, minReplicas)
-	case a.Replicas > 100:
-		p.add("app.replicas", "%d is too many; allowed: at most 100", a.Replicas)
+	case a.Replicas > rules.MaxReplicas:
+		p.add("app.replicas", "%d is too many; allowed: at most %d", a.Replicas, rules.MaxReplicas)
+	}
+	if !*a.Autoscaling && (a.MinReplicas != a.MaxReplicas || a.Replicas != a.MinReplicas) {
+		p.add("app.autoscaling", "is false, so the app runs a fixed count: set app.minReplicas and app.maxReplicas to app.replicas (%d)", a.Replicas)
+	}
+	if a.MaxReplicas > rules.MaxReplicas {
+		// Every replica holds database connections: beyond this a flood scales into the database's limits.
+		p.add("app.maxReplicas", "%d is too many; allowed: at most %d", a.MaxReplicas, rules.MaxReplicas)
 	}
 	switch {
 	case a.MinReplicas < minReplicas:
@@ -443,8 +465,10 @@ func validateApp(c *Config, p *problems) {
 			p.add("app.env."+name, "is not an environment variable name (letters, digits, '_', not starting with a digit)")
 		case slices.Contains(ReservedEnv, name):
 			p.add("app.env."+name, "is set by the workload itself; use the matching setting (e.g. app.logLevel) or secret instead")
-		case contract.LooksSecret(name):
-			p.add("app.env."+name, "looks like a secret; app.env lands in a ConfigMap in plain text, so use a config secret instead")
+		default:
+			if why := rules.SecretInSetting(name, a.Env[name], contract.LooksSecret); why != "" {
+				p.add("app.env."+name, "looks like a secret (%s); app.env lands in a ConfigMap in plain text, so use a config secret instead", why)
+			}
 		}
 	}
 	if a.ShutdownGraceSeconds < 1 || a.ShutdownGraceSeconds > 300 {
@@ -452,8 +476,9 @@ func validateApp(c *Config, p *problems) {
 	}
 	if !strings.HasPrefix(a.WeChatAPIBase, "https://") && !strings.HasPrefix(a.WeChatAPIBase, "http://") {
 		p.add("app.wechatApiBase", "%q is not an http(s) URL", a.WeChatAPIBase)
-	} else if c.IsProduction() && !strings.HasPrefix(a.WeChatAPIBase, "https://") {
-		p.add("app.wechatApiBase", "%q: production talks to WeChat over HTTPS only", a.WeChatAPIBase)
+	} else if problem := rules.WeChatBaseProblem(a.WeChatAPIBase); problem != "" {
+		// The app sends the AppSecret there: WeChat's own hosts over HTTPS only (the pack's k8s-wechat-api-base).
+		p.add("app.wechatApiBase", "%q: %s", a.WeChatAPIBase, problem)
 	}
 	if d, err := time.ParseDuration(a.TokenTTL); err != nil || !durationLike.MatchString(a.TokenTTL) || d < time.Minute || d > 30*24*time.Hour {
 		p.add("app.tokenTtl", "%q is not a duration between 1m and 720h (e.g. 2h)", a.TokenTTL)
@@ -512,6 +537,12 @@ func validateResources(r Resources, p *problems) {
 	}
 	if okMR && okML && memReq > memLim {
 		p.add("app.resources.memoryRequest", "%s is above the limit %s", r.MemoryRequest, r.MemoryLimit)
+	}
+	if okCL && cpuLim > rules.MaxContainerCPU {
+		p.add("app.resources.cpuLimit", "%s is more than %g cores, more than a limit can mean on the nodes; scale out instead", r.CPULimit, rules.MaxContainerCPU)
+	}
+	if okML && memLim > rules.MaxContainerMemory {
+		p.add("app.resources.memoryLimit", "%s is more than %dGi; scale out instead", r.MemoryLimit, rules.MaxContainerMemory>>30)
 	}
 	if okMR && memReq < 32*(1<<20) {
 		p.add("app.resources.memoryRequest", "%s is below 32Mi, too little for the Go runtime", r.MemoryRequest)

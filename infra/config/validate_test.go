@@ -15,7 +15,7 @@ const digest = "@sha256:0123456789abcdef0123456789abcdef0123456789abcdef01234567
 var validSecrets = map[string]string{
 	"wechatAppId":     "wx0123456789abcdef",
 	"wechatAppSecret": "0123456789abcdef0123456789abcdef",
-	"jwtSigningKey":   "fake-jwt-signing-key-0123456789abcdef0123456789",
+	"jwtSigningKey":   "k3Q9vX2mZ7pL4rT8wN1yB6cF0hJ5sDaEuGq",
 	"databaseUrl":     "postgres://app:pw@db.internal:5432/app?sslmode=require",
 }
 
@@ -25,9 +25,9 @@ func baseAWSProd() map[string]any {
 		"region":     "us-east-1",
 		"protect":    true,
 		"production": "true",
-		"network":    map[string]any{"cidr": "10.10.0.0/16", "zones": 3, "natMode": "per-zone"},
+		"network":    map[string]any{"cidr": "10.10.0.0/16", "zones": 3, "natMode": "per-zone", "flowLogRetentionDays": 90},
 		"cluster": map[string]any{
-			"minNodes": 3, "maxNodes": 6,
+			"minNodes": 3, "maxNodes": 6, "logRetentionDays": 180,
 			"endpoint": map[string]any{"public": true, "private": true, "publicAccessCidrs": []any{"203.0.113.0/24"}},
 		},
 		"app": map[string]any{"replicas": 3, "domain": "api.example.com", "tls": map[string]any{"enabled": true}},
@@ -263,7 +263,7 @@ func TestParseBadConfig(t *testing.T) {
 		{name: "token ttl", base: baseLocal, mutate: func(m map[string]any) { set(m, "app.tokenTtl", "forever") }, key: "app.tokenTtl", hint: "between 1m and 720h"},
 		{name: "log level", base: baseLocal, mutate: func(m map[string]any) { set(m, "app.logLevel", "verbose") }, key: "app.logLevel", hint: "debug, info, warn, error"},
 		{name: "existing without registry", base: baseLocal, mutate: func(m map[string]any) { delete(m["app"].(map[string]any), "image") }, key: "existing.registryServer", hint: "required when app.image is empty"},
-		{name: "registry keep images", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "registry.keepImages", -1) }, key: "registry.keepImages", hint: "1 to 1000"},
+		{name: "registry keep images", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "registry.keepImages", -1) }, key: "registry.keepImages", hint: "10 to 1000"},
 		{name: "acr edition", base: baseAlicloudDev, mutate: func(m map[string]any) { set(m, "registry.instanceSpec", "Ultimate") }, key: "registry.instanceSpec", hint: "Basic, Standard, Advanced"},
 		{name: "reserved tag prefix", base: baseAWSProd, mutate: func(m map[string]any) { m["tags"] = map[string]any{"aws:owner": "me"} }, key: "tags.aws:owner", hint: "reserved"},
 		{name: "tags wrong type", base: baseAWSProd, mutate: func(m map[string]any) { m["tags"] = []any{"a"} }, key: "tags", hint: "want a map of string values"},
@@ -275,7 +275,7 @@ func TestParseBadConfig(t *testing.T) {
 		{name: "short jwt key", base: baseLocal, secrets: with(validSecrets, "jwtSigningKey", "short"), key: "jwtSigningKey", hint: "at least 32"},
 		{name: "bad app id", base: baseLocal, secrets: with(validSecrets, "wechatAppId", "app123"), key: "wechatAppId", hint: "not a WeChat AppID"},
 		{name: "database url not postgres", base: baseLocal, secrets: with(validSecrets, "databaseUrl", "mysql://x@y/z"), key: "databaseUrl", hint: "not a PostgreSQL URL"},
-		{name: "production database without tls", base: baseAWSProd, secrets: with(validSecrets, "databaseUrl", "postgres://a:b@h:5432/d?sslmode=disable"), key: "databaseUrl", hint: "sslmode=disable"},
+		{name: "production database without tls", base: baseAWSProd, secrets: with(validSecrets, "databaseUrl", "postgres://a:b@h:5432/d?sslmode=disable"), key: "databaseUrl", hint: "sslmode to disable"},
 	}
 	if len(tests) < 30 {
 		t.Fatalf("only %d bad-config cases", len(tests))
@@ -394,4 +394,19 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("accepted inconsistent config: %+v", c)
 		}
 	})
+}
+
+// A production stack may run a fixed replica count, but only by saying so.
+func TestFixedReplicaCountIsExplicit(t *testing.T) {
+	fixed := baseAWSProd()
+	set(fixed, "app.minReplicas", 3)
+	set(fixed, "app.maxReplicas", 3)
+	if _, err := Parse(Namespace, "prod", source(t, fixed, validSecrets)); err == nil || !strings.Contains(err.Error(), "app.autoscaling: false") {
+		t.Fatalf("min = max in production without app.autoscaling: false: %v", err)
+	}
+	set(fixed, "app.autoscaling", false)
+	c, err := Parse(Namespace, "prod", source(t, fixed, validSecrets))
+	if err != nil || *c.App.Autoscaling {
+		t.Fatalf("a declared fixed count: %v", err)
+	}
 }

@@ -257,7 +257,7 @@ func kubernetesRules() []Rule {
 				values := stringEntries(r.Props, "data")
 				var out []string
 				for _, k := range slices.Sorted(maps.Keys(d.ObjectValue())) {
-					if why := secretInSetting(string(k), values[string(k)], contract.LooksSecret); why != "" {
+					if why := SecretInSetting(string(k), values[string(k)], contract.LooksSecret); why != "" {
 						out = append(out, fmt.Sprintf("key %q looks like a secret (%s); put it in a Secret", k, why))
 					}
 				}
@@ -287,7 +287,7 @@ func kubernetesRules() []Rule {
 				}
 				var out []string
 				for _, where := range sortedKeys(values) {
-					if problem := wechatBaseProblem(values[where]); problem != "" {
+					if problem := WeChatBaseProblem(values[where]); problem != "" {
 						out = append(out, where+" "+problem)
 					}
 				}
@@ -306,7 +306,7 @@ func kubernetesRules() []Rule {
 				var out []string
 				for _, key := range []string{contract.SecretDatabaseURL, contract.SecretEnv[contract.SecretDatabaseURL]} {
 					if v, ok := secretValue(r.Props, key); ok && v != "" {
-						if problem := databaseTLSProblem(v); problem != "" {
+						if problem := DatabaseTLSProblem(v); problem != "" {
 							out = append(out, fmt.Sprintf("key %q %s", key, problem))
 						}
 					}

@@ -78,9 +78,9 @@ var (
 	pemKey      = regexp.MustCompile(`-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----`)
 )
 
-// secretInSetting says why a plain setting holds a secret, or "" when it does not look like one. The reason
+// SecretInSetting says why a plain setting holds a secret, or "" when it does not look like one. The reason
 // names the key, never the value.
-func secretInSetting(key, value string, looksSecret func(string) bool) string {
+func SecretInSetting(key, value string, looksSecret func(string) bool) string {
 	switch {
 	case looksSecret(key):
 		return "its name says it is a secret"
@@ -105,8 +105,8 @@ var WeChatAPIHosts = []string{
 	"api.weixin.qq.com", "api2.weixin.qq.com", "sh.api.weixin.qq.com", "sz.api.weixin.qq.com", "hk.api.weixin.qq.com",
 }
 
-// wechatBaseProblem returns what is wrong with a WeChat API base URL, or "".
-func wechatBaseProblem(v string) string {
+// WeChatBaseProblem returns what is wrong with a WeChat API base URL, or "".
+func WeChatBaseProblem(v string) string {
 	u, err := url.Parse(strings.TrimSpace(v))
 	switch {
 	case err != nil || u.Opaque != "":
@@ -131,10 +131,10 @@ var tlsSSLModes = []string{"require", "verify-ca", "verify-full"}
 
 var knownSSLModes = []string{"disable", "allow", "prefer", "require", "verify-ca", "verify-full"}
 
-// databaseTLSProblem returns why a PostgreSQL URL or key=value DSN does not require TLS, or "". A database on
+// DatabaseTLSProblem returns why a PostgreSQL URL or key=value DSN does not require TLS, or "". A database on
 // the loopback interface or a Unix socket never crosses the network and needs none. Messages quote nothing of
 // the value but a known sslmode.
-func databaseTLSProblem(dsn string) string {
+func DatabaseTLSProblem(dsn string) string {
 	modes, hosts, ok := parseDSN(strings.TrimSpace(dsn))
 	if !ok {
 		return "is not a PostgreSQL URL or key=value string the policy can read; write it as postgres://user:password@host:5432/db?sslmode=verify-full"
