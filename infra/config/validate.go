@@ -355,7 +355,7 @@ func validateEndpoint(c *Config, p *problems) {
 	}
 	if open, ok := rules.OpenToInternet(e.PublicAccessCIDRs); ok && c.IsProduction() && !slices.Contains(e.PublicAccessCIDRs, "0.0.0.0/0") {
 		// However it is split (0.0.0.0/1 + 128.0.0.0/1), a production API server is not for the whole internet.
-		p.add("cluster.endpoint.publicAccessCidrs", "together cover %s of public addresses; list your office, VPN or CI egress ranges", open)
+		p.add("cluster.endpoint.publicAccessCidrs", "admit the internet: %s; list your office, VPN or CI egress ranges", open)
 	}
 }
 
