@@ -119,7 +119,7 @@ func StackOptions(root, stack string, fakeSecrets map[string]string) (Options, e
 			if _, faked := fakeSecrets[short]; !faked {
 				// Not one of the secrets the test fakes (an encrypted setting): a stand-in, secret as the CLI
 				// would hand over the decrypted value.
-				opts.Config[key] = "stand-in-for-encrypted-" + key
+				opts.Config[key] = StandInPrefix + key
 				opts.SecretKeys = append(opts.SecretKeys, key)
 			}
 			continue
@@ -173,13 +173,25 @@ func isSecure(v any) bool {
 	return ok && enc && len(m) == 1
 }
 
-// standIns replaces every encrypted value inside an object or list with a recognisable plain stand-in, and
-// reports whether there was one.
+// StandInPrefix starts every stand-in for an encrypted value: a test that finds it in a message or a resource
+// has found an encrypted value written in clear.
+const StandInPrefix = "stand-in-for-encrypted-"
+
+// StandIns replaces every encrypted value ({secure: ...}) of a stack file value, at the top or nested in
+// objects and lists, with StandInPrefix and its path, and reports whether there was one (the key is then
+// secret, as the CLI hands it over).
+func StandIns(v any, path string) (any, bool) {
+	if isSecure(v) {
+		return StandInPrefix + path, true
+	}
+	return standIns(v, path)
+}
+
 func standIns(v any, path string) (any, bool) {
 	switch v := v.(type) {
 	case map[string]any:
 		if isSecure(v) {
-			return "stand-in-for-encrypted-" + path, true
+			return StandInPrefix + path, true
 		}
 		out, found := map[string]any{}, false
 		for k, e := range v {

@@ -9,10 +9,9 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
-)
 
-// standIn marks every value a fuzzed stack file stores encrypted; none may ever appear in an error message.
-const standIn = "ENCRYPTED-STAND-IN-"
+	"github.com/wechat-deploy/wechat-deploy/components/componenttest"
+)
 
 // stackFileSource reads a stack file's config the way the CLI hands it over: scalars as text, objects as JSON,
 // encrypted values (top-level or nested) decrypted — here replaced by stand-ins — with their key secret.
@@ -25,7 +24,7 @@ func stackFileSource(doc []byte) (MapSource, bool) {
 	}
 	src := MapSource{Values: map[string]string{}, Secrets: map[string]bool{}}
 	for k, v := range file.Config {
-		v, secret := replaceSecure(v, k)
+		v, secret := componenttest.StandIns(v, k)
 		switch v := v.(type) {
 		case string:
 			src.Values[k] = v
@@ -43,31 +42,6 @@ func stackFileSource(doc []byte) (MapSource, bool) {
 		src.Secrets[k] = secret
 	}
 	return src, true
-}
-
-func replaceSecure(v any, path string) (any, bool) {
-	switch v := v.(type) {
-	case map[string]any:
-		if _, ok := v["secure"]; ok && len(v) == 1 {
-			return standIn + path, true
-		}
-		found := false
-		for k, e := range v {
-			var f bool
-			v[k], f = replaceSecure(e, path+"."+k)
-			found = found || f
-		}
-		return v, found
-	case []any:
-		found := false
-		for i, e := range v {
-			var f bool
-			v[i], f = replaceSecure(e, fmt.Sprintf("%s[%d]", path, i))
-			found = found || f
-		}
-		return v, found
-	}
-	return v, false
 }
 
 // FuzzStackFile feeds whole stack files (the malformed corpus and the committed stacks as seeds), encrypted
@@ -96,7 +70,7 @@ func FuzzStackFile(f *testing.F) {
 		}
 		c, err := Parse(Namespace, "fuzz", src)
 		if err != nil {
-			if strings.Contains(err.Error(), standIn) {
+			if strings.Contains(err.Error(), componenttest.StandInPrefix) {
 				t.Fatalf("an encrypted value reached the error message:\n%v", err)
 			}
 			return

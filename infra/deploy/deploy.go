@@ -53,23 +53,36 @@ func (c *Client) Push(ctx context.Context, org, project, stack string, s apitype
 	return nil
 }
 
-// do sends body as JSON and decodes a 2xx answer into out (when not nil); other answers are errors with the
-// start of the service's message.
+// do sends body as JSON to the Pulumi Cloud API and decodes a 2xx answer into out (when not nil).
 func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
-	b, err := json.Marshal(body)
-	if err != nil {
-		return err
-	}
-	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(c.API, "/")+path, bytes.NewReader(b))
-	if err != nil {
-		return err
-	}
+	headers := map[string]string{"Accept": "application/vnd.pulumi+8"}
 	if c.Token != "" {
-		req.Header.Set("Authorization", "token "+c.Token)
+		headers["Authorization"] = "token " + c.Token
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/vnd.pulumi+8")
-	hc := c.HTTP
+	return sendJSON(ctx, c.HTTP, method, strings.TrimRight(c.API, "/")+path, headers, body, out)
+}
+
+// sendJSON sends body (when not nil) as JSON with the headers and decodes a 2xx answer into out (when not nil);
+// other answers are errors with the start of the service's message.
+func sendJSON(ctx context.Context, hc *http.Client, method, url string, headers map[string]string, body, out any) error {
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, r)
+	if err != nil {
+		return err
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	if hc == nil {
 		hc = &http.Client{Timeout: 30 * time.Second}
 	}
@@ -86,7 +99,7 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 	if out == nil {
 		return nil
 	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(out); err != nil {
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 8<<20)).Decode(out); err != nil {
 		return fmt.Errorf("reading the answer: %w", err)
 	}
 	return nil

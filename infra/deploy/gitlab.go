@@ -1,15 +1,11 @@
 package deploy
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 )
 
 // GitLab is the part of GitLab's REST API (v4) a merge request pipeline needs to keep one preview note per stack
@@ -52,38 +48,5 @@ func (g *GitLab) UpsertNote(ctx context.Context, project string, mergeRequest in
 }
 
 func (g *GitLab) do(ctx context.Context, method, path string, body, out any) error {
-	var r io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		r = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(g.API, "/")+path, r)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("PRIVATE-TOKEN", g.Token)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	hc := g.HTTP
-	if hc == nil {
-		hc = &http.Client{Timeout: 30 * time.Second}
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return err
-	}
-	// A response body is read-only: closing it frees the connection, and its error cannot change the answer.
-	defer func() { _ = resp.Body.Close() }()
-	if resp.StatusCode/100 != 2 {
-		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		return fmt.Errorf("HTTP %d: %s", resp.StatusCode, msg)
-	}
-	if out != nil {
-		return json.NewDecoder(io.LimitReader(resp.Body, 8<<20)).Decode(out)
-	}
-	return nil
+	return sendJSON(ctx, g.HTTP, method, strings.TrimRight(g.API, "/")+path, map[string]string{"PRIVATE-TOKEN": g.Token}, body, out)
 }

@@ -107,7 +107,7 @@ func TestMalformedStacksAreRejectedFirst(t *testing.T) {
 					t.Errorf("the error shows the %s secret", name)
 				}
 			}
-			if strings.Contains(err.Error(), "stand-in-for-encrypted") {
+			if strings.Contains(err.Error(), componenttest.StandInPrefix) {
 				t.Error("the error shows an encrypted value")
 			}
 			rejected++
