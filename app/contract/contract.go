@@ -19,7 +19,38 @@ const (
 	EnvRateLimitBurst = "RATE_LIMIT_BURST"
 	EnvDBMaxConns     = "DB_MAX_CONNS"
 	EnvMaxBodyBytes   = "MAX_BODY_BYTES"
+
+	// EnvTrustedProxies lists, comma-separated, the CIDRs (or single addresses) of the proxies whose
+	// X-Forwarded-For the app believes: the load balancer's and ingress controller's addresses. Unset, the app
+	// trusts DefaultTrustedProxies (an empty value counts as unset); set to "none", it trusts no proxy and keys
+	// clients by the peer address.
+	EnvTrustedProxies = "TRUSTED_PROXIES"
+	// EnvRateLimitIPv6Prefix is the prefix length IPv6 clients are grouped by for rate limiting (default 64: a
+	// client rotating addresses within its /64 shares one allowance).
+	EnvRateLimitIPv6Prefix = "RATE_LIMIT_IPV6_PREFIX"
+	// EnvLoginRateLimitRPS and EnvLoginRateLimitBurst are the per-client limit on login attempts, on top of
+	// the general per-client limit.
+	EnvLoginRateLimitRPS   = "LOGIN_RATE_LIMIT_RPS"
+	EnvLoginRateLimitBurst = "LOGIN_RATE_LIMIT_BURST"
+	// EnvWeChatRateLimitRPS and EnvWeChatRateLimitBurst are the app-wide token bucket on calls to WeChat's
+	// jscode2session (every well-formed login code costs one): logins beyond it are answered 503 with
+	// Retry-After instead of spending the app's WeChat quota. Size it below the quota WeChat grants the app.
+	EnvWeChatRateLimitRPS   = "WECHAT_RATE_LIMIT_RPS"
+	EnvWeChatRateLimitBurst = "WECHAT_RATE_LIMIT_BURST"
+	// EnvDBTimeout is the deadline of each database call, pool acquisition included (a Go duration);
+	// EnvDBAcquireTimeout the shorter deadline of the pool acquisition within it. A call that misses either is
+	// answered 503 with Retry-After.
+	EnvDBTimeout        = "DB_TIMEOUT"
+	EnvDBAcquireTimeout = "DB_ACQUIRE_TIMEOUT"
+	// EnvDrainDelay is how long after SIGTERM the app keeps serving with /readyz answering 503, so load
+	// balancers see it not-ready before the listener closes (a Go duration, part of SHUTDOWN_TIMEOUT).
+	EnvDrainDelay = "DRAIN_DELAY"
 )
+
+// DefaultTrustedProxies are the proxies trusted when TRUSTED_PROXIES is unset: the private ranges and loopback.
+// Anything inside the VPC can then set X-Forwarded-For; deployments that know their load balancer's addresses
+// should name them instead.
+var DefaultTrustedProxies = append(append([]string(nil), PrivateIPv4Ranges...), "127.0.0.0/8", "::1/128")
 
 // Secrets the app reads: each from the file of that name under SECRETS_DIR, or from the environment variable.
 const (

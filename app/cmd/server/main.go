@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -42,42 +43,15 @@ func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 
-	var repo repository.Users
-	if cfg.DatabaseURL != "" {
-		pc := repository.DefaultPoolConfig
-		pc.MaxConns = cfg.DBMaxConns
-		openCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		pg, err := repository.OpenPostgres(openCtx, cfg.DatabaseURL, pc)
-		cancel()
-		if err != nil {
-			return err
-		}
-		repo = pg
-		log.Info("users stored in PostgreSQL")
-	} else {
-		repo = repository.NewMemory()
-		log.Warn("no database configured: users are kept in memory and lost on restart")
+	repo, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
 	}
 	defer repo.Close()
-
-	tokens, err := token.NewManager(cfg.JWTSigningKey, cfg.TokenTTL)
+	srv, err := newServer(cfg, repo, log, os.Stdout)
 	if err != nil {
-		return fmt.Errorf("token manager: %w", err)
+		return err
 	}
-	srv := handler.New(handler.Deps{
-		Auth: &service.Auth{
-			Sessions: wechat.NewClient(cfg.WeChatAPIBase, cfg.WeChatAppID, cfg.WeChatAppSecret),
-			Users:    repo, Tokens: tokens,
-		},
-		Users:        &service.Users{Repo: repo},
-		Tokens:       tokens,
-		Repo:         repo,
-		Metrics:      metrics.NewHTTP(),
-		Limiter:      ratelimit.New(cfg.RateLimitRPS, cfg.RateLimitBurst, 100_000),
-		Log:          log,
-		AccessLog:    os.Stdout,
-		MaxBodyBytes: cfg.MaxBodyBytes,
-	})
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", cfg.HTTPAddr, err)
@@ -85,8 +59,60 @@ func run() error {
 	return serve(ctx, log, cfg, srv, ln)
 }
 
-// serve runs the HTTP server until ctx ends, then turns not-ready and drains in-flight requests for up to the
-// configured shutdown timeout.
+// openStore opens PostgreSQL when a database is configured, with the configured deadlines on every call, and
+// keeps users in memory otherwise.
+func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (repository.Users, error) {
+	if cfg.DatabaseURL == "" {
+		log.Warn("no database configured: users are kept in memory and lost on restart")
+		return repository.NewMemory(), nil
+	}
+	pc := repository.DefaultPoolConfig
+	pc.MaxConns = cfg.DBMaxConns
+	pc.CallTimeout, pc.AcquireTimeout = cfg.DBTimeout, cfg.DBAcquireTimeout
+	openCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	pg, err := repository.OpenPostgres(openCtx, cfg.DatabaseURL, pc)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("users stored in PostgreSQL")
+	return pg, nil
+}
+
+// newServer assembles the HTTP layer as the configuration says: trusted proxies, the per-client limits (IPv6
+// clients grouped by prefix), the per-client login limit and the app-wide budget of WeChat calls.
+func newServer(cfg config.Config, repo repository.Users, log *slog.Logger, accessLog io.Writer) (*handler.Server, error) {
+	tokens, err := token.NewManager(cfg.JWTSigningKey, cfg.TokenTTL)
+	if err != nil {
+		return nil, fmt.Errorf("token manager: %w", err)
+	}
+	return handler.New(handler.Deps{
+		Auth: &service.Auth{
+			Sessions:    wechat.NewClient(cfg.WeChatAPIBase, cfg.WeChatAppID, cfg.WeChatAppSecret),
+			Users:       repo,
+			Tokens:      tokens,
+			WeChatQuota: ratelimit.NewBucket(cfg.WeChatRateLimitRPS, cfg.WeChatRateLimitBurst),
+		},
+		Users:          &service.Users{Repo: repo},
+		Tokens:         tokens,
+		Repo:           repo,
+		Metrics:        metrics.NewHTTP(),
+		Limiter:        ratelimit.New(cfg.RateLimitRPS, cfg.RateLimitBurst, 100_000),
+		LoginLimiter:   ratelimit.New(cfg.LoginRateLimitRPS, cfg.LoginRateLimitBurst, 100_000),
+		IPv6PrefixBits: cfg.RateLimitIPv6Prefix,
+		TrustedProxies: cfg.TrustedProxies,
+		Log:            log,
+		AccessLog:      accessLog,
+		MaxBodyBytes:   cfg.MaxBodyBytes,
+	}), nil
+}
+
+// waitDrain waits out the drain delay; tests replace it to hold the drain open for as long as they need.
+var waitDrain = time.Sleep
+
+// serve runs the HTTP server until ctx ends, then turns not-ready and keeps serving for the drain delay, so that
+// load balancers probing /readyz see it not ready (rather than a closed port) and stop sending, and only then
+// closes the listener and finishes the requests in flight, within what is left of the shutdown timeout.
 func serve(ctx context.Context, log *slog.Logger, cfg config.Config, srv *handler.Server, ln net.Listener) error {
 	httpSrv := &http.Server{
 		Addr:              cfg.HTTPAddr,
@@ -109,8 +135,13 @@ func serve(ctx context.Context, log *slog.Logger, cfg config.Config, srv *handle
 	case <-ctx.Done():
 	}
 	srv.SetReady(false)
-	log.Info("shutting down: draining in-flight requests", "timeout", cfg.ShutdownTimeout.String())
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	if cfg.DrainDelay > 0 {
+		log.Info("shutting down: not ready, still serving while load balancers notice", "drain_delay", cfg.DrainDelay.String())
+		waitDrain(cfg.DrainDelay)
+	}
+	remaining := max(cfg.ShutdownTimeout-cfg.DrainDelay, time.Second)
+	log.Info("shutting down: closing the listener, finishing in-flight requests", "timeout", remaining.String())
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), remaining)
 	defer cancel()
 	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("draining: %w", err)

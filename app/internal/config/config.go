@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -34,6 +35,22 @@ type Config struct {
 	RateLimitRPS    float64
 	RateLimitBurst  int
 	MaxBodyBytes    int64
+	// TrustedProxies are the proxies whose X-Forwarded-For is believed: nil when TRUSTED_PROXIES is unset (the
+	// handler's default), empty when it says "none".
+	TrustedProxies []netip.Prefix
+	// RateLimitIPv6Prefix groups IPv6 clients by this prefix length for rate limiting.
+	RateLimitIPv6Prefix int
+	// LoginRateLimitRPS and LoginRateLimitBurst limit login attempts per client.
+	LoginRateLimitRPS   float64
+	LoginRateLimitBurst int
+	// WeChatRateLimitRPS and WeChatRateLimitBurst bound the calls to WeChat across all clients.
+	WeChatRateLimitRPS   float64
+	WeChatRateLimitBurst int
+	// DBTimeout bounds each database call; DBAcquireTimeout the pool acquisition within it.
+	DBTimeout        time.Duration
+	DBAcquireTimeout time.Duration
+	// DrainDelay is how long the app stays up, not ready, after SIGTERM before closing its listener.
+	DrainDelay time.Duration
 }
 
 // Source reads environment variables and files; tests replace it.
@@ -93,6 +110,30 @@ func Load(src Source) (Config, error) {
 	c.RateLimitBurst = int(number(contract.EnvRateLimitBurst, "40", 1, 100000))
 	c.DBMaxConns = int32(number(contract.EnvDBMaxConns, "10", 1, 1000))
 	c.MaxBodyBytes = int64(number(contract.EnvMaxBodyBytes, "16384", 256, 1<<20))
+	c.RateLimitIPv6Prefix = int(number(contract.EnvRateLimitIPv6Prefix, "64", 32, 128))
+	c.LoginRateLimitRPS = number(contract.EnvLoginRateLimitRPS, "1", 0.001, 100000)
+	c.LoginRateLimitBurst = int(number(contract.EnvLoginRateLimitBurst, "10", 1, 100000))
+	c.WeChatRateLimitRPS = number(contract.EnvWeChatRateLimitRPS, "50", 0.01, 100000)
+	c.WeChatRateLimitBurst = int(number(contract.EnvWeChatRateLimitBurst, "100", 1, 1000000))
+	c.DBTimeout = duration(contract.EnvDBTimeout, "2s", 10*time.Millisecond, time.Minute)
+	c.DBAcquireTimeout = duration(contract.EnvDBAcquireTimeout, "1s", 10*time.Millisecond, time.Minute)
+	if c.DBAcquireTimeout > c.DBTimeout {
+		bad(contract.EnvDBAcquireTimeout, "%s is longer than %s (%s), which includes the acquisition", c.DBAcquireTimeout,
+			contract.EnvDBTimeout, c.DBTimeout)
+	}
+	// The drain is part of the shutdown budget: by default a quarter of it, at most 5s.
+	c.DrainDelay = duration(contract.EnvDrainDelay, min(5*time.Second, c.ShutdownTimeout/4).String(), 0, 5*time.Minute)
+	if c.DrainDelay >= c.ShutdownTimeout && c.ShutdownTimeout > 0 {
+		bad(contract.EnvDrainDelay, "%s is not shorter than %s (%s), which includes it", c.DrainDelay,
+			contract.EnvShutdownTimeout, c.ShutdownTimeout)
+	}
+	if v := get(contract.EnvTrustedProxies, ""); v != "" {
+		prefixes, err := ParseTrustedProxies(v)
+		if err != nil {
+			bad(contract.EnvTrustedProxies, "%v", err)
+		}
+		c.TrustedProxies = prefixes
+	}
 
 	dir := get(contract.EnvSecretsDir, contract.DefaultSecretsDir)
 	secret := func(name string, required bool) string {
@@ -133,4 +174,46 @@ func Load(src Source) (Config, error) {
 		return c, fmt.Errorf("invalid configuration:\n  %w", errors.Join(errs...))
 	}
 	return c, nil
+}
+
+// ParseTrustedProxies reads a comma-separated list of CIDRs or single addresses; "none" is the empty list (no
+// proxy is trusted). A prefix of length 0 is refused: it would let every client choose its address.
+func ParseTrustedProxies(v string) ([]netip.Prefix, error) {
+	out := []netip.Prefix{}
+	if strings.EqualFold(strings.TrimSpace(v), "none") {
+		return out, nil
+	}
+	var bad []string
+	for _, item := range strings.Split(v, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		var p netip.Prefix
+		var err error
+		if strings.Contains(item, "/") {
+			p, err = netip.ParsePrefix(item)
+		} else {
+			var a netip.Addr
+			if a, err = netip.ParseAddr(item); err == nil && a.Zone() == "" {
+				p = netip.PrefixFrom(a, a.BitLen())
+			}
+		}
+		if err != nil || !p.IsValid() || p.Bits() == 0 {
+			bad = append(bad, strconv.Quote(item))
+			continue
+		}
+		p = p.Masked()
+		if p.Addr().Is4In6() && p.Bits() >= 96 {
+			p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+		}
+		out = append(out, p)
+	}
+	if len(out) == 0 && len(bad) == 0 {
+		bad = append(bad, strconv.Quote(v))
+	}
+	if len(bad) > 0 {
+		return out, fmt.Errorf("%s: not a CIDR (10.0.0.0/16) or address, or a /0 that would trust every client", strings.Join(bad, ", "))
+	}
+	return out, nil
 }

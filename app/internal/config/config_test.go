@@ -98,3 +98,79 @@ func TestUnreadableSecretFile(t *testing.T) {
 		t.Fatalf("Load() error = %v", err)
 	}
 }
+
+// TestTrustedProxies: TRUSTED_PROXIES replaces the default trust: a list of CIDRs and addresses, or "none";
+// unset (or empty) keeps the handler's default.
+func TestTrustedProxies(t *testing.T) {
+	tests := []struct {
+		value string
+		want  string // the prefixes, joined; "<default>" for nil
+	}{
+		{"", "<default>"},
+		{"10.1.0.0/16, 10.2.3.4 ,fd00::/8", "10.1.0.0/16 10.2.3.4/32 fd00::/8"},
+		{"10.1.2.3/16", "10.1.0.0/16"},
+		{"::ffff:10.1.0.0/112", "10.1.0.0/16"},
+		{"none", ""},
+	}
+	for _, tt := range tests {
+		env := map[string]string{}
+		if tt.value != "" {
+			env["TRUSTED_PROXIES"] = tt.value
+		}
+		c, err := Load(source(env, goodFiles))
+		if err != nil {
+			t.Fatalf("%q: %v", tt.value, err)
+		}
+		got := "<default>"
+		if c.TrustedProxies != nil {
+			var parts []string
+			for _, p := range c.TrustedProxies {
+				parts = append(parts, p.String())
+			}
+			got = strings.Join(parts, " ")
+		}
+		if got != tt.want {
+			t.Errorf("TRUSTED_PROXIES=%q: %q, want %q", tt.value, got, tt.want)
+		}
+	}
+	for _, bad := range []string{"10.0.0.0/33", "example.com", "0.0.0.0/0", "::/0", "fe80::1%eth0", ","} {
+		if _, err := Load(source(map[string]string{"TRUSTED_PROXIES": bad}, goodFiles)); err == nil || !strings.Contains(err.Error(), "TRUSTED_PROXIES:") {
+			t.Errorf("TRUSTED_PROXIES=%q accepted (%v)", bad, err)
+		}
+	}
+}
+
+// TestHostileTrafficSettings: the defaults of the limits and deadlines, and their checks.
+func TestHostileTrafficSettings(t *testing.T) {
+	c, err := Load(source(nil, goodFiles))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.RateLimitIPv6Prefix != 64 || c.LoginRateLimitRPS != 1 || c.LoginRateLimitBurst != 10 || c.WeChatRateLimitRPS != 50 ||
+		c.WeChatRateLimitBurst != 100 || c.DBTimeout != 2*time.Second || c.DBAcquireTimeout != time.Second ||
+		c.DrainDelay != 5*time.Second {
+		t.Errorf("defaults = %+v", c)
+	}
+	c, err = Load(source(map[string]string{"SHUTDOWN_TIMEOUT": "8s"}, goodFiles))
+	if err != nil || c.DrainDelay != 2*time.Second {
+		t.Errorf("drain delay under an 8s shutdown = %s, %v; want a quarter of it", c.DrainDelay, err)
+	}
+	c, err = Load(source(map[string]string{
+		"RATE_LIMIT_IPV6_PREFIX": "56", "LOGIN_RATE_LIMIT_RPS": "0.5", "LOGIN_RATE_LIMIT_BURST": "3",
+		"WECHAT_RATE_LIMIT_RPS": "20", "WECHAT_RATE_LIMIT_BURST": "40", "DB_TIMEOUT": "500ms", "DB_ACQUIRE_TIMEOUT": "200ms",
+		"DRAIN_DELAY": "0s",
+	}, goodFiles))
+	if err != nil || c.RateLimitIPv6Prefix != 56 || c.LoginRateLimitBurst != 3 || c.WeChatRateLimitRPS != 20 ||
+		c.DBTimeout != 500*time.Millisecond || c.DBAcquireTimeout != 200*time.Millisecond || c.DrainDelay != 0 {
+		t.Errorf("set = %+v, %v", c, err)
+	}
+	_, err = Load(source(map[string]string{
+		"RATE_LIMIT_IPV6_PREFIX": "16", "WECHAT_RATE_LIMIT_RPS": "0", "DB_TIMEOUT": "1s", "DB_ACQUIRE_TIMEOUT": "2s",
+		"SHUTDOWN_TIMEOUT": "5s", "DRAIN_DELAY": "5s", "LOGIN_RATE_LIMIT_BURST": "x",
+	}, goodFiles))
+	for _, want := range []string{"RATE_LIMIT_IPV6_PREFIX:", "WECHAT_RATE_LIMIT_RPS:", "DB_ACQUIRE_TIMEOUT:", "DRAIN_DELAY:", "LOGIN_RATE_LIMIT_BURST:"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q: %v", want, err)
+		}
+	}
+}

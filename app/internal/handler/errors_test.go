@@ -20,15 +20,16 @@ import (
 // errorDocument is the documented error shape; wantDocument encodes it the way the shared writer must.
 type errorDocument struct {
 	Error struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
+		Code      string `json:"code"`
+		Message   string `json:"message"`
+		RequestID string `json:"requestId,omitempty"`
 	} `json:"error"`
 }
 
-func wantDocument(t *testing.T, code, message string) string {
+func wantDocument(t *testing.T, code, message, requestID string) string {
 	t.Helper()
 	var d errorDocument
-	d.Error.Code, d.Error.Message = code, message
+	d.Error.Code, d.Error.Message, d.Error.RequestID = code, message, requestID
 	var b strings.Builder
 	if err := json.NewEncoder(&b).Encode(d); err != nil {
 		t.Fatal(err)
@@ -54,6 +55,13 @@ func TestEveryErrorPathUsesTheSharedWriter(t *testing.T) {
 	limited := func(d *handler.Deps) { d.Limiter = ratelimit.New(0.001, 1, 100) }
 	panics := func(d *handler.Deps) { d.Users = &service.Users{Repo: panickingRepo{repository.NewMemory()}} }
 	dbDown := func(d *handler.Deps) { d.Repo = downRepo{repository.NewMemory()} }
+	dbStalled := func(d *handler.Deps) {
+		repo := stalledRepo{repository.NewMemory()}
+		d.Users, d.Auth.Users = &service.Users{Repo: repo}, repo
+	}
+	quota := func(d *handler.Deps) { d.Auth.WeChatQuota = ratelimit.NewBucket(0.001, 1) }
+	loginLimited := func(d *handler.Deps) { d.LoginLimiter = ratelimit.New(0.001, 1, 100) }
+	login := func(e *env) { e.do("POST", "/api/v1/auth/login", "", `{"code":"good-first"}`) }
 	tests := []struct {
 		name               string
 		opt                option
@@ -90,12 +98,32 @@ func TestEveryErrorPathUsesTheSharedWriter(t *testing.T) {
 			message: "the token is invalid or expired",
 			headers: map[string]string{"Www-Authenticate": regexp.QuoteMeta(`Bearer realm="wechat-deploy", error="invalid_token"`)},
 		},
-		{name: "malformed body", method: "POST", path: "/api/v1/auth/login", body: `{"code":`, status: 400, code: "invalid_body", message: "invalid body: unexpected EOF"},
+		{name: "malformed body", method: "POST", path: "/api/v1/auth/login", body: `{"code":`, status: 400, code: "invalid_body", message: "the body must be one JSON object"},
+		{name: "empty body", method: "POST", path: "/api/v1/auth/login", status: 400, code: "invalid_body", message: "the body must be one JSON object"},
+		{name: "array body", method: "POST", path: "/api/v1/auth/login", body: `[]`, status: 400, code: "invalid_body", message: "the body must be one JSON object"},
 		{
 			name: "oversized body", method: "POST", path: "/api/v1/auth/login", body: `{"code":"` + strings.Repeat("a", 20000) + `"}`,
-			status: 400, code: "invalid_body", message: "invalid body: larger than 16384 bytes",
+			status: 400, code: "invalid_body", message: "the body is too large",
 		},
-		{name: "trailing data", method: "PUT", path: "/api/v1/users/me", token: validToken, body: `{"nickname":"a"}[]`, status: 400, code: "invalid_body", message: "invalid body: more than one JSON value"},
+		{name: "trailing data", method: "PUT", path: "/api/v1/users/me", token: validToken, body: `{"nickname":"a"}[]`, status: 400, code: "invalid_body", message: "the body must be one JSON object"},
+		{name: "wrong type", method: "PUT", path: "/api/v1/users/me", token: validToken, body: `{"nickname":5}`, status: 400, code: "invalid_body", message: "a field of the body has the wrong JSON type"},
+		{name: "unknown field", method: "POST", path: "/api/v1/auth/login", body: `{"code":"x","extra":1}`, status: 400, code: "invalid_body", message: "the body has a field this endpoint does not accept"},
+		{
+			name: "database stalled", opt: dbStalled, method: "GET", path: "/api/v1/users/me", token: validToken, status: 503,
+			code: "dependency_unavailable", message: "the database is unavailable; retry shortly", headers: map[string]string{"Retry-After": `2`},
+		},
+		{
+			name: "database stalled at login", opt: dbStalled, method: "POST", path: "/api/v1/auth/login", body: `{"code":"good-x"}`, status: 503,
+			code: "dependency_unavailable", message: "the database is unavailable; retry shortly", headers: map[string]string{"Retry-After": `2`},
+		},
+		{
+			name: "wechat budget spent", opt: quota, before: login, method: "POST", path: "/api/v1/auth/login", body: `{"code":"good-x"}`,
+			status: 503, code: "login_busy", message: "too many logins right now; retry shortly", headers: map[string]string{"Retry-After": `[1-9][0-9]*`},
+		},
+		{
+			name: "login rate limited", opt: loginLimited, before: login, method: "POST", path: "/api/v1/auth/login", body: `{"code":"good-x"}`,
+			status: 429, code: "rate_limited", message: "too many requests; retry later", headers: map[string]string{"Retry-After": `[1-9][0-9]*`},
+		},
 		{name: "invalid field", method: "PUT", path: "/api/v1/users/me", token: validToken, body: `{"nickname":" "}`, status: 400, code: "invalid_nickname", message: "nickname: must not be empty"},
 		{
 			name: "invalid code", method: "POST", path: "/api/v1/auth/login", body: `{"code":"nope"}`, status: 401, code: "invalid_code",
@@ -132,7 +160,11 @@ func TestEveryErrorPathUsesTheSharedWriter(t *testing.T) {
 			if r.status != tt.status {
 				t.Fatalf("status = %d, want %d: %s", r.status, tt.status, r.body)
 			}
-			if want := wantDocument(t, tt.code, tt.message); r.body != want {
+			id := r.header.Get("X-Request-Id")
+			if id == "" {
+				t.Error("no X-Request-Id")
+			}
+			if want := wantDocument(t, tt.code, tt.message, id); r.body != want {
 				t.Errorf("body = %q, want %q", r.body, want)
 			}
 			if got := r.header.Values("Content-Type"); len(got) != 1 || got[0] != "application/json; charset=utf-8" {

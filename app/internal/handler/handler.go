@@ -31,10 +31,16 @@ type Deps struct {
 	Metrics *metrics.HTTP
 	// Limiter may be nil (no rate limiting).
 	Limiter *ratelimit.Limiter
-	Log     *slog.Logger
+	// LoginLimiter limits login attempts per client, on top of Limiter; nil: none.
+	LoginLimiter *ratelimit.Limiter
+	// IPv6PrefixBits groups IPv6 clients by their first bits for the limiters (a client rotating addresses
+	// within its /64 is one client); 0 means 64.
+	IPv6PrefixBits int
+	Log            *slog.Logger
 	// MaxBodyBytes bounds request bodies.
 	MaxBodyBytes int64
-	// TrustedProxies forward client addresses in X-Forwarded-For; nil uses DefaultTrustedProxies.
+	// TrustedProxies forward client addresses in X-Forwarded-For; nil uses DefaultTrustedProxies, an empty
+	// list trusts no proxy.
 	TrustedProxies []netip.Prefix
 	// AccessLog receives one JSON line per request (nil: none), at Log's level settings.
 	AccessLog io.Writer
@@ -48,6 +54,8 @@ type Server struct {
 	repo    repository.Users
 	metrics *metrics.HTTP
 	limiter *ratelimit.Limiter
+	logins  *ratelimit.Limiter // per-client login attempts
+	v6bits  int
 	log     *slog.Logger
 	access  *accessLog
 	maxBody int64
@@ -60,11 +68,14 @@ type Server struct {
 func New(d Deps) *Server {
 	s := &Server{
 		auth: d.Auth, users: d.Users, tokens: d.Tokens, repo: d.Repo, metrics: d.Metrics, limiter: d.Limiter,
-		log: d.Log, maxBody: d.MaxBodyBytes, trusted: d.TrustedProxies, mux: http.NewServeMux(),
-		access: &accessLog{w: d.AccessLog, levels: d.Log},
+		logins: d.LoginLimiter, v6bits: d.IPv6PrefixBits, log: d.Log, maxBody: d.MaxBodyBytes, trusted: d.TrustedProxies,
+		mux: http.NewServeMux(), access: &accessLog{w: d.AccessLog, levels: d.Log},
 	}
 	if s.trusted == nil {
 		s.trusted = DefaultTrustedProxies
+	}
+	if s.v6bits <= 0 || s.v6bits > 128 {
+		s.v6bits = 64
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = 16 << 10
@@ -130,9 +141,15 @@ type loginResponse struct {
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	if s.logins != nil {
+		if ok, wait := s.logins.Allow(s.limitKey(clientIP(r, s.trusted))); !ok {
+			writeError(w, rateLimited.with("Retry-After", retryAfter(wait)))
+			return
+		}
+	}
 	var req loginRequest
-	if err := decodeBody(w, r, s.maxBody, &req); err != nil {
-		writeError(w, badRequest("body", err.Error()))
+	if answer, err := decodeBody(w, r, s.maxBody, &req); err != nil {
+		s.badBody(w, r, answer, err)
 		return
 	}
 	res, err := s.auth.Login(r.Context(), req.Code)
@@ -149,7 +166,15 @@ func (s *Server) loginError(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, badRequest(v.Field, v.Error()))
 		return
 	}
+	if busy, ok := errors.AsType[*service.BusyError](err); ok {
+		s.log.WarnContext(ctx, "login refused: the WeChat call budget is spent", "request_id", RequestID(ctx))
+		writeError(w, loginBusy.with("Retry-After", retryAfter(busy.RetryAfter)))
+		return
+	}
 	switch {
+	case errors.Is(err, model.ErrUnavailable):
+		s.log.WarnContext(ctx, "login: database unavailable", "request_id", RequestID(ctx), "error", err)
+		writeError(w, databaseBusy)
 	case errors.Is(err, wechat.ErrInvalidCode):
 		writeError(w, invalidCode)
 	case errors.Is(err, wechat.ErrBlocked):
@@ -187,7 +212,7 @@ func (s *Server) writeUser(w http.ResponseWriter, r *http.Request, id int64) {
 		s.userError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, u)
+	writeUserJSON(w, u)
 }
 
 type updateRequest struct {
@@ -197,8 +222,8 @@ type updateRequest struct {
 
 func (s *Server) putMe(w http.ResponseWriter, r *http.Request) {
 	var req updateRequest
-	if err := decodeBody(w, r, s.maxBody, &req); err != nil {
-		writeError(w, badRequest("body", err.Error()))
+	if answer, err := decodeBody(w, r, s.maxBody, &req); err != nil {
+		s.badBody(w, r, answer, err)
 		return
 	}
 	u, err := s.users.Update(r.Context(), userID(r.Context()), model.UserUpdate{Nickname: req.Nickname, AvatarURL: req.AvatarURL})
@@ -206,7 +231,7 @@ func (s *Server) putMe(w http.ResponseWriter, r *http.Request) {
 		s.userError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, u)
+	writeUserJSON(w, u)
 }
 
 func (s *Server) userError(w http.ResponseWriter, r *http.Request, err error) {
@@ -214,11 +239,22 @@ func (s *Server) userError(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, badRequest(v.Field, v.Error()))
 		return
 	}
-	if errors.Is(err, model.ErrNotFound) {
-		writeError(w, noSuchUser)
-		return
-	}
 	ctx := r.Context()
-	s.log.ErrorContext(ctx, "user request failed", "request_id", RequestID(ctx), "error", err)
-	writeError(w, internalError)
+	switch {
+	case errors.Is(err, model.ErrNotFound):
+		writeError(w, noSuchUser)
+	case errors.Is(err, model.ErrUnavailable):
+		s.log.WarnContext(ctx, "user request: database unavailable", "request_id", RequestID(ctx), "error", err)
+		writeError(w, databaseBusy)
+	default:
+		s.log.ErrorContext(ctx, "user request failed", "request_id", RequestID(ctx), "error", err)
+		writeError(w, internalError)
+	}
+}
+
+// badBody answers a body that could not be decoded with its fixed answer; the decoder's own words go to the log.
+func (s *Server) badBody(w http.ResponseWriter, r *http.Request, answer apiError, err error) {
+	ctx := r.Context()
+	s.log.InfoContext(ctx, "unusable request body", "request_id", RequestID(ctx), "code", answer.code, "error", err)
+	writeError(w, answer)
 }

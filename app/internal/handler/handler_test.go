@@ -428,6 +428,19 @@ func TestPanicBecomes500(t *testing.T) {
 	}
 }
 
+// stalledRepo fails every call the way the PostgreSQL store does when the database misses a call's deadline.
+type stalledRepo struct{ repository.Users }
+
+var errStalled = fmt.Errorf("%w: the database did not answer in time (read tcp 10.0.3.4:5432: i/o timeout)", model.ErrUnavailable)
+
+func (stalledRepo) Get(context.Context, int64) (model.User, error) { return model.User{}, errStalled }
+func (stalledRepo) Update(context.Context, int64, model.UserUpdate) (model.User, error) {
+	return model.User{}, errStalled
+}
+func (stalledRepo) UpsertByOpenID(context.Context, string, string) (model.User, bool, error) {
+	return model.User{}, false, errStalled
+}
+
 type downRepo struct{ repository.Users }
 
 func (downRepo) Ping(context.Context) error { return fmt.Errorf("connection refused") }

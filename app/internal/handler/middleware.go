@@ -8,9 +8,10 @@ import (
 	"net/http"
 	"net/netip"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wechat-deploy/wechat-deploy/app/contract"
 )
 
 type ctxKey struct{}
@@ -20,6 +21,13 @@ type ctxKey struct{}
 type requestInfo struct {
 	id     string
 	userID int64
+}
+
+// requestState is everything the middleware keeps per request, in one allocation.
+type requestState struct {
+	info     requestInfo
+	rec      recorder
+	idHeader [1]string // the X-Request-Id header's value slice
 }
 
 var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
@@ -104,10 +112,35 @@ func inAny(a netip.Addr, prefixes []netip.Prefix) bool {
 	return false
 }
 
-// DefaultTrustedProxies are the private ranges load balancers and ingress controllers forward from.
-var DefaultTrustedProxies = []netip.Prefix{
-	netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("172.16.0.0/12"),
-	netip.MustParsePrefix("192.168.0.0/16"), netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128"),
+// DefaultTrustedProxies are contract.DefaultTrustedProxies, the proxies trusted when the deployment names none:
+// the private ranges load balancers and ingress controllers forward from, and loopback.
+var DefaultTrustedProxies = func() []netip.Prefix {
+	var out []netip.Prefix
+	for _, p := range contract.DefaultTrustedProxies {
+		out = append(out, netip.MustParsePrefix(p))
+	}
+	return out
+}()
+
+// limitKey is the key a client is rate limited by: its IPv4 address, or its IPv6 address's prefix of the
+// configured length (a /64 by default: one subscriber's allocation, in which rotating addresses costs nothing).
+func (s *Server) limitKey(client string) string {
+	if strings.IndexByte(client, ':') < 0 {
+		return client // IPv4, the common case, as it is
+	}
+	a, err := netip.ParseAddr(client)
+	if err != nil {
+		return client
+	}
+	a = a.WithZone("").Unmap()
+	if a.Is4() {
+		return a.String()
+	}
+	p, err := a.Prefix(s.v6bits)
+	if err != nil {
+		return client
+	}
+	return p.String()
 }
 
 // observe wraps the router: request ID, panic recovery, rate limiting, metrics and one structured log line per
@@ -115,12 +148,15 @@ var DefaultTrustedProxies = []netip.Prefix{
 // is looked up once and handed to next with its pattern ("" when nothing matched).
 func (s *Server) observe(next func(w http.ResponseWriter, r *http.Request, h http.Handler, pattern string)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get("X-Request-ID")
-		if !requestIDPattern.MatchString(id) {
+		var id string
+		if v := r.Header["X-Request-Id"]; len(v) > 0 && requestIDPattern.MatchString(v[0]) { // the key net/http canonicalised
+			id = v[0]
+		} else {
 			id = newRequestID()
 		}
-		w.Header()["X-Request-Id"] = []string{id}
-		ri := &requestInfo{id: id}
+		st := &requestState{info: requestInfo{id: id}, rec: recorder{ResponseWriter: w}, idHeader: [1]string{id}}
+		w.Header()["X-Request-Id"] = st.idHeader[:]
+		ri := &st.info
 		ctx := context.WithValue(r.Context(), ctxKey{}, ri)
 		r = r.WithContext(ctx)
 
@@ -129,7 +165,7 @@ func (s *Server) observe(next func(w http.ResponseWriter, r *http.Request, h htt
 		if route == "" {
 			route = "unmatched"
 		}
-		rec := &recorder{ResponseWriter: w}
+		rec := &st.rec
 		start := time.Now()
 		s.metrics.Started()
 		client := clientIP(r, s.trusted)
@@ -153,8 +189,8 @@ func (s *Server) observe(next func(w http.ResponseWriter, r *http.Request, h htt
 		}()
 		if s.limiter != nil && !strings.HasPrefix(route, "GET /healthz") && !strings.HasPrefix(route, "GET /readyz") &&
 			!strings.HasPrefix(route, "GET /metrics") {
-			if ok, wait := s.limiter.Allow(client); !ok {
-				writeError(rec, rateLimited.with("Retry-After", strconv.Itoa(int(wait/time.Second)+1)))
+			if ok, wait := s.limiter.Allow(s.limitKey(client)); !ok {
+				writeError(rec, rateLimited.with("Retry-After", retryAfter(wait)))
 				return
 			}
 		}

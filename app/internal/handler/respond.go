@@ -5,14 +5,22 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wechat-deploy/wechat-deploy/app/internal/model"
 )
 
 // apiError is one error answer: its HTTP status, the code and message of the documented body
-// {"error":{"code":"…","message":"…"}}, and the one header that belongs to some answers (Allow on a 405,
-// Retry-After on a 429 or 503, WWW-Authenticate on a 401). writeError is the only way an error reaches a client:
-// handlers and middleware pass it one of these, and the plain-text errors of handlers the app does not own (the
-// mux's 404 and 405, promhttp's 500) are translated into one by Server.foreign.
+// {"error":{"code":"…","message":"…","requestId":"…"}}, and the one header that belongs to some answers (Allow on
+// a 405, Retry-After on a 429 or 503, WWW-Authenticate on a 401). Messages are the fixed texts below (or the fixed
+// validation messages of package service): nothing of an error's own text, which may name addresses or Go types,
+// reaches a client; handlers log it under the request ID instead. writeError is the only way an error reaches a
+// client: handlers and middleware pass it one of these, and the plain-text errors of handlers the app does not own
+// (the mux's 404 and 405, promhttp's 500) are translated into one by Server.foreign.
 type apiError struct {
 	status        int
 	code, message string
@@ -25,8 +33,8 @@ func (e apiError) with(name, value string) apiError {
 	return e
 }
 
-// The fixed error answers, all in one place. Those built from the request (invalid_body and invalid_<field>
-// through badRequest, the computed Retry-After of a 429, the Allow of a 405) start from these or from badRequest.
+// The fixed error answers, all in one place. Those built from the request (invalid_<field> through badRequest,
+// the computed Retry-After of a 429 or login_busy 503, the Allow of a 405) start from these or from badRequest.
 var (
 	noEndpoint       = apiError{status: http.StatusNotFound, code: "not_found", message: "no such endpoint"}
 	methodNotAllowed = apiError{status: http.StatusMethodNotAllowed, code: "method_not_allowed", message: "method not allowed"}
@@ -58,28 +66,56 @@ var (
 		status: http.StatusBadGateway, code: "wechat_unavailable", message: "WeChat could not be reached; retry later",
 	}
 	misconfigured = apiError{status: http.StatusInternalServerError, code: "server_misconfigured", message: "login is not available"}
+	// loginBusy: the app's budget of WeChat calls is spent for now (Retry-After says until when).
+	loginBusy = apiError{status: http.StatusServiceUnavailable, code: "login_busy", message: "too many logins right now; retry shortly"}
+	// databaseBusy: a database call missed its deadline or the database could not be reached.
+	databaseBusy = apiError{
+		status: http.StatusServiceUnavailable, code: "dependency_unavailable", message: "the database is unavailable; retry shortly",
+		header: "Retry-After", value: "2",
+	}
+
+	// Request bodies that cannot be used, by reason.
+	bodyNotJSON      = apiError{status: http.StatusBadRequest, code: "invalid_body", message: "the body must be one JSON object"}
+	bodyWrongType    = apiError{status: http.StatusBadRequest, code: "invalid_body", message: "a field of the body has the wrong JSON type"}
+	bodyUnknownField = apiError{status: http.StatusBadRequest, code: "invalid_body", message: "the body has a field this endpoint does not accept"}
+	bodyTooLarge     = apiError{status: http.StatusBadRequest, code: "invalid_body", message: "the body is too large"}
+	bodyUnreadable   = apiError{status: http.StatusBadRequest, code: "invalid_body", message: "the body could not be read"}
+	bodyTimeout      = apiError{status: http.StatusRequestTimeout, code: "request_timeout", message: "the body was not received in time"}
 )
+
+// retryAfter is the Retry-After value (whole seconds, rounded up) for a wait.
+func retryAfter(wait time.Duration) string {
+	return strconv.Itoa(int((wait + time.Second - 1) / time.Second))
+}
 
 // badRequest is the 400 answer to an invalid input: code "invalid_<field>" ("invalid_body" for the body itself).
 func badRequest(field, message string) apiError {
 	return apiError{status: http.StatusBadRequest, code: "invalid_" + field, message: message}
 }
 
-// errorBody is the JSON shape of every error: {"error": {"code": "...", "message": "..."}}.
+// errorBody is the JSON shape of every error: {"error": {"code": "...", "message": "...", "requestId": "..."}};
+// the request ID (also in the X-Request-Id header) is what to quote when reporting the error, and what the
+// logged details are found by.
 type errorBody struct {
 	Error struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
+		Code      string `json:"code"`
+		Message   string `json:"message"`
+		RequestID string `json:"requestId,omitempty"`
 	} `json:"error"`
 }
 
-// writeError answers e: its header (if any), the JSON headers of writeJSON, the status and the error body.
+// writeError answers e: its header (if any), the JSON headers of writeJSON, the status and the error body, which
+// carries the request ID the middleware put in the X-Request-Id header.
 func writeError(w http.ResponseWriter, e apiError) {
+	h := w.Header()
 	if e.header != "" {
-		w.Header().Set(e.header, e.value)
+		h.Set(e.header, e.value)
 	}
 	var b errorBody
 	b.Error.Code, b.Error.Message = e.code, e.message
+	if id := h["X-Request-Id"]; len(id) > 0 {
+		b.Error.RequestID = id[0]
+	}
 	writeJSON(w, e.status, b)
 }
 
@@ -89,11 +125,6 @@ var (
 	noStore         = []string{"no-store"}
 )
 
-// appendJSONer is a value that encodes itself without reflection (model.User does).
-type appendJSONer interface {
-	AppendJSON([]byte) []byte
-}
-
 // writeJSON answers v as JSON with status; every answer, success or error, carries the same Content-Type and
 // Cache-Control: no-store (answers are per user and per moment).
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -102,15 +133,22 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	h["Cache-Control"] = noStore
 	w.WriteHeader(status)
 	// Write errors are the client going away: there is no one left to answer.
-	if a, ok := v.(appendJSONer); ok {
-		bp := buffers.Get().(*[]byte)
-		b := append(a.AppendJSON((*bp)[:0]), '\n')
-		_, _ = w.Write(b)
-		*bp = b
-		buffers.Put(bp)
-		return
-	}
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// writeUserJSON answers 200 with a user, the API's most frequent answer, with writeJSON's headers: appended by
+// model.User's own encoder into a pooled buffer, without reflection, and without boxing the user in an interface
+// (an allocation per answer).
+func writeUserJSON(w http.ResponseWriter, u model.User) {
+	h := w.Header()
+	h["Content-Type"] = jsonContentType
+	h["Cache-Control"] = noStore
+	w.WriteHeader(http.StatusOK)
+	bp := buffers.Get().(*[]byte)
+	b := append(u.AppendJSON((*bp)[:0]), '\n')
+	_, _ = w.Write(b) // a failed write is the client going away: there is no one left to answer
+	*bp = b
+	buffers.Put(bp)
 }
 
 // translator decides whether a foreign handler's status, given the headers it set, is an error, and which.
@@ -205,35 +243,67 @@ func failure(status int, _ http.Header) (apiError, bool) {
 	return e, true
 }
 
-// errBadBody is wrapped by every body decoding failure.
-var errBadBody = errors.New("invalid body")
+// errBadBody is wrapped by every body decoding failure; errNotOneValue and errUnknownField name two of them.
+var (
+	errBadBody      = errors.New("invalid body")
+	errNotOneValue  = errors.New("more than one JSON value")
+	errUnknownField = errors.New("unknown field")
+)
 
-// decodeBody reads exactly one JSON object of at most limit bytes, rejecting unknown fields.
-func decodeBody(w http.ResponseWriter, r *http.Request, limit int64, dst any) error {
+// decodeBody reads exactly one JSON object of at most limit bytes, rejecting unknown fields. On failure it returns
+// the fixed answer for the reason (see bodyAnswer) and the error with its details, for the log.
+func decodeBody(w http.ResponseWriter, r *http.Request, limit int64, dst any) (apiError, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, limit)
-	return decode(r.Body, dst)
+	if err := decode(r.Body, dst); err != nil {
+		return bodyAnswer(err), err
+	}
+	return apiError{}, nil
 }
 
-// decode is the body decoder without the size limit (which needs a ResponseWriter); fuzz targets call it.
+// decode is the body decoder without the size limit (which needs a ResponseWriter); fuzz targets call it. Its
+// errors wrap errBadBody and the decoder's or reader's own error.
 func decode(body io.Reader, dst any) error {
 	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return fmt.Errorf("%w: larger than %d bytes", errBadBody, tooBig.Limit)
+		if strings.HasPrefix(err.Error(), "json: unknown field ") { // encoding/json has no type for this one
+			return fmt.Errorf("%w: %w: %w", errBadBody, errUnknownField, err)
 		}
 		return fmt.Errorf("%w: %w", errBadBody, err)
 	}
 	if dec.More() {
-		return fmt.Errorf("%w: more than one JSON value", errBadBody)
+		return fmt.Errorf("%w: %w", errBadBody, errNotOneValue)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return fmt.Errorf("%w: larger than %d bytes", errBadBody, tooBig.Limit)
+		if err == nil {
+			err = errNotOneValue
 		}
-		return fmt.Errorf("%w: trailing data", errBadBody)
+		return fmt.Errorf("%w: %w", errBadBody, err)
 	}
 	return nil
+}
+
+// bodyAnswer is the fixed answer to a body decode failed with: the error's own text (a reader's names the
+// server's address, a type error the Go type) stays out of it.
+func bodyAnswer(err error) apiError {
+	var typeErr *json.UnmarshalTypeError
+	var netErr net.Error
+	switch {
+	case errors.As(err, new(*http.MaxBytesError)):
+		return bodyTooLarge
+	case errors.As(err, &typeErr):
+		if typeErr.Field == "" {
+			return bodyNotJSON // the body itself is not an object
+		}
+		return bodyWrongType
+	case errors.Is(err, errUnknownField):
+		return bodyUnknownField
+	case errors.As(err, new(*json.SyntaxError)), errors.Is(err, errNotOneValue), errors.Is(err, io.EOF),
+		errors.Is(err, io.ErrUnexpectedEOF):
+		return bodyNotJSON
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return bodyTimeout
+	default:
+		return bodyUnreadable
+	}
 }

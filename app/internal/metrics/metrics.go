@@ -63,16 +63,49 @@ func (m *HTTP) Handler() http.Handler {
 // Started marks a request in flight.
 func (m *HTTP) Started() { m.inflight.Inc() }
 
-// Finished records a request that Started: its count and latency by route pattern, method and status.
+// OtherMethod is the method label of every request whose method is not one of net/http's nine: methods are
+// whatever a client sends (FOO123, or kilobytes of letters), and a label per method would grow the registry,
+// and every scrape, without bound.
+const OtherMethod = "other"
+
+// MethodLabel is method when it is one of the methods net/http names, OtherMethod otherwise. The label is always
+// a constant, never the request's own string (which would keep the request line it was cut from alive).
+func MethodLabel(method string) string {
+	switch method {
+	case http.MethodGet:
+		return http.MethodGet
+	case http.MethodHead:
+		return http.MethodHead
+	case http.MethodPost:
+		return http.MethodPost
+	case http.MethodPut:
+		return http.MethodPut
+	case http.MethodPatch:
+		return http.MethodPatch
+	case http.MethodDelete:
+		return http.MethodDelete
+	case http.MethodOptions:
+		return http.MethodOptions
+	case http.MethodConnect:
+		return http.MethodConnect
+	case http.MethodTrace:
+		return http.MethodTrace
+	}
+	return OtherMethod
+}
+
+// Finished records a request that Started: its count and latency by route pattern, method and status. Every
+// label set is bounded: route must be one of the server's registered patterns or a single value for everything
+// else (the handler passes "unmatched"), method is folded by MethodLabel, and status is a status code.
 func (m *HTTP) Finished(route, method string, status int, elapsed time.Duration) {
 	m.inflight.Dec()
-	key := seriesKey{route, method, status}
+	key := seriesKey{route, MethodLabel(method), status}
 	v, ok := m.series.Load(key)
 	if !ok {
 		code := strconv.Itoa(status)
 		v, _ = m.series.LoadOrStore(key, &series{
-			count:   m.requests.WithLabelValues(route, method, code),
-			latency: m.latency.WithLabelValues(route, method, code),
+			count:   m.requests.WithLabelValues(route, key.method, code),
+			latency: m.latency.WithLabelValues(route, key.method, code),
 		})
 	}
 	s := v.(*series)

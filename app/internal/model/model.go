@@ -29,6 +29,9 @@ type UserUpdate struct {
 var (
 	// ErrNotFound is returned when a user does not exist.
 	ErrNotFound = errors.New("not found")
+	// ErrUnavailable wraps the failures of a store that did not answer in time or could not be reached: the
+	// request may succeed if retried later, and is answered 503.
+	ErrUnavailable = errors.New("store unavailable")
 )
 
 // AppendJSON appends the user's JSON (the same document encoding/json produces from the field tags) without

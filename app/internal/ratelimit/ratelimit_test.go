@@ -39,3 +39,27 @@ func TestBoundedKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestGlobalBucket: one bucket for every caller, refilled at its rate, reporting the wait when empty.
+func TestGlobalBucket(t *testing.T) {
+	now := time.Unix(1000, 0)
+	b := NewBucket(0.5, 2)
+	b.now = func() time.Time { return now }
+	b.b.last = now
+	for i := range 2 {
+		if ok, _ := b.Take(); !ok {
+			t.Fatalf("take %d refused within the burst", i)
+		}
+	}
+	if ok, wait := b.Take(); ok || wait != 2*time.Second {
+		t.Fatalf("third take = %v, wait %s; want refused, 2s", ok, wait)
+	}
+	now = now.Add(2 * time.Second)
+	if ok, _ := b.Take(); !ok {
+		t.Fatal("token not refilled")
+	}
+	now = now.Add(-time.Hour) // a clock stepping back refills nothing and takes nothing
+	if ok, wait := b.Take(); ok || wait != 2*time.Second {
+		t.Fatalf("after the clock stepped back = %v, %s", ok, wait)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/wechat-deploy/wechat-deploy/app/internal/model"
@@ -29,18 +30,33 @@ type PoolConfig struct {
 	MaxConnLifetime   time.Duration
 	MaxConnIdleTime   time.Duration
 	HealthCheckPeriod time.Duration
+	// CallTimeout bounds every call (Get, Update, UpsertByOpenID, Ping), the wait for a pooled connection
+	// included, and every new connection (unless the URL sets connect_timeout). AcquireTimeout bounds the wait
+	// for a pooled connection on its own. A call that misses either fails with model.ErrUnavailable. Zero takes
+	// the default's value.
+	CallTimeout    time.Duration
+	AcquireTimeout time.Duration
 }
 
-// DefaultPoolConfig suits a small replica: a few connections each, recycled so failovers are picked up.
+// DefaultPoolConfig suits a small replica: a few connections each, recycled so failovers are picked up, and
+// calls that give up after two seconds rather than holding requests while the database hangs.
 var DefaultPoolConfig = PoolConfig{
 	MaxConns: 10, MinConns: 1, MaxConnLifetime: 30 * time.Minute, MaxConnIdleTime: 5 * time.Minute,
-	HealthCheckPeriod: 30 * time.Second,
+	HealthCheckPeriod: 30 * time.Second, CallTimeout: 2 * time.Second, AcquireTimeout: time.Second,
 }
 
 // Postgres stores users in PostgreSQL.
 type Postgres struct {
-	pool *pgxpool.Pool
+	pool                        *pgxpool.Pool
+	callTimeout, acquireTimeout time.Duration
 }
+
+// The causes a call's deadlines are set with: a call that failed because its own deadline expired is told apart
+// from one whose caller went away (context.Canceled), which is not the database's fault.
+var (
+	errCallTimeout    = fmt.Errorf("%w: the database did not answer in time", model.ErrUnavailable)
+	errAcquireTimeout = fmt.Errorf("%w: no database connection was free in time", model.ErrUnavailable)
+)
 
 // OpenPostgres connects, applies the embedded migrations and returns the store.
 func OpenPostgres(ctx context.Context, url string, pc PoolConfig) (*Postgres, error) {
@@ -51,6 +67,17 @@ func OpenPostgres(ctx context.Context, url string, pc PoolConfig) (*Postgres, er
 	cfg.MaxConns, cfg.MinConns = pc.MaxConns, pc.MinConns
 	cfg.MaxConnLifetime, cfg.MaxConnIdleTime = pc.MaxConnLifetime, pc.MaxConnIdleTime
 	cfg.HealthCheckPeriod = pc.HealthCheckPeriod
+	p := &Postgres{callTimeout: pc.CallTimeout, acquireTimeout: pc.AcquireTimeout}
+	if p.callTimeout <= 0 {
+		p.callTimeout = DefaultPoolConfig.CallTimeout
+	}
+	if p.acquireTimeout <= 0 {
+		p.acquireTimeout = DefaultPoolConfig.AcquireTimeout
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		// Connections the pool opens in the background (MinConns, health checks) have no caller's deadline.
+		cfg.ConnConfig.ConnectTimeout = p.callTimeout
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connecting to PostgreSQL: %w", err)
@@ -59,7 +86,36 @@ func OpenPostgres(ctx context.Context, url string, pc PoolConfig) (*Postgres, er
 		pool.Close()
 		return nil, err
 	}
-	return &Postgres{pool: pool}, nil
+	p.pool = pool
+	return p, nil
+}
+
+// deadline is ctx bounded by the call timeout.
+func (p *Postgres) deadline(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeoutCause(ctx, p.callTimeout, errCallTimeout)
+}
+
+// conn takes a pooled connection, waiting at most the acquisition timeout (and no longer than ctx allows).
+func (p *Postgres) conn(ctx context.Context) (*pgxpool.Conn, error) {
+	actx, cancel := context.WithTimeoutCause(ctx, p.acquireTimeout, errAcquireTimeout)
+	defer cancel()
+	c, err := p.pool.Acquire(actx)
+	if err != nil {
+		return nil, failure(actx, err)
+	}
+	return c, nil
+}
+
+// failure marks err model.ErrUnavailable when the call's own deadline expired (ctx's cause says which) or the
+// database could not be reached; any other error, the caller going away included, is returned as it is.
+func failure(ctx context.Context, err error) error {
+	if cause := context.Cause(ctx); cause != nil && errors.Is(cause, model.ErrUnavailable) {
+		return fmt.Errorf("%w (%w)", cause, err)
+	}
+	if _, ok := errors.AsType[*pgconn.ConnectError](err); ok {
+		return fmt.Errorf("%w: %w", model.ErrUnavailable, err)
+	}
+	return err
 }
 
 // migrate applies, in name order and once each, the embedded migrations, under an advisory lock.
@@ -134,7 +190,14 @@ func scanUser(row pgx.Row) (model.User, error) {
 
 // UpsertByOpenID implements Users in one round trip; xmax = 0 tells an insert from an update.
 func (p *Postgres) UpsertByOpenID(ctx context.Context, openID, unionID string) (model.User, bool, error) {
-	row := p.pool.QueryRow(ctx, `
+	ctx, cancel := p.deadline(ctx)
+	defer cancel()
+	c, err := p.conn(ctx)
+	if err != nil {
+		return model.User{}, false, fmt.Errorf("upserting user: %w", err)
+	}
+	defer c.Release()
+	row := c.QueryRow(ctx, `
 		INSERT INTO users (open_id, union_id) VALUES ($1, $2)
 		ON CONFLICT (open_id) DO UPDATE
 		SET union_id = CASE WHEN EXCLUDED.union_id <> '' THEN EXCLUDED.union_id ELSE users.union_id END,
@@ -142,9 +205,9 @@ func (p *Postgres) UpsertByOpenID(ctx context.Context, openID, unionID string) (
 		RETURNING `+userColumns+`, (xmax = 0) AS inserted`, openID, unionID)
 	var u model.User
 	var inserted bool
-	err := row.Scan(&u.ID, &u.OpenID, &u.UnionID, &u.Nickname, &u.AvatarURL, &u.CreatedAt, &u.UpdatedAt, &inserted)
+	err = row.Scan(&u.ID, &u.OpenID, &u.UnionID, &u.Nickname, &u.AvatarURL, &u.CreatedAt, &u.UpdatedAt, &inserted)
 	if err != nil {
-		return model.User{}, false, fmt.Errorf("upserting user: %w", err)
+		return model.User{}, false, fmt.Errorf("upserting user: %w", failure(ctx, err))
 	}
 	u.CreatedAt, u.UpdatedAt = u.CreatedAt.UTC(), u.UpdatedAt.UTC()
 	return u, inserted, nil
@@ -152,9 +215,16 @@ func (p *Postgres) UpsertByOpenID(ctx context.Context, openID, unionID string) (
 
 // Get implements Users.
 func (p *Postgres) Get(ctx context.Context, id int64) (model.User, error) {
-	u, err := scanUser(p.pool.QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE id = $1", id))
+	ctx, cancel := p.deadline(ctx)
+	defer cancel()
+	c, err := p.conn(ctx)
+	if err != nil {
+		return model.User{}, fmt.Errorf("reading user %d: %w", id, err)
+	}
+	defer c.Release()
+	u, err := scanUser(c.QueryRow(ctx, "SELECT "+userColumns+" FROM users WHERE id = $1", id))
 	if err != nil && !errors.Is(err, model.ErrNotFound) {
-		return u, fmt.Errorf("reading user %d: %w", id, err)
+		return u, fmt.Errorf("reading user %d: %w", id, failure(ctx, err))
 	}
 	return u, err
 }
@@ -171,16 +241,35 @@ func (p *Postgres) Update(ctx context.Context, id int64, up model.UserUpdate) (m
 		args = append(args, *up.AvatarURL)
 		sets = append(sets, fmt.Sprintf("avatar_url = $%d", len(args)))
 	}
-	u, err := scanUser(p.pool.QueryRow(ctx,
+	ctx, cancel := p.deadline(ctx)
+	defer cancel()
+	c, err := p.conn(ctx)
+	if err != nil {
+		return model.User{}, fmt.Errorf("updating user %d: %w", id, err)
+	}
+	defer c.Release()
+	u, err := scanUser(c.QueryRow(ctx,
 		"UPDATE users SET "+strings.Join(sets, ", ")+" WHERE id = $1 RETURNING "+userColumns, args...))
 	if err != nil && !errors.Is(err, model.ErrNotFound) {
-		return u, fmt.Errorf("updating user %d: %w", id, err)
+		return u, fmt.Errorf("updating user %d: %w", id, failure(ctx, err))
 	}
 	return u, err
 }
 
 // Ping implements Users.
-func (p *Postgres) Ping(ctx context.Context) error { return p.pool.Ping(ctx) }
+func (p *Postgres) Ping(ctx context.Context) error {
+	ctx, cancel := p.deadline(ctx)
+	defer cancel()
+	c, err := p.conn(ctx)
+	if err != nil {
+		return fmt.Errorf("pinging: %w", err)
+	}
+	defer c.Release()
+	if err := c.Ping(ctx); err != nil {
+		return fmt.Errorf("pinging: %w", failure(ctx, err))
+	}
+	return nil
+}
 
 // Close implements Users.
 func (p *Postgres) Close() { p.pool.Close() }
