@@ -8,6 +8,7 @@ import (
 	"github.com/wechat-deploy/wechat-deploy/components/alicloud/sdk/alicloud"
 	"github.com/wechat-deploy/wechat-deploy/components/alicloud/sdk/cs"
 	"github.com/wechat-deploy/wechat-deploy/components/kube"
+	"github.com/wechat-deploy/wechat-deploy/components/netplan"
 	"github.com/wechat-deploy/wechat-deploy/components/platform"
 )
 
@@ -114,6 +115,7 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 			"pod-identity.alibabacloud.com/role-name": p.Cluster.AppRoleName,
 		}.ToStringMapOutput(),
 		NamespaceLabels: map[string]string{"pod-identity.alibabacloud.com/injection": "on"},
+		TrustedProxies:  ingressControllerRanges(args.Network, p.Network.Plan),
 	}
 	if err := ctx.RegisterResourceOutputs(p, pulumi.Map{
 		"clusterName": p.Outputs.ClusterName, "repositoryUrl": p.Outputs.RepositoryURL, "vpcId": p.Network.VpcID,
@@ -128,3 +130,12 @@ func ClusterIdentifier(region, clusterName string) string { return "ack:" + regi
 
 // Contract is the platform's outputs contract.
 func (p *Platform) Contract() platform.Outputs { return p.Outputs }
+
+// ingressControllerRanges are where ACK's nginx ingress controller pods take their addresses: the pod VSwitches
+// with Terway, the pod CIDR with flannel. The app believes X-Forwarded-For from them only.
+func ingressControllerRanges(network NetworkArgs, plan []netplan.Subnet) []string {
+	if network.PodCIDR != "" {
+		return []string{network.PodCIDR}
+	}
+	return netplan.CIDRsOf(plan, "pod")
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/wechat-deploy/wechat-deploy/components/kube"
+	"github.com/wechat-deploy/wechat-deploy/components/netplan"
 	"github.com/wechat-deploy/wechat-deploy/components/platform"
 )
 
@@ -126,6 +127,8 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 			"eks.amazonaws.com/role-arn": p.Cluster.AppRoleARN,
 		}.ToStringMapOutput(),
 		IngressController: ALBIngressAnnotations,
+		// An internet-facing ALB (target type ip) connects to pods from its nodes in the public subnets.
+		TrustedProxies: netplan.CIDRsOf(p.Network.Plan, "public"),
 	}
 	if err := ctx.RegisterResourceOutputs(p, pulumi.Map{
 		"clusterName": p.Outputs.ClusterName, "repositoryUrl": p.Outputs.RepositoryURL, "vpcId": p.Network.VpcID,

@@ -138,6 +138,17 @@ func uintToIPv4(v uint64) netip.Addr {
 	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
 }
 
+// CIDRsOf lists the CIDRs of one tier of a plan, zone by zone.
+func CIDRsOf(plan []Subnet, tier string) []string {
+	var out []string
+	for _, s := range plan {
+		if s.Tier == tier {
+			out = append(out, s.CIDR.String())
+		}
+	}
+	return out
+}
+
 // AWSTiers are the subnet tiers of an AWS VPC: a private subnet (nodes and pods) and a public one (load
 // balancers, NAT) per zone.
 func AWSTiers(privatePrefix, publicPrefix int) []Tier {

@@ -41,6 +41,10 @@ type Outputs struct {
 	IngressController func(tls IngressTLS) map[string]string
 	// Data are the backing services the platform provisioned for the app.
 	Data DataServices
+	// TrustedProxies are the addresses the app's traffic arrives from through the platform's load balancer or
+	// ingress controller (so the app believes their X-Forwarded-For and nobody else's); nil when the platform
+	// cannot know them.
+	TrustedProxies []string
 	// PullWithCredentials tells the workload to pull with an image pull secret made from Registry (nodes of
 	// the cluster are not otherwise authorised to pull from it).
 	PullWithCredentials bool

@@ -242,6 +242,9 @@ func workloadArgs(cfg *config.Config, plat platform.Outputs, imageRef pulumi.Str
 		contract.EnvSecretsDir:      contract.DefaultSecretsDir,
 		contract.EnvEnvironment:     cfg.Environment,
 	}
+	if len(plat.TrustedProxies) > 0 {
+		settings[contract.EnvTrustedProxies] = strings.Join(plat.TrustedProxies, ",")
+	}
 	for k, v := range a.Env {
 		settings[k] = v
 	}

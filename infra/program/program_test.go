@@ -9,6 +9,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/wechat-deploy/wechat-deploy/app/contract"
 	"github.com/wechat-deploy/wechat-deploy/components/componenttest"
 )
 
@@ -190,5 +191,22 @@ func TestNodeImageFollowsArchitecture(t *testing.T) {
 	x86Nodes := x86.MustOne(t, "aws:eks/nodeGroup:NodeGroup", "dev-nodes")
 	if got := x86Nodes.Str("amiType"); got != "AL2023_x86_64_STANDARD" {
 		t.Errorf("x86 node group AMI type %q", got)
+	}
+}
+
+// The app believes X-Forwarded-For only from the platform's load balancer or ingress controller: the ALB's
+// public subnets on AWS, the pod VSwitches of ACK's ingress controller; an existing cluster keeps the app's
+// default (the platform cannot know).
+func TestTrustedProxiesComeFromThePlatform(t *testing.T) {
+	for stack, want := range map[string]string{
+		"dev":    "10.10.128.0/19,10.10.160.0/19",
+		"dev-cn": "10.40.128.0/19,10.40.160.0/19",
+		"local":  "",
+	} {
+		run := runStack(t, stack, fakeSecrets(t), nil)
+		cm := run.MustOne(t, "kubernetes:core/v1:ConfigMap", "wechat-api-config")
+		if got := cm.Str("data." + contract.EnvTrustedProxies); got != want {
+			t.Errorf("%s: %s = %q, want %q", stack, contract.EnvTrustedProxies, got, want)
+		}
 	}
 }
