@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -25,17 +26,7 @@ func (s MapSource) Keys() []string {
 	if s.FileKeys != nil {
 		return s.FileKeys
 	}
-	return slices.Sorted(mapKeys(s.Values))
-}
-
-func mapKeys(m map[string]string) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
+	return slices.Sorted(maps.Keys(s.Values))
 }
 
 // Keys lists the keys the stack file sets. The engine hands the program values, not the file, so the file is
@@ -178,7 +169,7 @@ var emptyIsMeaningful = []string{"cluster.endpoint.publicAccessCidrs"}
 // checkExplicitDefaults reports explicit nulls, empty strings and zeros: each would silently turn into the
 // default, which is rarely what the person who wrote it meant.
 func checkExplicitDefaults(pr presence, p *problems) {
-	for _, path := range slices.Sorted(presenceKeys(pr)) {
+	for _, path := range slices.Sorted(maps.Keys(pr)) {
 		if inOpenMap(path) {
 			continue
 		}
@@ -210,16 +201,6 @@ func inOpenMap(path string) bool {
 	return false
 }
 
-func presenceKeys(pr presence) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range pr {
-			if !yield(k) {
-				return
-			}
-		}
-	}
-}
-
 // cloudOnly are settings that only some clouds read; on another cloud they would do nothing.
 var cloudOnly = map[string][]Cloud{
 	"region":                      {CloudAWS, CloudAlicloud},
@@ -245,7 +226,7 @@ var cloudOnly = map[string][]Cloud{
 
 // checkCloudOnly reports settings this stack's cloud does not use, naming the clouds that do.
 func checkCloudOnly(c *Config, pr presence, p *problems) {
-	for _, path := range slices.Sorted(presenceKeys(pr)) {
+	for _, path := range slices.Sorted(maps.Keys(pr)) {
 		clouds, ok := cloudOnly[path]
 		if !ok || slices.Contains(clouds, c.Cloud) {
 			continue
