@@ -3,16 +3,14 @@ package handler_test
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/wechat-deploy/wechat-deploy/app/internal/handler"
-	"github.com/wechat-deploy/wechat-deploy/app/internal/repository"
+	"github.com/wechat-deploy/wechat-deploy/app/internal/repository/repotest"
 	"github.com/wechat-deploy/wechat-deploy/app/internal/service"
-	"github.com/wechat-deploy/wechat-deploy/app/internal/stallproxy"
 )
 
 // TestDatabaseStallAnswers503: with PostgreSQL frozen behind a proxy (connections open, nothing answered), user
@@ -23,20 +21,7 @@ func TestDatabaseStallAnswers503(t *testing.T) {
 	if base == "" {
 		t.Skip("WECHAT_TEST_POSTGRES_URL is not set; `make test` sets it to the local PostgreSQL")
 	}
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := stallproxy.Start(t, u.Host)
-	u.Host = proxy.Addr()
-	pc := repository.DefaultPoolConfig
-	pc.CallTimeout, pc.AcquireTimeout = 300*time.Millisecond, 200*time.Millisecond
-	pg, err := repository.OpenPostgres(t.Context(), u.String(), pc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pg.Close)
-	t.Cleanup(proxy.Thaw) // before pg.Close (cleanups run last first): closing waits on frozen connections
+	pg, proxy := repotest.StallablePostgres(t, base)
 	e := newEnv(t, func(d *handler.Deps) {
 		d.Repo, d.Auth.Users, d.Users = pg, pg, &service.Users{Repo: pg}
 	})

@@ -3,6 +3,7 @@ package metrics
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -71,27 +72,16 @@ const OtherMethod = "other"
 // MethodLabel is method when it is one of the methods net/http names, OtherMethod otherwise. The label is always
 // a constant, never the request's own string (which would keep the request line it was cut from alive).
 func MethodLabel(method string) string {
-	switch method {
-	case http.MethodGet:
-		return http.MethodGet
-	case http.MethodHead:
-		return http.MethodHead
-	case http.MethodPost:
-		return http.MethodPost
-	case http.MethodPut:
-		return http.MethodPut
-	case http.MethodPatch:
-		return http.MethodPatch
-	case http.MethodDelete:
-		return http.MethodDelete
-	case http.MethodOptions:
-		return http.MethodOptions
-	case http.MethodConnect:
-		return http.MethodConnect
-	case http.MethodTrace:
-		return http.MethodTrace
+	if i := slices.Index(knownMethods, method); i >= 0 {
+		return knownMethods[i]
 	}
 	return OtherMethod
+}
+
+// knownMethods are the methods net/http names.
+var knownMethods = []string{
+	http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete,
+	http.MethodOptions, http.MethodConnect, http.MethodTrace,
 }
 
 // Finished records a request that Started: its count and latency by route pattern, method and status. Every

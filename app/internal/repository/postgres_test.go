@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -16,7 +15,6 @@ import (
 	"github.com/wechat-deploy/wechat-deploy/app/internal/model"
 	"github.com/wechat-deploy/wechat-deploy/app/internal/repository"
 	"github.com/wechat-deploy/wechat-deploy/app/internal/repository/repotest"
-	"github.com/wechat-deploy/wechat-deploy/app/internal/stallproxy"
 )
 
 // postgresEnv names the PostgreSQL database the contract runs against (.ci/run and `make test` set it).
@@ -81,19 +79,7 @@ func TestPostgresCallsGiveUpWhenTheDatabaseStalls(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = admin.Close(context.Background()) }()
-	u, err := url.Parse(schemaURL(t, admin, base))
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := stallproxy.Start(t, u.Host)
-	u.Host = proxy.Addr()
-	pc := repository.DefaultPoolConfig
-	pc.CallTimeout, pc.AcquireTimeout = 300*time.Millisecond, 200*time.Millisecond
-	r, err := repository.OpenPostgres(t.Context(), u.String(), pc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r, proxy := repotest.StallablePostgres(t, schemaURL(t, admin, base))
 	user, _, err := r.UpsertByOpenID(t.Context(), "o-1", "")
 	if err != nil {
 		t.Fatal(err)

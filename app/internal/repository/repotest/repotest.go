@@ -6,12 +6,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/wechat-deploy/wechat-deploy/app/internal/model"
 	"github.com/wechat-deploy/wechat-deploy/app/internal/repository"
+	"github.com/wechat-deploy/wechat-deploy/app/internal/stallproxy"
 )
 
 // Run runs the contract against stores made by open (a fresh, empty store each call).
@@ -112,4 +114,26 @@ func Run(t *testing.T, open func(t *testing.T) repository.Users) {
 			seen[u.ID] = true
 		}
 	})
+}
+
+// StallablePostgres opens a PostgreSQL store at dsn through a stallproxy with short deadlines (300 ms per call,
+// 200 ms to get a pooled connection), so that a test can freeze the database and watch the store give up. The
+// store closes with the test, after the proxy is thawed: closing waits on frozen connections.
+func StallablePostgres(t *testing.T, dsn string) (*repository.Postgres, *stallproxy.Proxy) {
+	t.Helper()
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := stallproxy.Start(t, u.Host)
+	u.Host = proxy.Addr()
+	pc := repository.DefaultPoolConfig
+	pc.CallTimeout, pc.AcquireTimeout = 300*time.Millisecond, 200*time.Millisecond
+	pg, err := repository.OpenPostgres(t.Context(), u.String(), pc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pg.Close)
+	t.Cleanup(proxy.Thaw) // runs first (cleanups run last-registered first)
+	return pg, proxy
 }
