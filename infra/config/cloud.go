@@ -71,6 +71,14 @@ type tagLimits struct {
 	reserved, forbidden []string
 }
 
+// controlPlaneLogBounds are the retention days the cluster's control-plane logs accept.
+func (prof *cloudProfile) controlPlaneLogBounds() [2]int {
+	if prof.logRetentionRange[1] > 0 {
+		return prof.logRetentionRange
+	}
+	return defaultRetentionBounds
+}
+
 // profileOf returns the profile of a supported cloud, nil for anything else.
 func profileOf(cloud Cloud) *cloudProfile {
 	switch cloud {

@@ -179,7 +179,7 @@ func validateNetwork(c *Config, prof *cloudProfile, p *problems) {
 	if c.IsProduction() && n.NATMode != NATPerZone {
 		p.add("network.natMode", "is %q, but production needs %s so that losing a zone does not cut egress", n.NATMode, NATPerZone)
 	}
-	validateRetention("network.flowLogRetentionDays", n.FlowLogRetentionDays, prof, p)
+	validateRetention("network.flowLogRetentionDays", n.FlowLogRetentionDays, prof.logRetentionDays, defaultRetentionBounds, p)
 	if c.IsProduction() && n.FlowLogRetentionDays < rules.MinFlowLogDays {
 		p.add("network.flowLogRetentionDays", "%d days: production keeps flow logs at least %d (intrusions are found months later)", n.FlowLogRetentionDays, rules.MinFlowLogDays)
 	}
@@ -242,7 +242,7 @@ func validateCluster(c *Config, prof *cloudProfile, p *problems) {
 	if k.DiskSizeGiB < 20 || k.DiskSizeGiB > 2048 {
 		p.add("cluster.diskSizeGiB", "%d is out of range; allowed: 20 to 2048", k.DiskSizeGiB)
 	}
-	validateRetention("cluster.logRetentionDays", k.LogRetentionDays, prof, p)
+	validateRetention("cluster.logRetentionDays", k.LogRetentionDays, prof.logRetentionDays, prof.controlPlaneLogBounds(), p)
 	if c.IsProduction() && k.LogRetentionDays < rules.MinAuditLogDays {
 		p.add("cluster.logRetentionDays", "%d days: production keeps control-plane and audit logs at least %d (six months, China's Cybersecurity Law Art. 21)", k.LogRetentionDays, rules.MinAuditLogDays)
 	}
@@ -312,15 +312,17 @@ func validateInstanceTypes(c *Config, prof *cloudProfile, p *problems) {
 	}
 }
 
-// validateRetention checks a log retention against the cloud's accepted periods (or 1 to 3653 days).
-func validateRetention(key string, days int, prof *cloudProfile, p *problems) {
+// defaultRetentionBounds are the retention days accepted where the cloud names no other bounds.
+var defaultRetentionBounds = [2]int{1, 3653}
+
+// validateRetention checks a log retention against the cloud's accepted periods (when it has a list) and the
+// bounds.
+func validateRetention(key string, days int, accepted []int, bounds [2]int, p *problems) {
 	switch {
-	case len(prof.logRetentionDays) > 0 && !slices.Contains(prof.logRetentionDays, days):
-		p.add(key, "%d is not a retention the log service accepts; allowed: %s", days, joinInts(prof.logRetentionDays))
-	case prof.logRetentionRange[1] > 0 && key == "cluster.logRetentionDays" && (days < prof.logRetentionRange[0] || days > prof.logRetentionRange[1]):
-		p.add(key, "%d is out of range; %s keeps control-plane logs %d to %d days", days, "ACK", prof.logRetentionRange[0], prof.logRetentionRange[1])
-	case days < 1 || days > 3653:
-		p.add(key, "%d is out of range; allowed: 1 to 3653", days)
+	case len(accepted) > 0 && !slices.Contains(accepted, days):
+		p.add(key, "%d is not a retention the log service accepts; allowed: %s", days, joinInts(accepted))
+	case days < bounds[0] || days > bounds[1]:
+		p.add(key, "%d is out of range; allowed: %d to %d", days, bounds[0], bounds[1])
 	}
 }
 

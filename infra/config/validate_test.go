@@ -198,6 +198,7 @@ func TestParseBadConfig(t *testing.T) {
 		{name: "production single nat", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "network.natMode", "single") }, key: "network.natMode", hint: "per-zone"},
 		{name: "service cidr overlaps vpc", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "cluster.serviceCidr", "10.10.128.0/20") }, key: "cluster.serviceCidr", hint: "overlaps the VPC"},
 		{name: "pod cidr on aws", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "cluster.podCidr", "172.30.0.0/16") }, key: "cluster.podCidr", hint: "only used on alicloud"},
+		{name: "ack control-plane log ttl", base: baseAlicloudDev, mutate: func(m map[string]any) { set(m, "cluster.logRetentionDays", 3200) }, key: "cluster.logRetentionDays", hint: "1 to 3000"},
 		{name: "version malformed", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "cluster.version", "1.x") }, key: "cluster.version", hint: "not a Kubernetes version"},
 		{name: "version unsupported", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "cluster.version", "1.21") }, key: "cluster.version", hint: "not supported"},
 		{name: "eks patch version", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "cluster.version", "1.33.2") }, key: "cluster.version", hint: "minor version only"},
