@@ -23,6 +23,7 @@ func devArgs() PlatformArgs {
 			MinNodes: 1, DesiredNodes: 2, MaxNodes: 3, DiskSizeGiB: 50, LogRetentionDays: 30,
 			Addons:       []platform.Addon{{Name: "vpc-cni", Version: "v1.19.5-eksbuild.1"}, {Name: "coredns", Version: "v1.12.1-eksbuild.2"}},
 			AppNamespace: "wechat-api", AppServiceAccount: "wechat-api",
+			Admins: []string{"arn:aws:iam::123456789012:role/dev-admins"},
 		},
 		Registry: RegistryArgs{RepositoryName: "wechat-api", KeepImages: 20},
 	}
@@ -309,6 +310,12 @@ var replacementInputs = map[string][]string{
 // TestScalingAndVersionDoNotReplace: a node count and Kubernetes version change leave every
 // replacement-triggering input of the cluster and node group unchanged (they update in place).
 func TestScalingAndVersionDoNotReplace(t *testing.T) {
+	// A next version as the table would carry it (same addons: this test is about the cluster and nodes).
+	saved := EKSReleases
+	t.Cleanup(func() { EKSReleases = saved })
+	next := saved[len(saved)-1]
+	next.Version = "1.34"
+	EKSReleases = append(slices.Clone(saved), next)
 	before, _ := run(t, prodArgs())
 	changed := prodArgs()
 	changed.Cluster.Version = "1.34"

@@ -50,12 +50,20 @@ type ClusterArgs struct {
 	Addons []platform.Addon
 	// LogRetentionDays is the retention of control-plane logs.
 	LogRetentionDays int
-	// Admins are IAM principals granted cluster-admin through access entries.
-	Admins []string
+	// Admins are IAM principals granted cluster-admin through access entries, Viewers read-only access
+	// (ViewerAccessPolicy). The identity that creates the cluster gets no entry of its own: whoever runs
+	// `pulumi up` must be one of the admins.
+	Admins, Viewers []string
+	// UpgradePolicy is the cluster's support type, UpgradeExtended (the default: the version stays pinned until
+	// extended support ends) or UpgradeStandard.
+	UpgradePolicy string
 	// KubeconfigProfile and KubeconfigRoleARN are passed to `aws eks get-token` in the kubeconfig.
 	KubeconfigProfile, KubeconfigRoleARN string
 	// AppNamespace and AppServiceAccount name the workload's service account for its IRSA role.
 	AppNamespace, AppServiceAccount string
+	// Tags are put on what the node group launches (instances, volumes, network interfaces), which the
+	// provider's default tags do not reach.
+	Tags map[string]string
 	// Protect protects the cluster and its KMS key.
 	Protect bool
 }
@@ -77,6 +85,8 @@ type Cluster struct {
 	KMSKeyARN pulumi.StringOutput `pulumi:"kmsKeyArn"`
 	// NodeSecurityGroupID is the cluster security group EKS attaches to nodes.
 	NodeSecurityGroupID pulumi.StringOutput `pulumi:"nodeSecurityGroupId"`
+	// Ready are the resources after which the cluster runs pods: the node group and the addons.
+	Ready []pulumi.Resource `pulumi:"-"`
 }
 
 func (a *ClusterArgs) validate() error {
@@ -93,6 +103,12 @@ func (a *ClusterArgs) validate() error {
 		return fmt.Errorf("%w: nodes min %d / desired %d / max %d are inconsistent", ErrInvalidArgs, a.MinNodes, a.DesiredNodes, a.MaxNodes)
 	case len(a.InstanceTypes) == 0:
 		return fmt.Errorf("%w: at least one instance type is required", ErrInvalidArgs)
+	}
+	if a.UpgradePolicy != "" && a.UpgradePolicy != UpgradeStandard && a.UpgradePolicy != UpgradeExtended {
+		return fmt.Errorf("%w: upgrade policy %q is neither %s nor %s", ErrInvalidArgs, a.UpgradePolicy, UpgradeStandard, UpgradeExtended)
+	}
+	if len(a.Admins) == 0 {
+		return fmt.Errorf("%w: at least one admin principal is required (the creator gets no access entry)", ErrInvalidArgs)
 	}
 	for _, ad := range a.Addons {
 		if ad.Version == "" {
@@ -156,7 +172,8 @@ func (b *clusterBuild) build(c *Cluster) error {
 	if err != nil {
 		return err
 	}
-	if err := b.accessEntries(cluster); err != nil {
+	access, err := b.accessEntries(cluster)
+	if err != nil {
 		return err
 	}
 	issuer := cluster.Identities.Index(pulumi.Int(0)).Oidcs().Index(pulumi.Int(0)).Issuer().Elem()
@@ -181,7 +198,8 @@ func (b *clusterBuild) build(c *Cluster) error {
 		return err
 	}
 	// The other addons (coredns) schedule pods, so they wait for the nodes.
-	if _, err := b.addons(cluster, false, []pulumi.Resource{nodeGroup}); err != nil {
+	late, err := b.addons(cluster, false, []pulumi.Resource{nodeGroup})
+	if err != nil {
 		return err
 	}
 	appRole, err := b.appRole(oidc, issuer)
@@ -198,9 +216,14 @@ func (b *clusterBuild) build(c *Cluster) error {
 	c.AppRoleARN = appRole.Arn
 	c.KMSKeyARN = key.Arn
 	c.NodeSecurityGroupID = cluster.VpcConfig.ClusterSecurityGroupId().Elem()
-	c.Kubeconfig = pulumi.ToSecret(pulumi.All(cluster.Name, cluster.Endpoint, ca).ApplyT(func(v []any) (string, error) {
+	// The kubeconfig is known only once the admins' access policies are associated, so nothing talks to the
+	// API server before its caller may.
+	c.Kubeconfig = pulumi.ToSecret(pulumi.All(cluster.Name, cluster.Endpoint, ca, access).ApplyT(func(v []any) (string, error) {
 		return EKSKubeconfig(v[0].(string), v[1].(string), v[2].(string), args.Region, args.KubeconfigProfile, args.KubeconfigRoleARN)
 	})).(pulumi.StringOutput)
+	// Whatever runs on the cluster (the load balancer controller, workloads) needs schedulable nodes with
+	// networking and DNS in place.
+	c.Ready = append(append([]pulumi.Resource{nodeGroup}, early...), late...)
 	return nil
 }
 
@@ -285,42 +308,77 @@ func (b *clusterBuild) cluster(role *controlPlaneRole, key *kms.Key, logs *cloud
 		AccessConfig: &eks.ClusterAccessConfigArgs{
 			// Access entries only: no aws-auth ConfigMap to drift or to lock everyone out.
 			AuthenticationMode: pulumi.String("API"),
-			// The identity that runs `pulumi up` must reach the cluster to deploy the workload.
-			BootstrapClusterCreatorAdminPermissions: pulumi.Bool(true),
+			// No hidden admin: the creator's entry could be neither listed nor removed here. Admins come from
+			// access entries (cluster.admins and the deploy role).
+			BootstrapClusterCreatorAdminPermissions: pulumi.Bool(false),
 		},
 		KubernetesNetworkConfig: &eks.ClusterKubernetesNetworkConfigArgs{
 			ServiceIpv4Cidr: pulumi.String(args.ServiceCIDR), IpFamily: pulumi.String("ipv4"),
 		},
 		// The managed addons below replace the self-managed ones, so versions are pinned and upgrades are ours.
 		BootstrapSelfManagedAddons: pulumi.Bool(false),
-		UpgradePolicy:              &eks.ClusterUpgradePolicyArgs{SupportType: pulumi.String("STANDARD")},
-	}, b.parent, pulumi.Protect(args.Protect), pulumi.DependsOn([]pulumi.Resource{role.policy, logs}))
+		UpgradePolicy:              &eks.ClusterUpgradePolicyArgs{SupportType: pulumi.String(upgradePolicy(args.UpgradePolicy))},
+	}, b.parent, pulumi.Protect(args.Protect), pulumi.DependsOn([]pulumi.Resource{role.policy, logs}),
+		// The creator flag only matters at creation and changing it replaces the cluster: clusters made with
+		// it on keep it (delete that access entry by hand) instead of being rebuilt.
+		pulumi.IgnoreChanges([]string{"accessConfig.bootstrapClusterCreatorAdminPermissions"}))
 	if err != nil {
 		return nil, fmt.Errorf("cluster: %w", err)
 	}
 	return cluster, nil
 }
 
-// accessEntries grant each admin principal cluster-admin through an access entry.
-func (b *clusterBuild) accessEntries(cluster *eks.Cluster) error {
-	for i, admin := range b.args.Admins {
-		name := fmt.Sprintf("%s-admin-%d", b.name, i)
+// Access policies of EKS access entries (docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html).
+const (
+	// AdminAccessPolicy is cluster-admin.
+	AdminAccessPolicy = "AmazonEKSClusterAdminPolicy"
+	// ViewerAccessPolicy reads objects but not Secrets: a pull-request preview must not read production
+	// secrets. The Kubernetes provider's dry-run requests are refused for it, and it then diffs client-side.
+	ViewerAccessPolicy = "AmazonEKSViewPolicy"
+)
+
+// accessEntries grant each admin cluster-admin and each viewer read-only access through access entries; the
+// result is the association IDs, known once every grant is in place.
+func (b *clusterBuild) accessEntries(cluster *eks.Cluster) (pulumi.StringArrayOutput, error) {
+	var ids pulumi.StringArray
+	grant := func(kind string, i int, principal, policy string) error {
+		name := fmt.Sprintf("%s-%s-%d", b.name, kind, i)
 		entry, err := eks.NewAccessEntry(b.ctx, name, &eks.AccessEntryArgs{
-			ClusterName: cluster.Name, PrincipalArn: pulumi.String(admin), Type: pulumi.String("STANDARD"),
+			ClusterName: cluster.Name, PrincipalArn: pulumi.String(principal), Type: pulumi.String("STANDARD"),
 		}, b.parent)
 		if err != nil {
-			return fmt.Errorf("access entry for %s: %w", admin, err)
+			return fmt.Errorf("access entry for %s: %w", principal, err)
 		}
-		if _, err := eks.NewAccessPolicyAssociation(b.ctx, name, &eks.AccessPolicyAssociationArgs{
+		assoc, err := eks.NewAccessPolicyAssociation(b.ctx, name, &eks.AccessPolicyAssociationArgs{
 			ClusterName:  cluster.Name,
 			PrincipalArn: entry.PrincipalArn,
-			PolicyArn:    pulumi.String("arn:" + b.args.Partition + ":eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"),
+			PolicyArn:    pulumi.String("arn:" + b.args.Partition + ":eks::aws:cluster-access-policy/" + policy),
 			AccessScope:  &eks.AccessPolicyAssociationAccessScopeArgs{Type: pulumi.String("cluster")},
-		}, b.parent); err != nil {
-			return fmt.Errorf("access policy for %s: %w", admin, err)
+		}, b.parent)
+		if err != nil {
+			return fmt.Errorf("access policy for %s: %w", principal, err)
+		}
+		ids = append(ids, assoc.ID().ToStringOutput())
+		return nil
+	}
+	for i, admin := range b.args.Admins {
+		if err := grant("admin", i, admin, AdminAccessPolicy); err != nil {
+			return pulumi.StringArrayOutput{}, err
 		}
 	}
-	return nil
+	for i, viewer := range b.args.Viewers {
+		if err := grant("viewer", i, viewer, ViewerAccessPolicy); err != nil {
+			return pulumi.StringArrayOutput{}, err
+		}
+	}
+	return ids.ToStringArrayOutput(), nil
+}
+
+func upgradePolicy(p string) string {
+	if p == "" {
+		return UpgradeExtended
+	}
+	return p
 }
 
 // nodeRolePolicies are the AWS managed policies every EKS node needs (SSM for shell-less access).
@@ -396,6 +454,7 @@ func (b *clusterBuild) nodeGroup(cluster *eks.Cluster, role *iam.Role, deps []pu
 				DeleteOnTermination: pulumi.String("true"),
 			},
 		}},
+		TagSpecifications:    launchTags(args.Tags),
 		UpdateDefaultVersion: pulumi.Bool(true),
 	}, b.parent)
 	if err != nil {
@@ -423,6 +482,22 @@ func (b *clusterBuild) nodeGroup(cluster *eks.Cluster, role *iam.Role, deps []pu
 		return nil, fmt.Errorf("node group: %w", err)
 	}
 	return nodeGroup, nil
+}
+
+// LaunchTaggedResources are the resource types a node's launch tags them on: what the node group creates per
+// node and bills.
+var LaunchTaggedResources = []string{"instance", "volume", "network-interface"}
+
+// launchTags tags every resource a node launch creates with the stack's tags, for cost allocation.
+func launchTags(tags map[string]string) ec2.LaunchTemplateTagSpecificationArray {
+	if len(tags) == 0 {
+		return nil
+	}
+	var specs ec2.LaunchTemplateTagSpecificationArray
+	for _, t := range LaunchTaggedResources {
+		specs = append(specs, ec2.LaunchTemplateTagSpecificationArgs{ResourceType: pulumi.String(t), Tags: pulumi.ToStringMap(tags)})
+	}
+	return specs
 }
 
 func amiType(t string) string {

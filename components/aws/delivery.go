@@ -122,7 +122,7 @@ func NewDeliveryIdentity(ctx *pulumi.Context, name string, args *DeliveryIdentit
 		gitlab := "project_path:" + args.GitLabProject + ":ref_type:branch:ref:"
 		repo := "repo:" + args.GitHubRepository
 		previewRole, err := iam.NewRole(ctx, name+"-"+env.Name+"-preview", &iam.RoleArgs{
-			Name:               pulumi.String(args.Project + "-" + env.Name + "-preview"),
+			Name:               pulumi.String(DeliveryRoleName(args.Project, env.Name, PreviewRole)),
 			Description:        pulumi.String("Read-only previews of the " + env.Name + " stacks (pull requests, Pulumi Deployments previews)"),
 			AssumeRolePolicy:   trust("preview", []string{repo + ":pull_request"}, []string{gitlab + "*"}),
 			MaxSessionDuration: pulumi.Int(3600),
@@ -136,7 +136,7 @@ func NewDeliveryIdentity(ctx *pulumi.Context, name string, args *DeliveryIdentit
 			return nil, fmt.Errorf("creating delivery identity %s: preview policy of %s: %w", name, env.Name, err)
 		}
 		deployRole, err := iam.NewRole(ctx, name+"-"+env.Name+"-deploy", &iam.RoleArgs{
-			Name:        pulumi.String(args.Project + "-" + env.Name + "-deploy"),
+			Name:        pulumi.String(DeliveryRoleName(args.Project, env.Name, DeployRole)),
 			Description: pulumi.String("Deployments of the " + env.Name + " stacks (Pulumi Deployments, the " + env.Name + " GitHub environment)"),
 			// Any Pulumi operation on the environment's stacks, or a workflow job bound to its GitHub environment.
 			AssumeRolePolicy:   trust("*", []string{repo + ":environment:" + env.Name}, []string{gitlab + deployBranch}),
@@ -175,6 +175,20 @@ func webIdentity(sid, providerARN, issuerKey, audience string, subjects []string
 			"StringEquals": map[string]any{issuerKey + ":aud": audience},
 			"StringLike":   map[string]any{issuerKey + ":sub": subjects},
 		}}
+}
+
+// Kinds of delivery role.
+const (
+	// PreviewRole runs read-only previews (pull requests).
+	PreviewRole = "preview"
+	// DeployRole runs updates.
+	DeployRole = "deploy"
+)
+
+// DeliveryRoleName is the name of an environment's delivery role of the given kind; platforms use it to grant
+// those roles cluster access.
+func DeliveryRoleName(project, environment, kind string) string {
+	return project + "-" + environment + "-" + kind
 }
 
 // deployIAMPolicy is the IAM the deploy role needs on top of PowerUserAccess (which excludes IAM): only the

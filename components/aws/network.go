@@ -249,6 +249,20 @@ func (b *networkBuild) privateSubnets(vpc *ec2.Vpc, natIDs []pulumi.IDOutput) (p
 	return private, nil
 }
 
+// flowLogPolicy lets the flow-log service write to the group (created here, so no logs:CreateLogGroup) and list
+// groups, which it does before delivering (docs: "IAM role for publishing flow logs to CloudWatch Logs").
+func flowLogPolicy(groupARN string) string {
+	return policyDocument(
+		statement{
+			Effect:   "Allow",
+			Action:   []string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"},
+			Resource: []string{groupARN, groupARN + ":*"},
+		},
+		// DescribeLogGroups is a list action: it is granted on all groups or not at all.
+		statement{Effect: "Allow", Action: []string{"logs:DescribeLogGroups"}, Resource: "*"},
+	)
+}
+
 // flowLogs sends every accepted and rejected flow of the VPC to a CloudWatch log group with a retention.
 func flowLogs(ctx *pulumi.Context, name string, vpc *ec2.Vpc, retentionDays int, parent pulumi.ResourceOption) error {
 	group, err := cloudwatch.NewLogGroup(ctx, name+"-flow-logs", &cloudwatch.LogGroupArgs{
@@ -265,14 +279,8 @@ func flowLogs(ctx *pulumi.Context, name string, vpc *ec2.Vpc, retentionDays int,
 		return fmt.Errorf("creating flow log role for network %s: %w", name, err)
 	}
 	if _, err := iam.NewRolePolicy(ctx, name+"-flow-logs", &iam.RolePolicyArgs{
-		Role: role.ID(),
-		Policy: group.Arn.ApplyT(func(arn string) string {
-			return policyDocument(statement{
-				Effect:   "Allow",
-				Action:   []string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"},
-				Resource: []string{arn, arn + ":*"},
-			})
-		}).(pulumi.StringOutput),
+		Role:   role.ID(),
+		Policy: group.Arn.ApplyT(flowLogPolicy).(pulumi.StringOutput),
 	}, parent); err != nil {
 		return fmt.Errorf("granting flow log role for network %s: %w", name, err)
 	}

@@ -4,6 +4,7 @@ package aws
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
@@ -30,6 +31,21 @@ type PlatformArgs struct {
 	Network  NetworkArgs
 	Cluster  ClusterArgs
 	Registry RegistryArgs
+	// HostedZone, when set, is the public Route 53 zone holding Domain: the platform points Domain at the
+	// load balancer and, with TLS and no CertificateARN, issues an ACM certificate for it validated there.
+	HostedZone, Domain string
+	// TLS terminates HTTPS at the load balancer with CertificateARN, or the issued certificate.
+	TLS            bool
+	CertificateARN string
+	// Delivery, when set, grants the environment's delivery roles (made by infra/bootstrap with
+	// DeliveryIdentity) access to the cluster: the deploy role as an admin, the preview role as a viewer.
+	Delivery *DeliveryAccess
+}
+
+// DeliveryAccess names the delivery roles of one environment: Project-Environment-deploy and -preview in the
+// account the platform runs in.
+type DeliveryAccess struct {
+	Project, Environment string
 }
 
 // Platform is the AWS platform.
@@ -78,6 +94,25 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 		return nil, fmt.Errorf("creating AWS platform %s: reading partition: %w", name, err)
 	}
 
+	release, ok := EKSReleaseOf(args.Cluster.Version)
+	if !ok {
+		return nil, fmt.Errorf("creating AWS platform %s: %w: Kubernetes %q is not in the EKS release table (%v)",
+			name, ErrInvalidArgs, args.Cluster.Version, SupportedEKSVersions())
+	}
+	clusterArgs := args.Cluster
+	if args.Delivery != nil {
+		caller, err := aws.GetCallerIdentity(ctx, &aws.GetCallerIdentityArgs{}, pulumi.Provider(provider))
+		if err != nil {
+			return nil, fmt.Errorf("creating AWS platform %s: reading the account: %w", name, err)
+		}
+		role := func(kind string) string {
+			return fmt.Sprintf("arn:%s:iam::%s:role/%s", partition.Partition, caller.AccountId,
+				DeliveryRoleName(args.Delivery.Project, args.Delivery.Environment, kind))
+		}
+		clusterArgs.Admins = append(slices.Clone(clusterArgs.Admins), role(DeployRole))
+		clusterArgs.Viewers = append(slices.Clone(clusterArgs.Viewers), role(PreviewRole))
+	}
+
 	netArgs := args.Network
 	netArgs.Zones = zones
 	netArgs.ClusterName = args.Cluster.ClusterName
@@ -85,8 +120,8 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 	if err != nil {
 		return nil, err
 	}
-	clusterArgs := args.Cluster
 	clusterArgs.Region = args.Region
+	clusterArgs.Tags = args.Tags
 	clusterArgs.Partition = partition.Partition
 	clusterArgs.VpcID = p.Network.VpcID
 	clusterArgs.PrivateSubnetIDs = p.Network.PrivateSubnetIDs
@@ -108,11 +143,39 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 	if _, err := NewLoadBalancerController(ctx, name+"-lb", &LoadBalancerControllerArgs{
 		ClusterName:     p.Cluster.ClusterName,
 		Region:          args.Region,
+		Partition:       partition.Partition,
 		VpcID:           p.Network.VpcID,
 		OIDCProviderARN: p.Cluster.OIDCProviderARN,
 		OIDCIssuerURL:   p.Cluster.OIDCIssuerURL,
+		DependsOn:       p.Cluster.Ready,
 	}, pulumi.Parent(p), pulumi.Providers(provider, k8s)); err != nil {
 		return nil, err
+	}
+	if _, err := NewMetricsServer(ctx, name+"-metrics", &MetricsServerArgs{ChartVersion: release.MetricsServerChart},
+		pulumi.Parent(p), pulumi.Provider(k8s), pulumi.DependsOn(p.Cluster.Ready)); err != nil {
+		return nil, err
+	}
+
+	// The ALB serves ACM certificates only (never a Kubernetes Secret): a given one, or one issued here.
+	var certificate pulumi.StringInput
+	if args.TLS && args.CertificateARN != "" {
+		certificate = pulumi.String(args.CertificateARN)
+	}
+	var domain *Domain
+	if args.HostedZone != "" {
+		domain, err = NewDomain(ctx, name, &DomainArgs{
+			HostedZone: args.HostedZone, Domain: args.Domain, Region: args.Region,
+			Certificate: args.TLS && args.CertificateARN == "",
+		}, child...)
+		if err != nil {
+			return nil, err
+		}
+		if args.TLS && args.CertificateARN == "" {
+			certificate = domain.CertificateARN
+		}
+	}
+	if args.TLS && certificate == nil {
+		return nil, fmt.Errorf("creating AWS platform %s: %w: TLS needs a certificate ARN or a hosted zone to issue one in", name, ErrInvalidArgs)
 	}
 
 	p.Outputs = platform.Outputs{
@@ -126,9 +189,21 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 		ServiceAccountAnnotations: pulumi.StringMap{
 			"eks.amazonaws.com/role-arn": p.Cluster.AppRoleARN,
 		}.ToStringMapOutput(),
-		IngressController: ALBIngressAnnotations,
+		IngressController: func(tls platform.IngressTLS) pulumi.StringMap {
+			ann := pulumi.StringMap{}
+			for k, v := range ALBIngressAnnotations(tls) {
+				ann[k] = pulumi.String(v)
+			}
+			if certificate != nil {
+				ann[albCertificateAnnotation] = certificate
+			}
+			return ann
+		},
 		// An internet-facing ALB (target type ip) connects to pods from its nodes in the public subnets.
 		TrustedProxies: netplan.CIDRsOf(p.Network.Plan, "public"),
+	}
+	if domain != nil {
+		p.Outputs.PublishHost = domain.Alias
 	}
 	if err := ctx.RegisterResourceOutputs(p, pulumi.Map{
 		"clusterName": p.Outputs.ClusterName, "repositoryUrl": p.Outputs.RepositoryURL, "vpcId": p.Network.VpcID,

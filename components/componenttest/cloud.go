@@ -87,6 +87,25 @@ func (c *Cloud) Outputs(typ, name string, inputs resource.PropertyMap) (string, 
 			url = strings.TrimPrefix(v.StringValue(), "https://")
 		}
 		str("arn", fmt.Sprintf("arn:aws:iam::%s:oidc-provider/%s", AccountID, url))
+	case "aws:acm/certificate:Certificate":
+		id = fmt.Sprintf("arn:aws:acm:%s:%s:certificate/%s", c.Region, AccountID, shortHash(name))
+		str("arn", id)
+		domain := ""
+		if v, ok := inputs["domainName"]; ok && v.IsString() {
+			domain = v.StringValue()
+		}
+		out["domainValidationOptions"] = resource.NewArrayProperty([]resource.PropertyValue{resource.NewObjectProperty(resource.PropertyMap{
+			"domainName":          resource.NewStringProperty(domain),
+			"resourceRecordName":  resource.NewStringProperty("_" + shortHash(domain) + "." + domain + "."),
+			"resourceRecordType":  resource.NewStringProperty("CNAME"),
+			"resourceRecordValue": resource.NewStringProperty("_" + shortHash(domain+"v") + ".acm-validations.aws."),
+		})})
+	case "aws:acm/certificateValidation:CertificateValidation":
+		// Issued: the validation resource hands the certificate ARN on.
+	case "aws:route53/record:Record":
+		if v, ok := inputs["name"]; ok && v.IsString() {
+			str("fqdn", strings.TrimSuffix(v.StringValue(), "."))
+		}
 	case "aws:ecr/repository:Repository":
 		str("repositoryUrl", fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/%s", AccountID, c.Region, physical))
 		str("registryId", AccountID)
@@ -176,6 +195,19 @@ func (c *Cloud) Invoke(token string, args resource.PropertyMap) (resource.Proper
 	case "aws:index/getPartition:getPartition":
 		return resource.PropertyMap{"partition": resource.NewStringProperty("aws"), "dnsSuffix": resource.NewStringProperty("amazonaws.com"),
 			"id": resource.NewStringProperty("aws")}, nil
+	case "aws:route53/getZone:getZone":
+		// A public zone of the name asked for (Route 53 ids are Z + 13-32 upper-case characters).
+		name := ""
+		if v, ok := args["name"]; ok && v.IsString() {
+			name = v.StringValue()
+		}
+		id := "Z" + strings.ToUpper(shortHash(name)) + "EXAMPLE"
+		return resource.PropertyMap{"zoneId": resource.NewStringProperty(id), "id": resource.NewStringProperty(id),
+			"name": resource.NewStringProperty(name), "privateZone": resource.NewBoolProperty(false)}, nil
+	case "aws:lb/getHostedZoneId:getHostedZoneId":
+		// The canonical hosted zone of application load balancers in us-east-1 (docs: Elastic Load Balancing
+		// endpoints and quotas); other regions answer the same fake.
+		return resource.PropertyMap{"id": resource.NewStringProperty("Z35SXDOTRQ7X7K")}, nil
 	case "aws:index/getRegion:getRegion":
 		return resource.PropertyMap{"name": resource.NewStringProperty(c.Region), "id": resource.NewStringProperty(c.Region)}, nil
 	case "aws:ecr/getAuthorizationToken:getAuthorizationToken":

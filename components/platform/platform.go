@@ -38,7 +38,10 @@ type Outputs struct {
 	NamespaceLabels map[string]string
 	// IngressController returns the controller-specific annotations of an internet-facing Ingress; nil when the
 	// controller needs none. (The ingress class itself is a stack setting with per-cloud defaults.)
-	IngressController func(tls IngressTLS) map[string]string
+	IngressController func(tls IngressTLS) pulumi.StringMap
+	// PublishHost, when set, publishes the app's host name in DNS, pointing at the load balancer the ingress
+	// controller made (its host name from the Ingress status); nil when the platform does not manage DNS.
+	PublishHost func(loadBalancerHost pulumi.StringOutput) error
 	// Data are the backing services the platform provisioned for the app.
 	Data DataServices
 	// TrustedProxies are the addresses the app's traffic arrives from through the platform's load balancer or
@@ -66,9 +69,9 @@ type IngressTLS struct {
 
 // IngressAnnotations returns the annotations the platform's ingress controller needs on an internet-facing
 // Ingress with the given TLS settings (none when the platform did not say).
-func (o Outputs) IngressAnnotations(tls IngressTLS) map[string]string {
+func (o Outputs) IngressAnnotations(tls IngressTLS) pulumi.StringMap {
 	if o.IngressController == nil {
-		return map[string]string{}
+		return pulumi.StringMap{}
 	}
 	return o.IngressController(tls)
 }

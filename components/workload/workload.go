@@ -70,8 +70,10 @@ type WorkloadArgs struct {
 	Domain string
 	// IngressClass and IngressAnnotations select and configure the ingress controller.
 	IngressClass       string
-	IngressAnnotations map[string]string
-	// TLSSecretName enables TLS on the Ingress with the certificate in that Secret.
+	IngressAnnotations pulumi.StringMap
+	// TLS is terminated at the Ingress: with the certificate in the Secret TLSSecretName, or, when that is
+	// empty, with one the controller's annotations name (an ACM certificate on AWS).
+	TLS           bool
 	TLSSecretName string
 	// ClusterIssuer asks cert-manager to issue the TLS certificate.
 	ClusterIssuer string
@@ -98,6 +100,9 @@ type Workload struct {
 	Image pulumi.StringOutput `pulumi:"image"`
 	// ConfigChecksum is the checksum annotation value of the pod template.
 	ConfigChecksum pulumi.StringOutput `pulumi:"configChecksum"`
+	// LoadBalancerHost is the host name of the load balancer serving the Ingress, from its status; empty
+	// without a domain or when the controller reports an IP address only.
+	LoadBalancerHost pulumi.StringOutput `pulumi:"-"`
 }
 
 var (
@@ -260,12 +265,15 @@ func (b *builder) build(w *Workload) error {
 	w.Namespace = nsName
 	w.Image = a.Image.ToStringOutput()
 	w.URL = pulumi.Sprintf("http://%s.%s.svc.cluster.local", b.names.app, nsName)
+	w.LoadBalancerHost = pulumi.String("").ToStringOutput()
 	if a.Domain != "" {
-		if err := b.ingress(nsName, svc); err != nil {
+		ing, err := b.ingress(nsName, svc)
+		if err != nil {
 			return err
 		}
+		w.LoadBalancerHost = ing.Status.LoadBalancer().Ingress().Index(pulumi.Int(0)).Hostname().Elem()
 		scheme := "http"
-		if a.TLSSecretName != "" {
+		if a.TLS {
 			scheme = "https"
 		}
 		w.URL = pulumi.Sprintf("%s://%s", scheme, a.Domain)
@@ -678,11 +686,11 @@ func (b *builder) networkPolicies(ns pulumi.StringOutput, opts []pulumi.Resource
 	return nil
 }
 
-func (b *builder) ingress(ns pulumi.StringOutput, svc *corev1.Service) error {
+func (b *builder) ingress(ns pulumi.StringOutput, svc *corev1.Service) (*networkingv1.Ingress, error) {
 	a := b.args
 	annotations := pulumi.StringMap{}
 	for k, v := range a.IngressAnnotations {
-		annotations[k] = pulumi.String(v)
+		annotations[k] = v
 	}
 	if a.ClusterIssuer != "" {
 		annotations["cert-manager.io/cluster-issuer"] = pulumi.String(a.ClusterIssuer)
@@ -691,12 +699,12 @@ func (b *builder) ingress(ns pulumi.StringOutput, svc *corev1.Service) error {
 		annotations[SkipAwaitAnnotation] = pulumi.String(strconv.FormatBool(true))
 	}
 	var tls networkingv1.IngressTLSArray
-	if a.TLSSecretName != "" {
+	if a.TLS && a.TLSSecretName != "" {
 		tls = networkingv1.IngressTLSArray{networkingv1.IngressTLSArgs{
 			Hosts: pulumi.StringArray{pulumi.String(a.Domain)}, SecretName: pulumi.String(a.TLSSecretName),
 		}}
 	}
-	_, err := networkingv1.NewIngress(b.ctx, b.name+"-ingress", &networkingv1.IngressArgs{
+	ing, err := networkingv1.NewIngress(b.ctx, b.name+"-ingress", &networkingv1.IngressArgs{
 		Metadata: b.meta(b.names.app, ns, annotations),
 		Spec: &networkingv1.IngressSpecArgs{
 			IngressClassName: pulumi.String(a.IngressClass),
@@ -715,7 +723,7 @@ func (b *builder) ingress(ns pulumi.StringOutput, svc *corev1.Service) error {
 		},
 	}, b.parent, pulumi.DependsOn([]pulumi.Resource{svc}))
 	if err != nil {
-		return fmt.Errorf("creating ingress: %w", err)
+		return nil, fmt.Errorf("creating ingress: %w", err)
 	}
-	return nil
+	return ing, nil
 }

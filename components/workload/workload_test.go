@@ -35,8 +35,8 @@ func args(prod bool) *WorkloadArgs {
 		Replicas: 1, MinReplicas: 1, MaxReplicas: 2, CPUTargetPercent: 70, MemoryTargetPercent: 80,
 		CPURequest: "100m", MemoryRequest: "128Mi", CPULimit: "500m", MemoryLimit: "256Mi", Port: 8080,
 		Settings: map[string]string{"LOG_LEVEL": "debug", "HTTP_ADDR": ":8080"}, Secrets: secrets,
-		Domain: "api-dev.example.com", IngressClass: "alb", TLSSecretName: "wechat-api-tls",
-		IngressAnnotations:        map[string]string{"alb.ingress.kubernetes.io/scheme": "internet-facing"},
+		Domain: "api-dev.example.com", IngressClass: "alb", TLS: true, TLSSecretName: "wechat-api-tls",
+		IngressAnnotations:        pulumi.StringMap{"alb.ingress.kubernetes.io/scheme": pulumi.String("internet-facing")},
 		ServiceAccountAnnotations: pulumi.StringMap{"eks.amazonaws.com/role-arn": pulumi.String("arn:aws:iam::1:role/app")},
 		ShutdownGraceSeconds:      20, Services: []platform.Binding{database},
 	}

@@ -18,7 +18,7 @@ type cloudProfile struct {
 	kubernetesVersion string
 	instanceTypes     []string
 	serviceCIDR       string
-	addons            []Addon
+	addons            func(version string) []Addon
 	ingressClass      func(c *Config) string
 	// title names the cloud and its Kubernetes service in messages.
 	title string
@@ -43,6 +43,9 @@ type cloudProfile struct {
 	podCIDR bool
 	// existingRegistry is true when registry.existingInstanceId can name a registry instance to reuse.
 	existingRegistry bool
+	// certificatesFromCloud is true when the cloud's load balancer serves certificates from the cloud's
+	// certificate service only, never from a Kubernetes Secret (app.tls.secretName and clusterIssuer do not apply).
+	certificatesFromCloud bool
 	// pinnedAddons is true when every addon needs a version.
 	pinnedAddons bool
 	// adminARN, when set, is the form of cluster.admins entries.

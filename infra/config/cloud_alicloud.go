@@ -20,13 +20,15 @@ var alicloudProfile = cloudProfile{
 	kubernetesVersion: "1.33.3-aliyun.1",
 	instanceTypes:     []string{"ecs.g7.xlarge", "ecs.g6.xlarge"},
 	serviceCIDR:       "172.21.0.0/20",
-	addons: []Addon{
-		{Name: "terway-eniip"},
-		{Name: "ack-pod-identity-webhook"},
-		{Name: "csi-plugin"},
-		{Name: "csi-provisioner"},
-		{Name: "nginx-ingress-controller", Config: `{"IngressSlbNetworkType":"internet"}`},
-		{Name: "logtail-ds", Config: `{"IngressDashboardEnabled":"true"}`},
+	addons: func(string) []Addon {
+		return []Addon{
+			{Name: "terway-eniip"},
+			{Name: "ack-pod-identity-webhook"},
+			{Name: "csi-plugin"},
+			{Name: "csi-provisioner"},
+			{Name: "nginx-ingress-controller", Config: `{"IngressSlbNetworkType":"internet"}`},
+			{Name: "logtail-ds", Config: `{"IngressDashboardEnabled":"true"}`},
+		}
 	},
 	ingressClass:  func(*Config) string { return "nginx" },
 	title:         "an Alibaba Cloud region with ACK",

@@ -82,7 +82,9 @@ type Cluster struct {
 	Endpoint          Endpoint `json:"endpoint" doc:"API server endpoint access."`
 	Addons            []Addon  `json:"addons" doc:"Managed addons with pinned versions (EKS) or names and config (ACK)."`
 	LogRetentionDays  int      `json:"logRetentionDays" doc:"Retention of control-plane logs in days."`
-	Admins            []string `json:"admins" doc:"Principals (IAM ARNs on aws) granted cluster-admin through access entries."`
+	Admins            []string `json:"admins" doc:"Principals (IAM role/user ARNs) granted cluster-admin through access entries; whoever runs pulumi up outside the deploy role must be listed (the creator gets no access)."`
+	DeliveryRoles     *bool    `json:"deliveryRoles" doc:"Grant the stack's delivery roles from infra/bootstrap (<project>-<stack>-deploy: admin, -preview: read-only without Secrets) access entries; false when the account has no such roles."`
+	UpgradePolicy     string   `json:"upgradePolicy" doc:"EKS support type: EXTENDED keeps the pinned version until extended support ends (billed extra after standard support); STANDARD lets AWS upgrade the cluster when standard support ends, which validation refuses once that date has passed."`
 	KubeconfigProfile string   `json:"kubeconfigProfile" doc:"AWS profile the generated kubeconfig passes to aws eks get-token."`
 	KubeconfigRoleARN string   `json:"kubeconfigRoleArn" doc:"IAM role the generated kubeconfig assumes in aws eks get-token."`
 	ServiceCIDR       string   `json:"serviceCidr" doc:"Kubernetes Service CIDR; must not overlap the VPC."`
@@ -144,6 +146,7 @@ type App struct {
 	Resources            Resources         `json:"resources" doc:"Container requests and limits."`
 	Port                 int               `json:"port" doc:"Container port of the HTTP server."`
 	Domain               string            `json:"domain" doc:"Public host name of the Ingress; empty means no Ingress."`
+	HostedZone           string            `json:"hostedZone" doc:"Public Route 53 zone holding app.domain: the program points the domain at the load balancer and issues a DNS-validated ACM certificate unless app.tls.certificateArn is set."`
 	TLS                  TLS               `json:"tls" doc:"TLS on the Ingress."`
 	IngressClass         string            `json:"ingressClass" doc:"Ingress class; defaults to the class served by the ingress controller the platform installs (Default column), or existing.ingressClass."`
 	SkipIngressAwait     bool              `json:"skipIngressAwait" doc:"Do not wait for the Ingress to get an address (controllers that never write status)."`
@@ -173,9 +176,9 @@ type Resources struct {
 // TLS is TLS on the Ingress.
 type TLS struct {
 	Enabled        bool   `json:"enabled" doc:"Terminate TLS at the Ingress."`
-	SecretName     string `json:"secretName" doc:"Secret holding the certificate; defaults to <app>-tls."`
+	SecretName     string `json:"secretName" doc:"Secret holding the certificate; defaults to <app>-tls (not on aws: the load balancer serves ACM certificates only)."`
 	ClusterIssuer  string `json:"clusterIssuer" doc:"cert-manager ClusterIssuer that issues the certificate; empty means the secret is provided."`
-	CertificateARN string `json:"certificateArn" doc:"ACM certificate ARN for the AWS load balancer (aws)."`
+	CertificateARN string `json:"certificateArn" doc:"ACM certificate the load balancer serves; without it, app.hostedZone issues one."`
 }
 
 // Secrets are the config secrets as secret Outputs. An optional secret that is not set is a zero Output and

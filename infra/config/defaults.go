@@ -97,8 +97,8 @@ func applyDefaults(c *Config) {
 	if k.LogRetentionDays == 0 {
 		k.LogRetentionDays = DefaultLogRetentionDays
 	}
-	if k.Addons == nil {
-		k.Addons = slices.Clone(prof.addons)
+	if k.Addons == nil && prof.addons != nil {
+		k.Addons = prof.addons(k.Version)
 	}
 	k.ServiceCIDR = orDefault(k.ServiceCIDR, prof.serviceCIDR)
 
@@ -136,7 +136,7 @@ func applyDefaults(c *Config) {
 	if a.Port == 0 {
 		a.Port = DefaultPort
 	}
-	if a.TLS.Enabled && a.TLS.SecretName == "" {
+	if a.TLS.Enabled && a.TLS.SecretName == "" && !prof.certificatesFromCloud {
 		a.TLS.SecretName = a.Name + "-tls"
 	}
 	a.IngressClass = orDefault(a.IngressClass, prof.ingressClass(c))

@@ -222,6 +222,9 @@ var cloudOnly = map[string][]Cloud{
 	"cluster.desiredNodes":     {CloudAWS},
 	"cluster.endpoint.private": {CloudAWS},
 	"app.tls.certificateArn":   {CloudAWS},
+	"app.hostedZone":           {CloudAWS},
+	"cluster.deliveryRoles":    {CloudAWS},
+	"cluster.upgradePolicy":    {CloudAWS},
 }
 
 // checkCloudOnly reports settings this stack's cloud does not use, naming the clouds that do.

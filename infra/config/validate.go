@@ -446,7 +446,7 @@ func validateApp(c *Config, p *problems) {
 	if a.TLS.Enabled && a.Domain == "" {
 		p.add("app.tls.enabled", "is true but app.domain is empty; TLS needs a host name")
 	}
-	if a.TLS.Enabled && !dnsLabel.MatchString(a.TLS.SecretName) {
+	if a.TLS.Enabled && a.TLS.SecretName != "" && !dnsLabel.MatchString(a.TLS.SecretName) {
 		p.add("app.tls.secretName", "%q is not a Secret name", a.TLS.SecretName)
 	}
 	if a.TLS.CertificateARN != "" && !acmARN.MatchString(a.TLS.CertificateARN) {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 const digest = "@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -30,7 +31,7 @@ func baseAWSProd() map[string]any {
 			"minNodes": 3, "maxNodes": 6, "logRetentionDays": 180,
 			"endpoint": map[string]any{"public": true, "private": true, "publicAccessCidrs": []any{"203.0.113.0/24"}},
 		},
-		"app": map[string]any{"replicas": 3, "domain": "api.example.com", "tls": map[string]any{"enabled": true}},
+		"app": map[string]any{"replicas": 3, "domain": "api.example.com", "hostedZone": "example.com", "tls": map[string]any{"enabled": true}},
 	}
 }
 
@@ -129,7 +130,7 @@ func TestDefaults(t *testing.T) {
 		{"desired", c.Cluster.DesiredNodes, DefaultMinNodes},
 		{"spec", c.Cluster.Spec, "ack.pro.small"},
 		{"service cidr", c.Cluster.ServiceCIDR, "172.21.0.0/20"},
-		{"addons", len(c.Cluster.Addons), len(alicloudProfile.addons)},
+		{"addons", len(c.Cluster.Addons), len(alicloudProfile.addons(c.Cluster.Version))},
 		{"max replicas", c.App.MaxReplicas, 3 * DefaultReplicas},
 		{"ingress class", c.App.IngressClass, "nginx"},
 		{"registry name", c.Registry.Name, DefaultAppName},
@@ -146,8 +147,16 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !prod.IsProduction() || prod.App.TLS.SecretName != "wechat-api-tls" {
+	// On AWS the ALB serves ACM certificates only: no Secret name is made up.
+	if !prod.IsProduction() || prod.App.TLS.SecretName != "" {
 		t.Errorf("prod defaults: production=%v tls secret=%q", prod.IsProduction(), prod.App.TLS.SecretName)
+	}
+	k := prod.Cluster
+	if k.UpgradePolicy != "EXTENDED" || k.DeliveryRoles == nil || !*k.DeliveryRoles {
+		t.Errorf("aws cluster defaults: upgradePolicy %q, deliveryRoles %v", k.UpgradePolicy, k.DeliveryRoles)
+	}
+	if i := slices.IndexFunc(k.Addons, func(a Addon) bool { return a.Name == "vpc-cni" }); i < 0 || !strings.Contains(k.Addons[i].Config, `"enableNetworkPolicy":"true"`) {
+		t.Errorf("aws addons %+v: vpc-cni without network policy", k.Addons)
 	}
 }
 
@@ -231,6 +240,36 @@ func TestParseBadConfig(t *testing.T) {
 		{name: "addon config not json", base: baseAlicloudDev, mutate: func(m map[string]any) {
 			set(m, "cluster.addons", []any{map[string]any{"name": "logtail-ds", "config": "{oops"}})
 		}, key: "cluster.addons[0].config", hint: "not valid JSON"},
+		{name: "aws tls without a certificate source", base: baseAWSProd, mutate: func(m map[string]any) { delete(m["app"].(map[string]any), "hostedZone") },
+			key: "app.tls.enabled", hint: "set app.hostedZone"},
+		{name: "cert-manager issuer on aws", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "app.tls.clusterIssuer", "letsencrypt") },
+			key: "app.tls.clusterIssuer", hint: "ACM certificates only"},
+		{name: "tls secret on aws", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "app.tls.secretName", "api-tls") },
+			key: "app.tls.secretName", hint: "never a Kubernetes Secret"},
+		{name: "hosted zone not holding the domain", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "app.hostedZone", "example.org") },
+			key: "app.hostedZone", hint: "does not hold app.domain"},
+		{name: "hosted zone suffix is not a parent", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "app.hostedZone", "ample.com") },
+			key: "app.hostedZone", hint: "does not hold app.domain"},
+		{name: "eks version without a table row", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "cluster.version", "1.30") },
+			key: "cluster.version", hint: "not in the EKS release table"},
+		{name: "eks upgrade policy unknown", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "cluster.upgradePolicy", "LTS") },
+			key: "cluster.upgradePolicy", hint: "not an EKS upgrade policy"},
+		{name: "addon version off the table", base: baseAWSProd, mutate: func(m map[string]any) {
+			set(m, "cluster.addons", []any{
+				map[string]any{"name": "vpc-cni", "version": "v1.19.5-eksbuild.1", "config": `{"enableNetworkPolicy":"true"}`},
+				map[string]any{"name": "kube-proxy", "version": "v1.32.0-eksbuild.2"},
+				map[string]any{"name": "coredns", "version": "v1.12.1-eksbuild.2"},
+			})
+		}, key: "cluster.addons[1].version", hint: "differs from v1.33.0-eksbuild.2"},
+		{name: "vpc-cni without network policy", base: baseAWSProd, mutate: func(m map[string]any) {
+			set(m, "cluster.addons", []any{
+				map[string]any{"name": "vpc-cni", "version": "v1.19.5-eksbuild.1", "config": `{"enableNetworkPolicy":true}`},
+				map[string]any{"name": "kube-proxy", "version": "v1.33.0-eksbuild.2"},
+				map[string]any{"name": "coredns", "version": "v1.12.1-eksbuild.2"},
+			})
+		}, key: "cluster.addons[0].config", hint: "enableNetworkPolicy"},
+		{name: "nobody can administer the cluster", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "cluster.deliveryRoles", false) },
+			key: "cluster.admins", hint: "nobody could reach the cluster"},
 		{name: "admin not an arn", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "cluster.admins", []any{"alice"}) }, key: "cluster.admins[0]", hint: "not an IAM role or user ARN"},
 		{name: "prod environment without production rules", stack: "prod-eu", base: baseLocal, key: "production", hint: "looks like production"},
 		{name: "ack standard in production", stack: "prod-cn", base: baseAlicloudDev, mutate: func(m map[string]any) {
@@ -409,5 +448,38 @@ func TestFixedReplicaCountIsExplicit(t *testing.T) {
 	c, err := Parse(Namespace, "prod", source(t, fixed, validSecrets))
 	if err != nil || *c.App.Autoscaling {
 		t.Fatalf("a declared fixed count: %v", err)
+	}
+}
+
+// TestEKSSupportCalendar: a pinned version is refused once AWS would have upgraded the cluster past it, which
+// depends on the upgrade policy (the dates are the EKS release calendar's, in components/aws/versions.go).
+func TestEKSSupportCalendar(t *testing.T) {
+	tests := []struct {
+		policy, date string
+		refused      bool
+	}{
+		{"STANDARD", "2026-07-28", false},
+		{"STANDARD", "2026-07-29", true},
+		{"EXTENDED", "2026-07-29", false},
+		{"EXTENDED", "2027-07-28", false},
+		{"EXTENDED", "2027-07-29", true},
+	}
+	saved := today
+	t.Cleanup(func() { today = saved })
+	for _, tt := range tests {
+		t.Run(tt.policy+"@"+tt.date, func(t *testing.T) {
+			day, err := time.Parse(time.DateOnly, tt.date)
+			if err != nil {
+				t.Fatal(err)
+			}
+			today = func() time.Time { return day }
+			m := baseAWSProd()
+			set(m, "cluster.version", "1.33")
+			set(m, "cluster.upgradePolicy", tt.policy)
+			_, err = Parse(Namespace, "prod", source(t, m, validSecrets))
+			if got := err != nil && strings.Contains(err.Error(), "wechat-deploy:cluster.version Kubernetes 1.33 left EKS"); got != tt.refused {
+				t.Errorf("refused = %v, want %v (err: %v)", got, tt.refused, err)
+			}
+		})
 	}
 }

@@ -8,7 +8,7 @@ import (
 
 func awsArgs(cfg *config.Config) *aws.PlatformArgs {
 	n, k := cfg.Network, cfg.Cluster
-	return &aws.PlatformArgs{
+	args := &aws.PlatformArgs{
 		Region:    cfg.Region,
 		Tags:      cfg.ResourceTags(),
 		Zones:     n.AvailabilityZones,
@@ -37,6 +37,7 @@ func awsArgs(cfg *config.Config) *aws.PlatformArgs {
 			Addons:            addons(k.Addons),
 			LogRetentionDays:  k.LogRetentionDays,
 			Admins:            k.Admins,
+			UpgradePolicy:     k.UpgradePolicy,
 			KubeconfigProfile: k.KubeconfigProfile,
 			KubeconfigRoleARN: k.KubeconfigRoleARN,
 			AppNamespace:      cfg.App.Namespace,
@@ -48,7 +49,15 @@ func awsArgs(cfg *config.Config) *aws.PlatformArgs {
 			KeepImages:     cfg.Registry.KeepImages,
 			Protect:        cfg.Protect,
 		},
+		HostedZone:     cfg.App.HostedZone,
+		Domain:         cfg.App.Domain,
+		TLS:            cfg.App.TLS.Enabled,
+		CertificateARN: cfg.App.TLS.CertificateARN,
 	}
+	if *k.DeliveryRoles {
+		args.Delivery = &aws.DeliveryAccess{Project: cfg.Project, Environment: cfg.Stack}
+	}
+	return args
 }
 
 // addons converts the configured addons (the stack file's shape) to the components' shape.

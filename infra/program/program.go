@@ -84,6 +84,11 @@ func (p *Program) Deploy(ctx *pulumi.Context) (map[string]pulumi.Output, error) 
 	if err != nil {
 		return nil, err
 	}
+	if plat.PublishHost != nil && cfg.App.Domain != "" {
+		if err := plat.PublishHost(wl.LoadBalancerHost); err != nil {
+			return nil, err
+		}
+	}
 	return map[string]pulumi.Output{
 		"cloud":           pulumi.String(cfg.Cloud).ToStringOutput(),
 		"environment":     pulumi.String(cfg.Environment).ToStringOutput(),
@@ -276,6 +281,7 @@ func workloadArgs(cfg *config.Config, plat platform.Outputs, imageRef pulumi.Str
 		ShutdownGraceSeconds: a.ShutdownGraceSeconds,
 		ZoneSpreadRequired:   cfg.IsProduction(),
 	}
+	args.TLS = a.TLS.Enabled
 	if a.TLS.Enabled {
 		args.TLSSecretName = a.TLS.SecretName
 	}

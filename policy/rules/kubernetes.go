@@ -232,10 +232,23 @@ func kubernetesRules() []Rule {
 		{
 			Name: "k8s-ingress-tls", Group: "kubernetes", Level: Mandatory,
 			Types:       []string{"kubernetes:networking.k8s.io/v1:Ingress"},
-			Description: "Ingresses terminate TLS for their hosts.",
+			Description: "Ingresses terminate TLS for their hosts: spec.tls with a certificate Secret, or, for the AWS Load Balancer Controller (which ignores Secrets), an ACM certificate annotation with an HTTPS listener.",
 			Why:         "WeChat requires HTTPS for Mini Program backends; tokens must never cross the network in clear.",
 			Check: func(r Resource, _ Config) []string {
-				if !known(r.Props, "spec.tls") {
+				if !known(r.Props, "spec.tls") || !known(r.Props, "metadata.annotations") {
+					return nil
+				}
+				annotations := stringEntries(r.Props, "metadata.annotations")
+				if _, alb := annotations["alb.ingress.kubernetes.io/scheme"]; alb {
+					// The certificate may still be unknown (issued in the same update): present is enough.
+					all, _ := get(r.Props, "metadata.annotations")
+					cert, set := all.ObjectValue()["alb.ingress.kubernetes.io/certificate-arn"]
+					if !set || (cert.IsString() && cert.StringValue() == "") {
+						return []string{"an ALB Ingress without alb.ingress.kubernetes.io/certificate-arn: the ALB serves ACM certificates only"}
+					}
+					if !strings.Contains(annotations["alb.ingress.kubernetes.io/listen-ports"], "HTTPS") {
+						return []string{"an ALB Ingress without an HTTPS listener in alb.ingress.kubernetes.io/listen-ports"}
+					}
 					return nil
 				}
 				if len(list(r.Props, "spec.tls")) == 0 {

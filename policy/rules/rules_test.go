@@ -219,6 +219,17 @@ func cases() map[string][]ruleCase {
 		"k8s-ingress-tls": {
 			{"no tls", "kubernetes:networking.k8s.io/v1:Ingress", map[string]any{"spec": map[string]any{"rules": []any{}}}, false, true},
 			{"tls", "kubernetes:networking.k8s.io/v1:Ingress", map[string]any{"spec": map[string]any{"tls": []any{map[string]any{"hosts": []any{"a.example.com"}, "secretName": "t"}}}}, false, false},
+			{"alb with an acm certificate", "kubernetes:networking.k8s.io/v1:Ingress", map[string]any{"metadata": map[string]any{"annotations": map[string]any{
+				"alb.ingress.kubernetes.io/scheme": "internet-facing", "alb.ingress.kubernetes.io/certificate-arn": "arn:aws:acm:us-east-1:123456789012:certificate/x",
+				"alb.ingress.kubernetes.io/listen-ports": `[{"HTTP":80},{"HTTPS":443}]`,
+			}}, "spec": map[string]any{"rules": []any{}}}, false, false},
+			// The ALB ignores spec.tls Secrets: a Secret alone leaves it serving plain HTTP.
+			{"alb with only a secret", "kubernetes:networking.k8s.io/v1:Ingress", map[string]any{"metadata": map[string]any{"annotations": map[string]any{
+				"alb.ingress.kubernetes.io/scheme": "internet-facing",
+			}}, "spec": map[string]any{"tls": []any{map[string]any{"hosts": []any{"a.example.com"}, "secretName": "t"}}}}, false, true},
+			{"alb with a certificate but no https listener", "kubernetes:networking.k8s.io/v1:Ingress", map[string]any{"metadata": map[string]any{"annotations": map[string]any{
+				"alb.ingress.kubernetes.io/scheme": "internet-facing", "alb.ingress.kubernetes.io/certificate-arn": "arn:aws:acm:us-east-1:123456789012:certificate/x",
+			}}, "spec": map[string]any{"rules": []any{}}}, false, true},
 		},
 		"k8s-no-secrets-in-configmaps": {
 			{"password key", cm, map[string]any{"data": map[string]any{"DB_PASSWORD": "x"}}, false, true},
