@@ -33,10 +33,10 @@ var awsProfile = cloudProfile{
 		return out
 	},
 	certificatesFromCloud: true,
-	ingressClass:  func(*Config) string { return "alb" },
-	title:         "an AWS region with EKS",
-	exampleRegion: "us-east-1",
-	regions:       regionZones("aws-regions.tsv"),
+	ingressClass:          func(*Config) string { return "alb" },
+	title:                 "an AWS region with EKS",
+	exampleRegion:         "us-east-1",
+	regions:               regionZones("aws-regions.tsv"),
 	instanceFamily: func(it string) (string, bool) {
 		family, size, ok := strings.Cut(it, ".")
 		return family, ok && size != ""
