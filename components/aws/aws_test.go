@@ -167,7 +167,7 @@ func TestCluster(t *testing.T) {
 		}
 	}
 	for _, s := range cluster.Strings("vpcConfig.subnetIds") {
-		if !strings.HasPrefix(s, "sub-") {
+		if !strings.HasPrefix(s, "subnet-") {
 			t.Errorf("cluster subnet %q", s)
 		}
 	}

@@ -15,6 +15,8 @@ type MetricsServerArgs struct {
 	ChartVersion string
 	// Replicas of metrics-server (2 keeps autoscaling decisions flowing during node drains).
 	Replicas int
+	// DependsOn are what its pods need first: the node group and the cluster's addons.
+	DependsOn []pulumi.Resource
 }
 
 // MetricsServer is metrics-server, the resource metrics API (metrics.k8s.io) a HorizontalPodAutoscaler reads
@@ -43,7 +45,7 @@ func NewMetricsServer(ctx *pulumi.Context, name string, args *MetricsServerArgs,
 		"replicas": pulumi.Int(replicas),
 		// Two replicas never share a node, and a drain keeps one.
 		"podDisruptionBudget": pulumi.Map{"enabled": pulumi.Bool(true), "minAvailable": pulumi.Int(1)},
-	}, pulumi.Parent(m)); err != nil {
+	}, pulumi.Parent(m), pulumi.DependsOn(args.DependsOn)); err != nil {
 		return nil, fmt.Errorf("creating metrics-server %s: %w", name, err)
 	}
 	if err := ctx.RegisterResourceOutputs(m, pulumi.Map{}); err != nil {

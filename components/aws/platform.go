@@ -151,8 +151,8 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 	}, pulumi.Parent(p), pulumi.Providers(provider, k8s)); err != nil {
 		return nil, err
 	}
-	if _, err := NewMetricsServer(ctx, name+"-metrics", &MetricsServerArgs{ChartVersion: release.MetricsServerChart},
-		pulumi.Parent(p), pulumi.Provider(k8s), pulumi.DependsOn(p.Cluster.Ready)); err != nil {
+	if _, err := NewMetricsServer(ctx, name+"-metrics", &MetricsServerArgs{ChartVersion: release.MetricsServerChart, DependsOn: p.Cluster.Ready},
+		pulumi.Parent(p), pulumi.Provider(k8s)); err != nil {
 		return nil, err
 	}
 

@@ -61,7 +61,13 @@ func (c *Cloud) Outputs(typ, name string, inputs resource.PropertyMap) (string, 
 	case "aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:ec2/natGateway:NatGateway", "aws:ec2/eip:Eip",
 		"aws:ec2/internetGateway:InternetGateway", "aws:ec2/routeTable:RouteTable", "aws:ec2/securityGroup:SecurityGroup",
 		"aws:ec2/launchTemplate:LaunchTemplate":
-		id = strings.ToLower(lastSegment(typ))[:3] + "-" + shortHash(name)
+		// The id prefixes EC2 uses (vpc-, subnet-, nat-, eipalloc-, igw-, rtb-, sg-, lt-): provider rules check
+		// some of them (a node group's launch template id must look like lt-…).
+		id = map[string]string{
+			"aws:ec2/vpc:Vpc": "vpc", "aws:ec2/subnet:Subnet": "subnet", "aws:ec2/natGateway:NatGateway": "nat",
+			"aws:ec2/eip:Eip": "eipalloc", "aws:ec2/internetGateway:InternetGateway": "igw", "aws:ec2/routeTable:RouteTable": "rtb",
+			"aws:ec2/securityGroup:SecurityGroup": "sg", "aws:ec2/launchTemplate:LaunchTemplate": "lt",
+		}[typ] + "-" + shortHash(name)
 	case "aws:iam/role:Role":
 		str("arn", fmt.Sprintf("arn:aws:iam::%s:role/%s", AccountID, physical))
 		str("name", physical)
