@@ -133,4 +133,3 @@ func (c *Config) MaxSubnetPrefix() int {
 }
 
 func noCloudDefaults(*Config)         {}
-func noCloudRules(*Config, *problems) {}
