@@ -101,50 +101,43 @@ type value struct {
 	known bool
 }
 
-// values expands path (with [*] over list elements) in props. A missing step yields nothing; an unknown step
-// yields one unknown value (the engine will send something there).
+// unwrap looks through secrets and outputs: the bare value, or an unknown one.
+func (c value) unwrap() value {
+	if !c.known {
+		return c
+	}
+	u, known := propertypath.Unwrap(c.v)
+	return value{v: u, known: known}
+}
+
+// values expands path (with [*] over list elements) in props. A missing step or a null yields nothing; an
+// unknown step yields one unknown value (the engine will send something there).
 func values(props resource.PropertyMap, path string) []value {
 	cur := []value{{v: resource.NewObjectProperty(props), known: true}}
 	for _, part := range strings.Split(strings.ReplaceAll(path, "[*]", ".*"), ".") {
 		var next []value
 		for _, c := range cur {
-			if !c.known {
-				next = append(next, c)
-				continue
-			}
-			u, known := propertypath.Unwrap(c.v)
-			if !known {
-				next = append(next, value{known: false})
-				continue
-			}
+			u := c.unwrap()
 			switch {
-			case part == "*" && u.IsArray():
-				for _, e := range u.ArrayValue() {
+			case !u.known:
+				next = append(next, u)
+			case part == "*" && u.v.IsArray():
+				for _, e := range u.v.ArrayValue() {
 					next = append(next, value{v: e, known: true})
 				}
-			case part != "*" && u.IsObject():
-				if e, ok := u.ObjectValue()[resource.PropertyKey(part)]; ok {
+			case part != "*" && u.v.IsObject():
+				if e, ok := u.v.ObjectValue()[resource.PropertyKey(part)]; ok {
 					next = append(next, value{v: e, known: true})
 				}
 			}
 		}
 		cur = next
 	}
-	out := cur[:0]
+	var out []value
 	for _, c := range cur {
-		if !c.known {
-			out = append(out, c)
-			continue
+		if u := c.unwrap(); !u.known || !u.v.IsNull() {
+			out = append(out, u)
 		}
-		u, known := propertypath.Unwrap(c.v)
-		if !known {
-			out = append(out, value{known: false})
-			continue
-		}
-		if u.IsNull() {
-			continue
-		}
-		out = append(out, value{v: u, known: true})
 	}
 	return out
 }
