@@ -132,4 +132,4 @@ func (c *Config) MaxSubnetPrefix() int {
 	return 0
 }
 
-func noCloudDefaults(*Config)         {}
+func noCloudDefaults(*Config) {}
