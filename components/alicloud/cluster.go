@@ -218,16 +218,17 @@ func (b *clusterBuild) cluster(key *kms.Key) (*cs.ManagedKubernetes, error) {
 		podCIDR = pulumi.String(args.PodCIDR)
 	}
 	cluster, err := cs.NewManagedKubernetes(b.ctx, b.name, &cs.ManagedKubernetesArgs{
-		Name:                      pulumi.String(args.ClusterName),
-		ClusterSpec:               pulumi.String(args.Spec),
-		Version:                   pulumi.String(args.Version),
-		VswitchIds:                args.WorkerVSwitchIDs,
-		PodVswitchIds:             args.PodVSwitchIDs,
-		PodCidr:                   podCIDR,
-		ServiceCidr:               pulumi.String(args.ServiceCIDR),
-		NewNatGateway:             pulumi.Bool(false),
+		Name:          pulumi.String(args.ClusterName),
+		ClusterSpec:   pulumi.String(args.Spec),
+		Version:       pulumi.String(args.Version),
+		VswitchIds:    args.WorkerVSwitchIDs,
+		PodVswitchIds: args.PodVSwitchIDs,
+		PodCidr:       podCIDR,
+		ServiceCidr:   pulumi.String(args.ServiceCIDR),
+		NewNatGateway: pulumi.Bool(false),
+		// Our own security group; isEnterpriseSecurityGroup conflicts with it in the provider (an explicit
+		// false counts as set), so it is left out.
 		SecurityGroupId:           args.SecurityGroupID,
-		IsEnterpriseSecurityGroup: pulumi.Bool(false),
 		SlbInternetEnabled:        pulumi.Bool(args.PublicEndpoint),
 		ProxyMode:                 pulumi.String("ipvs"),
 		Timezone:                  pulumi.String("Asia/Shanghai"),

@@ -12,6 +12,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/wechat-deploy/wechat-deploy/components/alicloud/sdk/ecs"
+	"github.com/wechat-deploy/wechat-deploy/components/alicloud/sdk/log"
 	"github.com/wechat-deploy/wechat-deploy/components/alicloud/sdk/vpc"
 	"github.com/wechat-deploy/wechat-deploy/components/netplan"
 )
@@ -37,6 +38,10 @@ type NetworkArgs struct {
 	Protect    bool
 	// DeletionProtection turns on the cloud-side deletion protection of NAT gateways and EIPs.
 	DeletionProtection bool
+	// FlowLogProject, when set, is the Simple Log Service project (a name unique in the region) that receives
+	// the VPC's flow logs, kept FlowLogRetentionDays.
+	FlowLogProject       string
+	FlowLogRetentionDays int
 }
 
 // Network is a VPC with worker (and pod) VSwitches per zone, enhanced NAT with EIPs and SNAT, and the cluster's
@@ -145,6 +150,11 @@ func (b *networkBuild) build(n *Network) error {
 	sg, err := b.securityGroup(network)
 	if err != nil {
 		return err
+	}
+	if b.args.FlowLogProject != "" {
+		if err := b.flowLogs(network); err != nil {
+			return err
+		}
 	}
 	var workers, pods pulumi.StringArray
 	for _, zs := range switches {
@@ -284,6 +294,9 @@ func (b *networkBuild) securityGroup(network *vpc.Network) (*ecs.SecurityGroup, 
 	if b.args.PodCIDR != "" {
 		internal = append(internal, b.args.PodCIDR)
 	}
+	// Alibaba Cloud's own services reach the nodes from 100.64.0.0/10: load balancer health checks and the
+	// managed control plane (webhooks, metrics, KMS-encrypted Secrets).
+	internal = append(internal, CloudServiceCIDR)
 	for i, cidr := range internal {
 		for _, proto := range []string{"tcp", "udp", "icmp"} {
 			ports := "1/65535"
@@ -301,4 +314,34 @@ func (b *networkBuild) securityGroup(network *vpc.Network) (*ecs.SecurityGroup, 
 		}
 	}
 	return sg, nil
+}
+
+// CloudServiceCIDR is where Alibaba Cloud's managed services (CLB/NLB health checks, the ACK control plane)
+// connect from.
+const CloudServiceCIDR = "100.64.0.0/10"
+
+// flowLogs sends every accepted and dropped flow of the VPC to a logstore kept for the retention.
+func (b *networkBuild) flowLogs(network *vpc.Network) error {
+	project, err := log.NewProject(b.ctx, b.name+"-flow-logs", &log.ProjectArgs{
+		ProjectName: pulumi.String(b.args.FlowLogProject), Tags: b.tags,
+		Description: pulumi.String("VPC flow logs of " + b.name),
+	}, b.parent, pulumi.Protect(b.args.Protect))
+	if err != nil {
+		return fmt.Errorf("flow log project: %w", err)
+	}
+	store, err := log.NewStore(b.ctx, b.name+"-flow-logs", &log.StoreArgs{
+		ProjectName: project.ProjectName, LogstoreName: pulumi.String("vpc-flow-logs"),
+		RetentionPeriod: pulumi.Int(b.args.FlowLogRetentionDays), ShardCount: pulumi.Int(2), AutoSplit: pulumi.Bool(true),
+	}, b.parent)
+	if err != nil {
+		return fmt.Errorf("flow log store: %w", err)
+	}
+	if _, err := vpc.NewFlowLog(b.ctx, b.name+"-flow-logs", &vpc.FlowLogArgs{
+		FlowLogName: pulumi.String(b.name + "-vpc"), Description: pulumi.String("All traffic of VPC " + b.name),
+		ResourceType: pulumi.String("VPC"), ResourceId: network.ID(), TrafficType: pulumi.String("All"),
+		ProjectName: store.ProjectName, LogStoreName: store.LogstoreName, Status: pulumi.String("Active"), Tags: b.tags,
+	}, b.parent); err != nil {
+		return fmt.Errorf("flow log: %w", err)
+	}
+	return nil
 }

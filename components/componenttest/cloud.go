@@ -52,7 +52,16 @@ func (c *Cloud) Outputs(typ, name string, inputs resource.PropertyMap) (string, 
 		svc, _, _ := strings.Cut(mod, "/")
 		str("arn", fmt.Sprintf("arn:aws:%s:%s:%s:%s/%s", svc, c.Region, AccountID, strings.ToLower(lastSegment(typ)), physical))
 	case "alicloud":
-		id = fmt.Sprintf("%s-%s", strings.ToLower(lastSegment(typ))[:3], shortHash(typ+name))
+		// The id prefixes Alibaba Cloud uses (vsw-, vpc-, ngw-, eip-, sg-, vtb-); provider rules check some of
+		// them (a cluster's VSwitch ids must look like vsw-…).
+		prefix, ok := map[string]string{
+			"alicloud:vpc/switch:Switch": "vsw", "alicloud:vpc/network:Network": "vpc", "alicloud:vpc/natGateway:NatGateway": "ngw",
+			"alicloud:ecs/eipAddress:EipAddress": "eip", "alicloud:ecs/securityGroup:SecurityGroup": "sg", "alicloud:vpc/routeTable:RouteTable": "vtb",
+		}[typ]
+		if !ok {
+			prefix = strings.ToLower(lastSegment(typ))[:3]
+		}
+		id = fmt.Sprintf("%s-%s", prefix, shortHash(typ+name))
 	}
 	switch typ {
 	case "pulumi:pulumi:StackReference":

@@ -25,6 +25,9 @@ func alicloudArgs(cfg *config.Config) *alicloud.PlatformArgs {
 			Tags:               tags,
 			Protect:            cfg.Protect,
 			DeletionProtection: cfg.IsProduction(),
+			// Flow logs go to a log project named after the cluster (project names are unique per region).
+			FlowLogProject:       clusterName(cfg) + "-flow-logs",
+			FlowLogRetentionDays: n.FlowLogRetentionDays,
 		},
 		Cluster: alicloud.ClusterArgs{
 			ClusterName:        clusterName(cfg),

@@ -19,6 +19,7 @@ var providerRuleFiles = []struct {
 	stacks    []string
 }{
 	{"aws", "components/aws/testdata/provider-rules.tsv", []string{"dev", "staging", "prod"}},
+	{"alicloud", "components/alicloud/testdata/provider-rules.tsv", []string{"dev-cn", "prod-cn"}},
 }
 
 // TestStacksPassTheProviderRules runs each cloud stack as a preview (unknown outputs) and as an update

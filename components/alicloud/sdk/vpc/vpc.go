@@ -247,3 +247,47 @@ func (RouteEntryArgs) ElementType() reflect.Type {
 func NewRouteEntry(ctx *pulumi.Context, name string, args *RouteEntryArgs, opts ...pulumi.ResourceOption) (*RouteEntry, error) {
 	return internal.Register[RouteEntry](ctx, "alicloud:vpc/routeEntry:RouteEntry", name, args, opts)
 }
+
+// FlowLog captures the traffic of a VPC, VSwitch or network interface into a logstore
+// (alicloud:vpc/flowLog:FlowLog).
+type FlowLog struct {
+	pulumi.CustomResourceState
+
+	FlowLogId pulumi.StringOutput `pulumi:"flowLogId"`
+	Status    pulumi.StringOutput `pulumi:"status"`
+}
+
+type flowLogArgs struct {
+	AggregationInterval *string           `pulumi:"aggregationInterval"`
+	Description         *string           `pulumi:"description"`
+	FlowLogName         *string           `pulumi:"flowLogName"`
+	LogStoreName        *string           `pulumi:"logStoreName"`
+	ProjectName         *string           `pulumi:"projectName"`
+	ResourceId          *string           `pulumi:"resourceId"`
+	ResourceType        *string           `pulumi:"resourceType"`
+	Status              *string           `pulumi:"status"`
+	TrafficType         *string           `pulumi:"trafficType"`
+	Tags                map[string]string `pulumi:"tags"`
+}
+
+// FlowLogArgs configure a flow log.
+type FlowLogArgs struct {
+	AggregationInterval pulumi.StringPtrInput
+	Description         pulumi.StringPtrInput
+	FlowLogName         pulumi.StringPtrInput
+	LogStoreName        pulumi.StringPtrInput
+	ProjectName         pulumi.StringPtrInput
+	ResourceId          pulumi.StringPtrInput
+	ResourceType        pulumi.StringPtrInput
+	Status              pulumi.StringPtrInput
+	TrafficType         pulumi.StringPtrInput
+	Tags                pulumi.StringMapInput
+}
+
+// ElementType implements pulumi.Input.
+func (FlowLogArgs) ElementType() reflect.Type { return reflect.TypeOf((*flowLogArgs)(nil)).Elem() }
+
+// NewFlowLog registers a flow log.
+func NewFlowLog(ctx *pulumi.Context, name string, args *FlowLogArgs, opts ...pulumi.ResourceOption) (*FlowLog, error) {
+	return internal.Register[FlowLog](ctx, "alicloud:vpc/flowLog:FlowLog", name, args, opts)
+}
