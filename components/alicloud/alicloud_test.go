@@ -142,7 +142,7 @@ func TestCluster(t *testing.T) {
 			break
 		}
 		addons = append(addons, name)
-		if name == "aliyun-acr-credential-helper" {
+		if name == ACRCredentialHelper {
 			helperConfig = c.Str("addons[" + string(rune('0'+i)) + "].config")
 		}
 	}

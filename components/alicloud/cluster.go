@@ -10,6 +10,7 @@ import (
 	"github.com/wechat-deploy/wechat-deploy/components/alicloud/sdk/cs"
 	"github.com/wechat-deploy/wechat-deploy/components/alicloud/sdk/kms"
 	"github.com/wechat-deploy/wechat-deploy/components/alicloud/sdk/ram"
+	"github.com/wechat-deploy/wechat-deploy/components/kube"
 	"github.com/wechat-deploy/wechat-deploy/components/platform"
 )
 
@@ -67,6 +68,8 @@ type Cluster struct {
 	KMSKeyID    pulumi.StringOutput `pulumi:"kmsKeyId"`
 	// OIDCProviderARN is the RAM OIDC provider of the cluster's RRSA.
 	OIDCProviderARN pulumi.StringOutput `pulumi:"oidcProviderArn"`
+	// Ready are the resources after which the cluster runs pods (the node pool).
+	Ready []pulumi.Resource `pulumi:"-"`
 }
 
 func (a *ClusterArgs) validate() error {
@@ -148,9 +151,11 @@ func (b *clusterBuild) build(c *Cluster) error {
 	if err != nil {
 		return err
 	}
-	if err := b.nodePool(cluster, key); err != nil {
+	pool, err := b.nodePool(cluster, key)
+	if err != nil {
 		return err
 	}
+	c.Ready = []pulumi.Resource{pool}
 	rrsa := cluster.RrsaMetadata
 	appRole, err := b.appRole(rrsa)
 	if err != nil {
@@ -167,6 +172,17 @@ func (b *clusterBuild) build(c *Cluster) error {
 		return strings.TrimSpace(deref(s))
 	}).(pulumi.StringOutput)
 	c.Kubeconfig = pulumi.ToSecret(cred.KubeConfig()).(pulumi.StringOutput)
+	if !b.args.PublicEndpoint {
+		// No internet load balancer: the API server answers on its VPC address only, and the credential ACK
+		// issues names the internet endpoint, so the kubeconfig is pointed at the private one. Whoever deploys
+		// runs inside the VPC (README: Reaching a private ACK API server).
+		c.Endpoint = cluster.Connections.ApiServerIntranet().ApplyT(func(s *string) string {
+			return strings.TrimSpace(deref(s))
+		}).(pulumi.StringOutput)
+		c.Kubeconfig = pulumi.ToSecret(pulumi.All(cred.KubeConfig(), c.Endpoint).ApplyT(func(v []any) (string, error) {
+			return kube.WithServer(v[0].(string), v[1].(string))
+		})).(pulumi.StringOutput)
+	}
 	c.AppRoleName = appRole.RoleName
 	c.KMSKeyID = key.ID().ToStringOutput()
 	c.OIDCProviderARN = rrsa.RamOidcProviderArn().ApplyT(func(s *string) string { return deref(s) }).(pulumi.StringOutput)
@@ -262,10 +278,10 @@ func (b *clusterBuild) cluster(key *kms.Key) (*cs.ManagedKubernetes, error) {
 
 // nodePool is the auto-scaling, auto-repairing node pool with KMS-encrypted ESSD system disks and hardened
 // instance metadata.
-func (b *clusterBuild) nodePool(cluster *cs.ManagedKubernetes, key *kms.Key) error {
+func (b *clusterBuild) nodePool(cluster *cs.ManagedKubernetes, key *kms.Key) (*cs.NodePool, error) {
 	args := b.args
 	labels := cs.NodePoolLabelArray{cs.NodePoolLabelArgs{Key: pulumi.String("wechat-deploy/node-pool"), Value: pulumi.String("default")}}
-	if _, err := cs.NewNodePool(b.ctx, b.name+"-nodes", &cs.NodePoolArgs{
+	pool, err := cs.NewNodePool(b.ctx, b.name+"-nodes", &cs.NodePoolArgs{
 		ClusterId:           cluster.ID(),
 		NodePoolName:        pulumi.String(args.ClusterName + "-default"),
 		VswitchIds:          args.WorkerVSwitchIDs,
@@ -290,10 +306,11 @@ func (b *clusterBuild) nodePool(cluster *cs.ManagedKubernetes, key *kms.Key) err
 		},
 		Labels: labels,
 		Tags:   b.tags,
-	}, b.parent); err != nil {
-		return fmt.Errorf("node pool: %w", err)
+	}, b.parent)
+	if err != nil {
+		return nil, fmt.Errorf("node pool: %w", err)
 	}
-	return nil
+	return pool, nil
 }
 
 // appRole is the RAM role only the app's service account can assume through RRSA.

@@ -1,12 +1,14 @@
 package alicloud
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/wechat-deploy/wechat-deploy/components/alicloud/sdk/alicloud"
 	"github.com/wechat-deploy/wechat-deploy/components/alicloud/sdk/cs"
+	"github.com/wechat-deploy/wechat-deploy/components/certmanager"
 	"github.com/wechat-deploy/wechat-deploy/components/kube"
 	"github.com/wechat-deploy/wechat-deploy/components/netplan"
 	"github.com/wechat-deploy/wechat-deploy/components/platform"
@@ -25,6 +27,22 @@ type PlatformArgs struct {
 	Network  NetworkArgs
 	Cluster  ClusterArgs
 	Registry RegistryArgs
+	// ACME, when set, installs cert-manager with an ACME ClusterIssuer: the source of the Ingress's certificate
+	// (nginx serves certificates from Secrets, which nothing else on ACK fills).
+	ACME *ACMEArgs
+	// OIDC, when set, is how the provider gets credentials: the token in OIDC.TokenFile exchanged for the RAM
+	// role (Pulumi Deployments, CI); otherwise the provider's default chain (access keys, profile) applies.
+	OIDC *OIDCCredentials
+}
+
+// ACMEArgs name the ClusterIssuer, its account e-mail and the ingress class that answers HTTP-01 challenges.
+type ACMEArgs struct {
+	Issuer, Email, IngressClass string
+}
+
+// OIDCCredentials name a RAM role assumed with an OIDC token from an identity provider RAM trusts.
+type OIDCCredentials struct {
+	ProviderARN, RoleARN, TokenFile, SessionName string
 }
 
 // Platform is the Alibaba Cloud platform.
@@ -47,7 +65,16 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 	if err := ctx.RegisterComponentResource(PlatformType, name, p, opts...); err != nil {
 		return nil, fmt.Errorf("registering Alibaba Cloud platform %s: %w", name, err)
 	}
-	provider, err := alicloud.NewProvider(ctx, name+"-alicloud", &alicloud.ProviderArgs{Region: pulumi.String(args.Region)}, pulumi.Parent(p))
+	providerArgs := &alicloud.ProviderArgs{Region: pulumi.String(args.Region)}
+	if o := args.OIDC; o != nil {
+		// The provider reads the ALIBABA_CLOUD_OIDC_* variables only inside this block: without it, a
+		// deployment that exports them still has no credentials.
+		providerArgs.AssumeRoleWithOidc = &alicloud.ProviderAssumeRoleWithOidcArgs{
+			OidcProviderArn: pulumi.String(o.ProviderARN), RoleArn: pulumi.String(o.RoleARN),
+			OidcTokenFile: pulumi.String(o.TokenFile), RoleSessionName: pulumi.String(o.SessionName),
+		}
+	}
+	provider, err := alicloud.NewProvider(ctx, name+"-alicloud", providerArgs, pulumi.Parent(p))
 	if err != nil {
 		return nil, fmt.Errorf("creating alicloud provider for platform %s: %w", name, err)
 	}
@@ -84,12 +111,14 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 		clusterArgs.PodVSwitchIDs = p.Network.PodVSwitchIDs
 	}
 	clusterArgs.SecurityGroupID = p.Network.SecurityGroupID
-	// Nodes pull from ACR with the credential helper, which exchanges the node's RAM role for registry tokens
-	// (no long-lived pull secret in the cluster).
+	// Pods pull from ACR through the managed credential helper: it mints short-lived registry tokens with ACK's
+	// AliyunCSManagedAcrRole and attaches them as a pull secret to the service accounts it watches, which must
+	// include the app's own (by default it patches only "default" in "default"). No long-lived pull secret.
 	clusterArgs.ExtraAddons = cs.ManagedKubernetesAddonArray{cs.ManagedKubernetesAddonArgs{
-		Name: pulumi.String("aliyun-acr-credential-helper"),
-		Config: pulumi.Sprintf(`{"AcrInstanceInfo":[{"instanceId":"%s","regionId":"%s"}],"watchNamespace":"all","expiringThreshold":"15m"}`,
-			p.Registry.InstanceID, args.Region),
+		Name: pulumi.String(ACRCredentialHelper),
+		Config: p.Registry.InstanceID.ApplyT(func(id string) (string, error) {
+			return ACRHelperConfig(id, args.Region, args.Cluster.AppNamespace, args.Cluster.AppServiceAccount)
+		}).(pulumi.StringOutput),
 	}}
 	p.Cluster, err = NewCluster(ctx, name, &clusterArgs, child...)
 	if err != nil {
@@ -101,6 +130,13 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 	}, pulumi.Parent(p))
 	if err != nil {
 		return nil, err
+	}
+	if a := args.ACME; a != nil {
+		if _, err := certmanager.New(ctx, name+"-cert-manager", &certmanager.Args{
+			Issuer: a.Issuer, Email: a.Email, IngressClass: a.IngressClass, DependsOn: p.Cluster.Ready,
+		}, pulumi.Parent(p), pulumi.Provider(k8s)); err != nil {
+			return nil, err
+		}
 	}
 	p.Outputs = platform.Outputs{
 		Provider:        k8s,
@@ -138,4 +174,34 @@ func ingressControllerRanges(network NetworkArgs, plan []netplan.Subnet) []strin
 		return []string{network.PodCIDR}
 	}
 	return netplan.CIDRsOf(plan, "pod")
+}
+
+// ACRCredentialHelper is the managed addon that gives pods ACR pull credentials.
+const ACRCredentialHelper = "managed-aliyun-acr-credential-helper"
+
+// ACRHelperSettings are the credential helper's settings (its addon configuration JSON).
+type ACRHelperSettings struct {
+	AcrInstanceInfo []ACRInstanceInfo `json:"AcrInstanceInfo"`
+	// WatchNamespace and ServiceAccount are comma-separated lists of what the helper patches.
+	WatchNamespace    string `json:"watchNamespace"`
+	ServiceAccount    string `json:"serviceAccount"`
+	ExpiringThreshold string `json:"expiringThreshold"`
+	EnableRRSA        bool   `json:"enableRRSA"`
+}
+
+// ACRInstanceInfo names an ACR Enterprise instance the helper fetches tokens for.
+type ACRInstanceInfo struct {
+	InstanceID string `json:"instanceId"`
+	RegionID   string `json:"regionId"`
+}
+
+// ACRHelperConfig renders the helper's configuration: tokens for the instance, attached to the app's service
+// account in the app's namespace only (not every namespace: system ones get nothing), renewed 15 minutes before
+// they expire; same-account pulls need no RRSA.
+func ACRHelperConfig(instanceID, region, namespace, serviceAccount string) (string, error) {
+	b, err := json.Marshal(ACRHelperSettings{
+		AcrInstanceInfo: []ACRInstanceInfo{{InstanceID: instanceID, RegionID: region}},
+		WatchNamespace:  namespace, ServiceAccount: serviceAccount, ExpiringThreshold: "15m",
+	})
+	return string(b), err
 }

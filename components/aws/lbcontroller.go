@@ -7,6 +7,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/wechat-deploy/wechat-deploy/app/contract"
+	"github.com/wechat-deploy/wechat-deploy/components/kube"
 	"github.com/wechat-deploy/wechat-deploy/components/platform"
 )
 
@@ -165,7 +166,7 @@ func NewLoadBalancerController(ctx *pulumi.Context, name string, args *LoadBalan
 	// The release waits for its role and for a cluster that runs pods (nodes, CNI, DNS): atomic with a timeout,
 	// it would otherwise roll itself back while the nodes are still joining.
 	deps := append([]pulumi.Resource{rolePolicy}, args.DependsOn...)
-	if _, err := helmRelease(ctx, name, helmChart{
+	if _, err := kube.HelmRelease(ctx, name, kube.HelmChart{
 		Name: "aws-load-balancer-controller", Version: LBControllerChartVersion, Repo: "https://aws.github.io/eks-charts",
 		Namespace: lbControllerNamespace,
 	}, pulumi.Map{

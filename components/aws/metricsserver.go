@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/wechat-deploy/wechat-deploy/components/kube"
 )
 
 // MetricsServerType is the type token of the MetricsServer component.
@@ -38,7 +40,7 @@ func NewMetricsServer(ctx *pulumi.Context, name string, args *MetricsServerArgs,
 	if err := ctx.RegisterComponentResource(MetricsServerType, name, m, opts...); err != nil {
 		return nil, fmt.Errorf("registering metrics-server %s: %w", name, err)
 	}
-	if _, err := helmRelease(ctx, name, helmChart{
+	if _, err := kube.HelmRelease(ctx, name, kube.HelmChart{
 		Name: "metrics-server", Version: args.ChartVersion, Repo: "https://kubernetes-sigs.github.io/metrics-server/",
 		Namespace: "kube-system",
 	}, pulumi.Map{

@@ -194,3 +194,27 @@ func ExecKubeconfig(clusterName, server, caData, command string, args []string, 
 	}
 	return string(b), nil
 }
+
+// WithServer points every cluster of a kubeconfig (YAML or JSON) at server, keeping credentials and CA, and
+// renders it as JSON: a kubeconfig issued for one endpoint of a cluster used through another (the private
+// address of an API server whose public one is off).
+func WithServer(raw, server string) (string, error) {
+	var kc Kubeconfig
+	if err := yaml.Unmarshal([]byte(raw), &kc); err != nil {
+		return "", fmt.Errorf("reading kubeconfig: %w", err)
+	}
+	if len(kc.Clusters) == 0 {
+		return "", ErrNoContext
+	}
+	for i := range kc.Clusters {
+		if kc.Clusters[i].Cluster == nil {
+			kc.Clusters[i].Cluster = map[string]any{}
+		}
+		kc.Clusters[i].Cluster["server"] = server
+	}
+	out, err := json.Marshal(kc)
+	if err != nil {
+		return "", fmt.Errorf("rendering kubeconfig: %w", err)
+	}
+	return string(out), nil
+}

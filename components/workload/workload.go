@@ -21,6 +21,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/wechat-deploy/wechat-deploy/app/contract"
+	"github.com/wechat-deploy/wechat-deploy/components/certmanager"
 	"github.com/wechat-deploy/wechat-deploy/components/platform"
 )
 
@@ -682,6 +683,22 @@ func (b *builder) networkPolicies(ns pulumi.StringOutput, opts []pulumi.Resource
 	}, opts...)
 	if err != nil {
 		return fmt.Errorf("creating app network policy: %w", err)
+	}
+	if a.ClusterIssuer != "" && a.Domain != "" {
+		// cert-manager answers HTTP-01 challenges from solver pods in this namespace; default-deny would keep
+		// the ingress controller from them and no certificate would ever be issued.
+		if _, err := networkingv1.NewNetworkPolicy(b.ctx, b.name+"-acme-solver", &networkingv1.NetworkPolicyArgs{
+			Metadata: b.meta("acme-http01-solver", ns, nil),
+			Spec: &networkingv1.NetworkPolicySpecArgs{
+				PodSelector: &metav1.LabelSelectorArgs{MatchLabels: pulumi.StringMap{certmanager.SolverLabel: pulumi.String("true")}},
+				PolicyTypes: pulumi.StringArray{pulumi.String("Ingress")},
+				Ingress: networkingv1.NetworkPolicyIngressRuleArray{networkingv1.NetworkPolicyIngressRuleArgs{
+					Ports: networkingv1.NetworkPolicyPortArray{tcp(certmanager.SolverPort)},
+				}},
+			},
+		}, opts...); err != nil {
+			return fmt.Errorf("creating ACME solver network policy: %w", err)
+		}
 	}
 	return nil
 }

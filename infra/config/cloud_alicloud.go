@@ -1,7 +1,11 @@
 package config
 
 import (
+	"encoding/json"
+	"fmt"
+	"net/mail"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/wechat-deploy/wechat-deploy/components/netplan"
@@ -22,7 +26,8 @@ var alicloudProfile = cloudProfile{
 	serviceCIDR:       "172.21.0.0/20",
 	addons: func(string) []Addon {
 		return []Addon{
-			{Name: "terway-eniip"},
+			// NetworkPolicy on: without it Terway accepts NetworkPolicies and enforces none.
+			{Name: TerwayAddon, Config: TerwayNetworkPolicy},
 			{Name: "ack-pod-identity-webhook"},
 			{Name: "csi-plugin"},
 			{Name: "csi-provisioner"},
@@ -66,9 +71,21 @@ var alicloudProfile = cloudProfile{
 	applyDefaults: func(c *Config) {
 		c.Cluster.Spec = orDefault(c.Cluster.Spec, ackPro)
 		c.Registry.InstanceSpec = orDefault(c.Registry.InstanceSpec, "Basic")
+		// ACK always serves the API server on the VPC (cluster.endpoint.private is not an alicloud key).
+		c.Cluster.Endpoint.Private = true
+		if t := &c.App.TLS; t.ACMEEmail != "" {
+			t.ClusterIssuer = orDefault(t.ClusterIssuer, DefaultClusterIssuer)
+		}
 	},
 	validate: validateAlicloud,
 }
+
+// TerwayAddon is ACK's Terway CNI in shared-ENI mode; TerwayNetworkPolicy the configuration that makes it
+// enforce NetworkPolicies.
+const (
+	TerwayAddon         = "terway-eniip"
+	TerwayNetworkPolicy = `{"NetworkPolicy":"true"}`
+)
 
 // UsesTerway reports whether an ACK cluster uses Terway (pod VSwitches) rather than flannel (a pod CIDR).
 func (c *Config) UsesTerway() bool { return c.Cluster.PodCIDR == "" }
@@ -116,4 +133,42 @@ func validateAlicloud(c *Config, p *problems) {
 	if g.ExistingInstanceID != "" && !strings.HasPrefix(g.ExistingInstanceID, "cri-") {
 		p.add("registry.existingInstanceId", "%q is not an ACR instance id (cri-...)", g.ExistingInstanceID)
 	}
+	for i, ad := range k.Addons {
+		if ad.Name != TerwayAddon {
+			continue
+		}
+		var cfg map[string]any
+		if err := json.Unmarshal([]byte(ad.Config), &cfg); err != nil || cfg["NetworkPolicy"] != "true" {
+			p.add(fmt.Sprintf("cluster.addons[%d].config", i), "must set \"NetworkPolicy\": \"true\" (a string): without it Terway stores NetworkPolicies and enforces none, so the app's default-deny would not hold")
+		}
+	}
+	if t := c.App.TLS; t.Enabled {
+		switch {
+		case t.ACMEEmail == "" && t.ClusterIssuer != "":
+			p.add("app.tls.clusterIssuer", "names an issuer, but nothing installs cert-manager on ACK unless app.tls.acmeEmail is set (then the program installs it with this issuer)")
+		case t.ACMEEmail == "":
+			p.add("app.tls.enabled", "is true but nothing would issue the certificate nginx serves: set app.tls.acmeEmail (cert-manager and a Let's Encrypt ClusterIssuer are installed)")
+		case !emailAddress(t.ACMEEmail):
+			p.add("app.tls.acmeEmail", "%q is not a bare e-mail address", t.ACMEEmail)
+		}
+	}
+	validateCIDRList("registry.pushCidrs", g.PushCIDRs, c.IsProduction(), "the production registry's push endpoint", p)
+	// ACK's API server load balancer takes no access list through the provider (ACK's own API access list is
+	// retired): whatever publicAccessCidrs says, a public endpoint answers every address.
+	if e := k.Endpoint; e.Public {
+		if c.IsProduction() {
+			p.add("cluster.endpoint.public", "is true, but ACK cannot restrict its API server load balancer from here and production never publishes it: set false and deploy from inside the VPC (README: Reaching a private ACK API server)")
+		} else if len(e.PublicAccessCIDRs) > 0 && !slices.Equal(e.PublicAccessCIDRs, []string{"0.0.0.0/0"}) {
+			p.add("cluster.endpoint.publicAccessCidrs", "%v would not restrict anything: ACK's public API endpoint takes no access list, so it answers every address; write [\"0.0.0.0/0\"] to say so, or set cluster.endpoint.public: false", e.PublicAccessCIDRs)
+		}
+	}
+}
+
+// DefaultClusterIssuer names the ClusterIssuer the program installs with cert-manager.
+const DefaultClusterIssuer = "letsencrypt"
+
+// emailAddress reports whether s is a bare address, as an ACME account contact is.
+func emailAddress(s string) bool {
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s && a.Name == ""
 }

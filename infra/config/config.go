@@ -108,11 +108,12 @@ type Addon struct {
 
 // Registry is the container registry.
 type Registry struct {
-	Name               string `json:"name" doc:"Repository name; defaults to the app name."`
-	Namespace          string `json:"namespace" doc:"ACR namespace; defaults to the project name."`
-	KeepImages         int    `json:"keepImages" doc:"Images kept by the lifecycle policy."`
-	ExistingInstanceID string `json:"existingInstanceId" doc:"Use this ACR Enterprise instance instead of creating one (alicloud)."`
-	InstanceSpec       string `json:"instanceSpec" doc:"ACR Enterprise edition: Basic, Standard or Advanced."`
+	Name               string   `json:"name" doc:"Repository name; defaults to the app name."`
+	Namespace          string   `json:"namespace" doc:"ACR namespace; defaults to the project name."`
+	KeepImages         int      `json:"keepImages" doc:"Images kept by the lifecycle policy."`
+	ExistingInstanceID string   `json:"existingInstanceId" doc:"Use this ACR Enterprise instance instead of creating one (alicloud)."`
+	InstanceSpec       string   `json:"instanceSpec" doc:"ACR Enterprise edition: Basic, Standard or Advanced."`
+	PushCIDRs          []string `json:"pushCidrs" doc:"CIDRs allowed to push images to the ACR internet endpoint (your CI's egress); empty admits nobody from the internet."`
 }
 
 // Existing is the cluster and registry used by the existing cloud.
@@ -179,6 +180,7 @@ type TLS struct {
 	SecretName     string `json:"secretName" doc:"Secret holding the certificate; defaults to <app>-tls (not on aws: the load balancer serves ACM certificates only)."`
 	ClusterIssuer  string `json:"clusterIssuer" doc:"cert-manager ClusterIssuer that issues the certificate; empty means the secret is provided."`
 	CertificateARN string `json:"certificateArn" doc:"ACM certificate the load balancer serves; without it, app.hostedZone issues one."`
+	ACMEEmail      string `json:"acmeEmail" doc:"Contact of the ACME account: the program installs cert-manager (pinned) with a Let's Encrypt ClusterIssuer named app.tls.clusterIssuer (default letsencrypt) that issues app.tls.secretName; required for TLS on alicloud."`
 }
 
 // Secrets are the config secrets as secret Outputs. An optional secret that is not set is a zero Output and

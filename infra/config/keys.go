@@ -212,6 +212,7 @@ var cloudOnly = map[string][]Cloud{
 	"registry.namespace":          {CloudAlicloud},
 	"registry.instanceSpec":       {CloudAlicloud},
 	"registry.existingInstanceId": {CloudAlicloud},
+	"registry.pushCidrs":          {CloudAlicloud},
 	"existing":                    {CloudExisting},
 	"cluster.spec":                {CloudAlicloud},
 	"cluster.podCidr":             {CloudAlicloud},
@@ -223,6 +224,7 @@ var cloudOnly = map[string][]Cloud{
 	"cluster.endpoint.private": {CloudAWS},
 	"app.tls.certificateArn":   {CloudAWS},
 	"app.hostedZone":           {CloudAWS},
+	"app.tls.acmeEmail":        {CloudAlicloud},
 	"cluster.deliveryRoles":    {CloudAWS},
 	"cluster.upgradePolicy":    {CloudAWS},
 }

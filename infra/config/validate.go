@@ -345,19 +345,25 @@ func validateEndpoint(c *Config, p *problems) {
 	if !e.Public && len(e.PublicAccessCIDRs) > 0 {
 		p.add("cluster.endpoint.publicAccessCidrs", "is set but the endpoint is not public")
 	}
-	for i, s := range e.PublicAccessCIDRs {
+	validateCIDRList("cluster.endpoint.publicAccessCidrs", e.PublicAccessCIDRs, c.IsProduction(), "the production API server", p)
+}
+
+// validateCIDRList checks a list of IPv4 network CIDRs; when strict (production) it refuses any that, alone or
+// together, admit the whole internet to what.
+func validateCIDRList(key string, cidrs []string, strict bool, what string, p *problems) {
+	for i, s := range cidrs {
 		pfx, err := netip.ParsePrefix(s)
-		key := fmt.Sprintf("cluster.endpoint.publicAccessCidrs[%d]", i)
+		k := fmt.Sprintf("%s[%d]", key, i)
 		switch {
 		case err != nil || !pfx.Addr().Is4() || pfx.Masked() != pfx:
-			p.add(key, "%q is not an IPv4 CIDR", s)
-		case pfx.Bits() == 0 && c.IsProduction():
-			p.add(key, "%q opens the production API server to the whole internet; list your office, VPN or CI egress ranges", s)
+			p.add(k, "%q is not an IPv4 CIDR", s)
+		case pfx.Bits() == 0 && strict:
+			p.add(k, "%q opens %s to the whole internet; list your office, VPN or CI egress ranges", s, what)
 		}
 	}
-	if open, ok := rules.OpenToInternet(e.PublicAccessCIDRs); ok && c.IsProduction() && !slices.Contains(e.PublicAccessCIDRs, "0.0.0.0/0") {
-		// However it is split (0.0.0.0/1 + 128.0.0.0/1), a production API server is not for the whole internet.
-		p.add("cluster.endpoint.publicAccessCidrs", "admit the internet: %s; list your office, VPN or CI egress ranges", open)
+	if open, ok := rules.OpenToInternet(cidrs); ok && strict && !slices.Contains(cidrs, "0.0.0.0/0") {
+		// However it is split (0.0.0.0/1 + 128.0.0.0/1), it is not for the whole internet.
+		p.add(key, "admit the internet: %s; list your office, VPN or CI egress ranges", open)
 	}
 }
 

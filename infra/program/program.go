@@ -113,7 +113,11 @@ func newPlatform(ctx *pulumi.Context, cfg *config.Config) (platform.Outputs, err
 		p, err := aws.NewPlatform(ctx, cfg.Environment, awsArgs(cfg))
 		return outputs(p, err, cfg, "")
 	case config.CloudAlicloud:
-		p, err := alicloud.NewPlatform(ctx, cfg.Environment, alicloudArgs(cfg))
+		args, err := alicloudArgs(cfg)
+		if err != nil {
+			return platform.Outputs{}, err
+		}
+		p, err := alicloud.NewPlatform(ctx, cfg.Environment, args)
 		return outputs(p, err, cfg, "")
 	case config.CloudExisting:
 		p, err := existing.NewPlatform(ctx, cfg.Environment, existingArgs(cfg))

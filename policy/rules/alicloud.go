@@ -117,9 +117,9 @@ func alicloudRules() []Rule {
 			},
 		},
 		{
-			Name: "alicloud-ack-endpoint-private", Group: "alicloud", Level: Advisory, ProductionOnly: true,
+			Name: "alicloud-ack-endpoint-private", Group: "alicloud", Level: Mandatory, ProductionOnly: true,
 			Description: "Production ACK API servers are not published on an internet SLB.",
-			Why:         "The stack's publicAccessCidrs restrict only the registry here: an internet SLB exposes the API server to every address.",
+			Why:         "ACK's API server load balancer takes no access list from the provider: published, it answers every address on the internet.",
 			Types:       []string{"alicloud:cs/managedKubernetes:ManagedKubernetes"},
 			Check: func(r Resource, _ Config) []string {
 				if on, _ := boolean(r.Props, "slbInternetEnabled"); on {

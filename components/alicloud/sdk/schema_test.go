@@ -255,6 +255,7 @@ func TestInvokesAndNestedTypes(t *testing.T) {
 		"type:cs.NodePoolLabel": cs.NodePoolLabel{}, "type:cs.NodePoolInstanceMetadataOptions": cs.NodePoolInstanceMetadataOptions{},
 		"type:cs.GetRegistryEnterpriseInstancesInstance": cs.GetRegistryEnterpriseInstancesInstance{},
 		"type:alicloud.GetZonesZone":                     alicloud.GetZonesZone{},
+		"type:alicloud.ProviderAssumeRoleWithOidc":       alicloud.ProviderAssumeRoleWithOidc{},
 	}
 	for key, s := range nested {
 		for _, n := range tags(reflect.TypeOf(s)) {
