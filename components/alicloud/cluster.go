@@ -49,8 +49,10 @@ type ClusterArgs struct {
 	AppNamespace, AppServiceAccount string
 	// DeletionProtection turns on ACK's own deletion protection (production).
 	DeletionProtection bool
-	Protect            bool
-	Tags               map[string]string
+	// DependsOn are what the cluster needs before it is created: the network's egress (SNAT, routes).
+	DependsOn []pulumi.Resource
+	Protect   bool
+	Tags      map[string]string
 }
 
 // Cluster is an ACK managed cluster with KMS Secret encryption, RRSA, control-plane and audit logs, managed
@@ -267,7 +269,7 @@ func (b *clusterBuild) cluster(key *kms.Key) (*cs.ManagedKubernetes, error) {
 		},
 		Addons: b.addons(),
 		Tags:   b.tags,
-	}, b.parent, pulumi.Protect(args.Protect),
+	}, b.parent, pulumi.Protect(args.Protect), pulumi.DependsOn(args.DependsOn),
 		// ACK upgrades the version itself on the stable channel; a lower version in config must not downgrade.
 		pulumi.IgnoreChanges([]string{"version"}))
 	if err != nil {

@@ -55,6 +55,9 @@ type Network struct {
 	SecurityGroupID  pulumi.StringOutput      `pulumi:"securityGroupId"`
 	// Plan is the VSwitch layout that was created.
 	Plan []netplan.Subnet `pulumi:"-"`
+	// EgressReady are the resources after which the VSwitches reach the internet (SNAT, routes): ACK's
+	// cluster creation pulls images and calls cloud APIs from the nodes, and fails without them.
+	EgressReady []pulumi.Resource `pulumi:"-"`
 }
 
 // NewNetwork validates args, plans the VSwitches and registers the network.
@@ -95,6 +98,9 @@ type networkBuild struct {
 	plan   []netplan.Subnet
 	parent pulumi.ResourceOption
 	tags   pulumi.StringMap
+	// egressReady collects what outbound traffic of the VSwitches needs (SNAT entries, default routes,
+	// route table attachments).
+	egressReady []pulumi.Resource
 }
 
 // zoneSwitches are the VSwitches of one zone: workers, and pods with Terway.
@@ -167,6 +173,7 @@ func (b *networkBuild) build(n *Network) error {
 	n.WorkerVSwitchIDs = workers.ToStringArrayOutput()
 	n.PodVSwitchIDs = pods.ToStringArrayOutput()
 	n.SecurityGroupID = sg.ID().ToStringOutput()
+	n.EgressReady = b.egressReady
 	return nil
 }
 
@@ -246,12 +253,14 @@ func (b *networkBuild) zoneEgress(network *vpc.Network, z int, zone string, swit
 		if !ok {
 			continue
 		}
-		if _, err := vpc.NewSnatEntry(b.ctx, b.name+"-snat-"+kind+"-"+s, &vpc.SnatEntryArgs{
+		snat, err := vpc.NewSnatEntry(b.ctx, b.name+"-snat-"+kind+"-"+s, &vpc.SnatEntryArgs{
 			SnatTableId: g.snatTable, SourceVswitchId: src, SnatIp: g.ip,
 			SnatEntryName: pulumi.String(b.name + "-" + kind + "-" + zone),
-		}, b.parent, pulumi.DependsOn([]pulumi.Resource{g.bound})); err != nil {
+		}, b.parent, pulumi.DependsOn([]pulumi.Resource{g.bound}))
+		if err != nil {
 			return fmt.Errorf("SNAT for %s VSwitch in %s: %w", kind, zone, err)
 		}
+		b.egressReady = append(b.egressReady, snat)
 	}
 	rt, err := vpc.NewRouteTable(b.ctx, b.name+"-rt-"+s, &vpc.RouteTableArgs{
 		VpcId: network.ID(), RouteTableName: pulumi.String(b.name + "-" + zone),
@@ -260,22 +269,26 @@ func (b *networkBuild) zoneEgress(network *vpc.Network, z int, zone string, swit
 	if err != nil {
 		return fmt.Errorf("route table in %s: %w", zone, err)
 	}
-	if _, err := vpc.NewRouteEntry(b.ctx, b.name+"-default-route-"+s, &vpc.RouteEntryArgs{
+	route, err := vpc.NewRouteEntry(b.ctx, b.name+"-default-route-"+s, &vpc.RouteEntryArgs{
 		RouteTableId: rt.ID(), DestinationCidrblock: pulumi.String("0.0.0.0/0"),
 		NexthopType: pulumi.String("NatGateway"), NexthopId: g.natID,
-	}, b.parent); err != nil {
+	}, b.parent)
+	if err != nil {
 		return fmt.Errorf("default route in %s: %w", zone, err)
 	}
+	b.egressReady = append(b.egressReady, route)
 	for _, kind := range []string{"worker", "pod"} {
 		src, ok := sources[kind]
 		if !ok {
 			continue
 		}
-		if _, err := vpc.NewRouteTableAttachment(b.ctx, b.name+"-rt-"+kind+"-"+s, &vpc.RouteTableAttachmentArgs{
+		att, err := vpc.NewRouteTableAttachment(b.ctx, b.name+"-rt-"+kind+"-"+s, &vpc.RouteTableAttachmentArgs{
 			RouteTableId: rt.ID(), VswitchId: src,
-		}, b.parent); err != nil {
+		}, b.parent)
+		if err != nil {
 			return fmt.Errorf("route table attachment in %s: %w", zone, err)
 		}
+		b.egressReady = append(b.egressReady, att)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package alicloud
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -79,6 +80,9 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 		return nil, fmt.Errorf("creating alicloud provider for platform %s: %w", name, err)
 	}
 	child := []pulumi.ResourceOption{pulumi.Parent(p), pulumi.Provider(provider)}
+	if err := checkServiceRoles(ctx, pulumi.Provider(provider)); err != nil {
+		return nil, fmt.Errorf("creating Alibaba Cloud platform %s: %w", name, err)
+	}
 
 	zones, err := platform.PickZones(args.Zones, args.ZoneCount, args.Region, func() ([]string, error) {
 		res, err := alicloud.GetZones(ctx, &alicloud.GetZonesArgs{AvailableResourceCreation: pulumi.StringRef("VSwitch")},
@@ -111,6 +115,7 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 		clusterArgs.PodVSwitchIDs = p.Network.PodVSwitchIDs
 	}
 	clusterArgs.SecurityGroupID = p.Network.SecurityGroupID
+	clusterArgs.DependsOn = append(slices.Clone(clusterArgs.DependsOn), p.Network.EgressReady...)
 	// Pods pull from ACR through the managed credential helper: it mints short-lived registry tokens with ACK's
 	// AliyunCSManagedAcrRole and attaches them as a pull secret to the service accounts it watches, which must
 	// include the app's own (by default it patches only "default" in "default"). No long-lived pull secret.

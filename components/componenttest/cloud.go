@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -18,6 +19,14 @@ const (
 	// FakeCA is a base64 certificate authority bundle for fake clusters.
 	FakeCA = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUZBS0UKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo="
 )
+
+// AuthorisedRAMRoles are the service roles the fake Alibaba Cloud account has authorised (ACK's default roles);
+// tests remove some to see the platform refuse.
+var AuthorisedRAMRoles = []string{
+	"AliyunCSDefaultRole", "AliyunCSManagedKubernetesRole", "AliyunCSManagedNetworkRole", "AliyunCSManagedCsiRole",
+	"AliyunCSManagedLogRole", "AliyunCSKubernetesAuditRole", "AliyunCSManagedSecurityRole", "AliyunECSDiskEncryptDefaultRole",
+	"AliyunCSManagedAutoScalerRole", "AliyunOOSLifecycleHook4CSRole", "AliyunCSManagedAcrRole", "AliyunCSManagedCmsRole",
+}
 
 // Cloud is the default Responder: it answers like AWS, Alibaba Cloud, Docker and Kubernetes would, with
 // deterministic values derived from names and inputs so that two runs with equal inputs answer identically.
@@ -243,6 +252,24 @@ func (c *Cloud) Invoke(token string, args resource.PropertyMap) (resource.Proper
 			zones = append(zones, resource.NewObjectProperty(resource.PropertyMap{"id": resource.NewStringProperty(id)}))
 		}
 		return resource.PropertyMap{"ids": strs(ids...), "zones": resource.NewArrayProperty(zones), "id": resource.NewStringProperty(c.Region)}, nil
+	case "alicloud:ram/getRoles:getRoles":
+		// An account where ACK's service roles are authorised: the roles the name filter selects.
+		var names []string
+		var roles []resource.PropertyValue
+		if v, ok := args["nameRegex"]; ok && v.IsString() {
+			if re, err := regexp.Compile(v.StringValue()); err == nil {
+				for _, n := range AuthorisedRAMRoles {
+					if re.MatchString(n) {
+						names = append(names, n)
+						roles = append(roles, resource.NewObjectProperty(resource.PropertyMap{
+							"name": resource.NewStringProperty(n), "id": resource.NewStringProperty(n),
+							"arn": resource.NewStringProperty(fmt.Sprintf("acs:ram::%s:role/%s", AccountID, strings.ToLower(n))),
+						}))
+					}
+				}
+			}
+		}
+		return resource.PropertyMap{"names": strs(names...), "roles": resource.NewArrayProperty(roles), "id": resource.NewStringProperty("roles")}, nil
 	case "alicloud:cs/getKubernetesClusterCredential:getKubernetesClusterCredential",
 		"alicloud:cs/getClusterCredential:getClusterCredential":
 		return resource.PropertyMap{

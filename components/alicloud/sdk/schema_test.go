@@ -202,6 +202,9 @@ func TestInvokesAndNestedTypes(t *testing.T) {
 		if _, err := alicloud.GetZones(ctx, &alicloud.GetZonesArgs{}); err != nil {
 			return err
 		}
+		if _, err := ram.GetRoles(ctx, &ram.GetRolesArgs{}); err != nil {
+			return err
+		}
 		// Output-form invokes run when their result is needed; await them as a resource input would.
 		for _, o := range []pulumi.Output{
 			cs.GetClusterCredentialOutput(ctx, cs.GetClusterCredentialOutputArgs{ClusterId: pulumi.String("c")}),
@@ -224,6 +227,7 @@ func TestInvokesAndNestedTypes(t *testing.T) {
 		"alicloud:cs/getClusterCredential:getClusterCredential":                     {cs.GetClusterCredentialArgs{}, cs.GetClusterCredentialResult{}},
 		"alicloud:cs/getRegistryEnterpriseInstances:getRegistryEnterpriseInstances": {cs.GetRegistryEnterpriseInstancesArgs{}, cs.GetRegistryEnterpriseInstancesResult{}},
 		"alicloud:cr/getEndpointAclService:getEndpointAclService":                   {cr.GetEndpointAclServiceArgs{}, cr.GetEndpointAclServiceResult{}},
+		"alicloud:ram/getRoles:getRoles":                                            {ram.GetRolesArgs{}, ram.GetRolesResult{}},
 	}
 	called := map[string]bool{}
 	for _, inv := range res.Invokes {
@@ -256,6 +260,7 @@ func TestInvokesAndNestedTypes(t *testing.T) {
 		"type:cs.GetRegistryEnterpriseInstancesInstance": cs.GetRegistryEnterpriseInstancesInstance{},
 		"type:alicloud.GetZonesZone":                     alicloud.GetZonesZone{},
 		"type:alicloud.ProviderAssumeRoleWithOidc":       alicloud.ProviderAssumeRoleWithOidc{},
+		"type:ram.GetRolesRole":                          ram.GetRolesRole{},
 	}
 	for key, s := range nested {
 		for _, n := range tags(reflect.TypeOf(s)) {

@@ -42,3 +42,31 @@ func (RoleArgs) ElementType() reflect.Type { return reflect.TypeOf((*roleArgs)(n
 func NewRole(ctx *pulumi.Context, name string, args *RoleArgs, opts ...pulumi.ResourceOption) (*Role, error) {
 	return internal.Register[Role](ctx, "alicloud:ram/role:Role", name, args, opts)
 }
+
+// GetRolesArgs filter the account's roles (alicloud:ram/getRoles:getRoles).
+type GetRolesArgs struct {
+	NameRegex *string `pulumi:"nameRegex"`
+}
+
+// GetRolesRole is one role found.
+type GetRolesRole struct {
+	Arn  string `pulumi:"arn"`
+	Id   string `pulumi:"id"`
+	Name string `pulumi:"name"`
+}
+
+// GetRolesResult are the roles found.
+type GetRolesResult struct {
+	Id    string         `pulumi:"id"`
+	Names []string       `pulumi:"names"`
+	Roles []GetRolesRole `pulumi:"roles"`
+}
+
+// GetRoles lists the account's RAM roles whose names match the filter.
+func GetRoles(ctx *pulumi.Context, args *GetRolesArgs, opts ...pulumi.InvokeOption) (*GetRolesResult, error) {
+	var rv GetRolesResult
+	if err := ctx.Invoke("alicloud:ram/getRoles:getRoles", args, &rv, internal.InvokeOpts(opts)...); err != nil {
+		return nil, err
+	}
+	return &rv, nil
+}
