@@ -44,6 +44,24 @@ func baseAlicloudDev() map[string]any {
 	}
 }
 
+func baseAlicloudProd() map[string]any {
+	m := baseAlicloudDev()
+	m["protect"] = true
+	m["production"] = "true"
+	set(m, "network.natMode", "per-zone")
+	set(m, "network.zones", 3)
+	set(m, "network.flowLogRetentionDays", 90)
+	set(m, "cluster.endpoint", map[string]any{"public": false})
+	set(m, "cluster.minNodes", 3)
+	set(m, "cluster.maxNodes", 6)
+	set(m, "cluster.logRetentionDays", 180)
+	set(m, "registry.pushCidrs", []any{"203.0.113.0/24"})
+	set(m, "app.replicas", 3)
+	set(m, "app.domain", "api.example.cn")
+	set(m, "app.tls", map[string]any{"enabled": true, "acmeEmail": "ops@example.cn"})
+	return m
+}
+
 func baseLocal() map[string]any {
 	return map[string]any{"cloud": "existing", "app": map[string]any{"replicas": 1, "image": "registry.local/wechat-api" + digest}}
 }
@@ -279,6 +297,32 @@ func TestParseBadConfig(t *testing.T) {
 			set(m, "cluster.spec", "ack.standard")
 			set(m, "cluster.endpoint.publicAccessCidrs", []any{"203.0.113.0/24"})
 		}, key: "cluster.spec", hint: "needs ack.pro.small"},
+		{name: "ack api server published in production", stack: "prod-cn", base: baseAlicloudProd, mutate: func(m map[string]any) {
+			set(m, "cluster.endpoint", map[string]any{"public": true, "publicAccessCidrs": []any{"203.0.113.0/24"}})
+		}, key: "cluster.endpoint.public", hint: "production never publishes it"},
+		{name: "ack public endpoint pretending to be restricted", base: baseAlicloudDev, mutate: func(m map[string]any) {
+			set(m, "cluster.endpoint.publicAccessCidrs", []any{"203.0.113.0/24"})
+		}, key: "cluster.endpoint.publicAccessCidrs", hint: "would not restrict anything"},
+		{name: "registry push open to the internet in production", stack: "prod-cn", base: baseAlicloudProd, mutate: func(m map[string]any) {
+			set(m, "registry.pushCidrs", []any{"0.0.0.0/1", "128.0.0.0/1"})
+		}, key: "registry.pushCidrs", hint: "admit the internet"},
+		{name: "registry push cidr malformed", base: baseAlicloudDev, mutate: func(m map[string]any) { set(m, "registry.pushCidrs", []any{"10.0.0.1/8"}) },
+			key: "registry.pushCidrs[0]", hint: "not an IPv4 CIDR"},
+		{name: "terway without network policy", base: baseAlicloudDev, mutate: func(m map[string]any) {
+			set(m, "cluster.addons", []any{map[string]any{"name": "terway-eniip"}})
+		}, key: "cluster.addons[0].config", hint: "NetworkPolicy"},
+		{name: "ack tls without a source", base: baseAlicloudDev, mutate: func(m map[string]any) {
+			set(m, "app.domain", "api-dev.example.cn")
+			set(m, "app.tls.enabled", true)
+		}, key: "app.tls.enabled", hint: "set app.tls.acmeEmail"},
+		{name: "ack issuer nobody installs", base: baseAlicloudDev, mutate: func(m map[string]any) {
+			set(m, "app.domain", "api-dev.example.cn")
+			set(m, "app.tls", map[string]any{"enabled": true, "clusterIssuer": "letsencrypt"})
+		}, key: "app.tls.clusterIssuer", hint: "nothing installs cert-manager"},
+		{name: "acme contact not an address", base: baseAlicloudDev, mutate: func(m map[string]any) {
+			set(m, "app.domain", "api-dev.example.cn")
+			set(m, "app.tls", map[string]any{"enabled": true, "acmeEmail": "Ops <ops@example.cn>"})
+		}, key: "app.tls.acmeEmail", hint: "not a bare e-mail address"},
 		{name: "production unprotected", base: baseAWSProd, mutate: func(m map[string]any) { m["protect"] = "false" }, key: "protect", hint: "must protect"},
 		{name: "replicas below 2 in production", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "app.replicas", 1) }, key: "app.replicas", hint: "at least 2"},
 		{name: "min above max replicas", base: baseLocal, mutate: func(m map[string]any) {
@@ -481,5 +525,20 @@ func TestEKSSupportCalendar(t *testing.T) {
 				t.Errorf("refused = %v, want %v (err: %v)", got, tt.refused, err)
 			}
 		})
+	}
+}
+
+// TestAlicloudProductionBase: the production base the alicloud cases mutate is itself valid, so each case's
+// problem is the one it names.
+func TestAlicloudProductionBase(t *testing.T) {
+	c, err := Parse(Namespace, "prod-cn", source(t, baseAlicloudProd(), with(validSecrets, "databaseUrl", "postgres://a:b@db.internal:5432/d?sslmode=verify-full")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.App.TLS.ClusterIssuer != DefaultClusterIssuer || !c.Cluster.Endpoint.Private {
+		t.Errorf("alicloud defaults: issuer %q, private endpoint %v", c.App.TLS.ClusterIssuer, c.Cluster.Endpoint.Private)
+	}
+	if i := slices.IndexFunc(c.Cluster.Addons, func(a Addon) bool { return a.Name == TerwayAddon }); i < 0 || c.Cluster.Addons[i].Config != TerwayNetworkPolicy {
+		t.Errorf("terway addon %+v", c.Cluster.Addons)
 	}
 }
