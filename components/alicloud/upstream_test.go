@@ -2,11 +2,13 @@ package alicloud
 
 import (
 	"encoding/json"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"gopkg.in/yaml.v3"
 
@@ -159,6 +161,73 @@ func TestServiceRolesAreChecked(t *testing.T) {
 	for _, r := range res.Resources {
 		if r.Custom && !r.IsProvider() {
 			t.Errorf("%s %s registered before the check", r.Type, r.Name)
+		}
+	}
+}
+
+// TestProviderRulesRefuseConflictingInput: each deliberately broken fixture is flagged with the expected kind of
+// rule, so the stack test's silence means something.
+func TestProviderRulesRefuseConflictingInput(t *testing.T) {
+	rules, err := componenttest.LoadProviderRules("testdata/provider-rules.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile("testdata/provider-rules-violations.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fixtures []struct {
+		What, Type, Kind string
+		Inputs           map[string]any
+	}
+	if err := json.Unmarshal(raw, &fixtures); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fixtures {
+		t.Run(f.What, func(t *testing.T) {
+			found := componenttest.CheckProviderRules(rules, []componenttest.Resource{{Type: f.Type, Name: "fixture", Inputs: resource.NewPropertyMapFromMap(f.Inputs)}})
+			if !slices.ContainsFunc(found, func(v componenttest.ProviderRuleViolation) bool { return v.Rule.Kind == f.Kind }) {
+				t.Errorf("no %s violation; found %v", f.Kind, found)
+			}
+		})
+	}
+}
+
+// TestProviderRulePathsAreSchemaProperties: every property a rule names is a property of its type in the
+// official v3.105.0 schema (sdk/testdata), so no rule silently judges nothing.
+func TestProviderRulePathsAreSchemaProperties(t *testing.T) {
+	rules, err := componenttest.LoadProviderRules("testdata/provider-rules.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile("sdk/testdata/schema-3.105.0.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	props := map[string][]string{}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if f := strings.Fields(line); len(f) > 0 && !strings.HasPrefix(f[0], "#") {
+			props[f[0]] = f[1:]
+		}
+	}
+	for _, r := range rules {
+		known, ok := props[r.Type]
+		if !ok {
+			t.Errorf("line %d: %s is not in the schema list", r.Line, r.Type)
+			continue
+		}
+		if r.Kind == "none" {
+			continue
+		}
+		paths := strings.Split(r.Path, ",")
+		if r.Kind == "conflicts" || r.Kind == "requiredWith" {
+			paths = append(paths, strings.Split(r.Arg, ",")...)
+		}
+		for _, p := range paths {
+			top, _, _ := strings.Cut(strings.ReplaceAll(p, "[*]", ""), ".")
+			if !slices.Contains(known, top) {
+				t.Errorf("line %d: %s has no property %q", r.Line, r.Type, top)
+			}
 		}
 	}
 }
