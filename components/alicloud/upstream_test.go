@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"gopkg.in/yaml.v3"
 
@@ -168,29 +167,7 @@ func TestServiceRolesAreChecked(t *testing.T) {
 // TestProviderRulesRefuseConflictingInput: each deliberately broken fixture is flagged with the expected kind of
 // rule, so the stack test's silence means something.
 func TestProviderRulesRefuseConflictingInput(t *testing.T) {
-	rules, err := componenttest.LoadProviderRules("testdata/provider-rules.tsv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := os.ReadFile("testdata/provider-rules-violations.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var fixtures []struct {
-		What, Type, Kind string
-		Inputs           map[string]any
-	}
-	if err := json.Unmarshal(raw, &fixtures); err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range fixtures {
-		t.Run(f.What, func(t *testing.T) {
-			found := componenttest.CheckProviderRules(rules, []componenttest.Resource{{Type: f.Type, Name: "fixture", Inputs: resource.NewPropertyMapFromMap(f.Inputs)}})
-			if !slices.ContainsFunc(found, func(v componenttest.ProviderRuleViolation) bool { return v.Rule.Kind == f.Kind }) {
-				t.Errorf("no %s violation; found %v", f.Kind, found)
-			}
-		})
-	}
+	componenttest.CheckProviderRuleFixtures(t, "testdata/provider-rules.tsv", "testdata/provider-rules-violations.json")
 }
 
 // TestProviderRulePathsAreSchemaProperties: every property a rule names is a property of its type in the

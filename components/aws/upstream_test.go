@@ -137,30 +137,12 @@ func TestFlowLogRoleHasWhatTheServiceNeeds(t *testing.T) {
 // expected kind of rule and passes an equivalent valid one, so a stack test that reports nothing means
 // something.
 func TestProviderRulesRefuseConflictingInput(t *testing.T) {
+	componenttest.CheckProviderRuleFixtures(t, "testdata/provider-rules.tsv", "testdata/provider-rules-violations.json")
+	// Unknown values count as set for conflicts (the engine will send them) but are not judged by value.
 	rules, err := componenttest.LoadProviderRules("testdata/provider-rules.tsv")
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, err := os.ReadFile("testdata/provider-rules-violations.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var fixtures []struct {
-		What, Type, Kind string
-		Inputs           map[string]any
-	}
-	if err := json.Unmarshal(raw, &fixtures); err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range fixtures {
-		t.Run(f.What, func(t *testing.T) {
-			found := componenttest.CheckProviderRules(rules, []componenttest.Resource{{Type: f.Type, Name: "fixture", Inputs: resource.NewPropertyMapFromMap(f.Inputs)}})
-			if !slices.ContainsFunc(found, func(v componenttest.ProviderRuleViolation) bool { return v.Rule.Kind == f.Kind }) {
-				t.Errorf("no %s violation; found %v", f.Kind, found)
-			}
-		})
-	}
-	// Unknown values count as set for conflicts (the engine will send them) but are not judged by value.
 	unknown := resource.MakeComputed(resource.NewStringProperty(""))
 	lt := componenttest.Resource{Type: "aws:ec2/launchTemplate:LaunchTemplate", Name: "lt", Inputs: resource.PropertyMap{
 		"defaultVersion": unknown, "updateDefaultVersion": resource.NewBoolProperty(true),

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
@@ -311,4 +312,39 @@ func CheckProviderRules(rules []ProviderRule, resources []Resource) []ProviderRu
 		}
 	}
 	return out
+}
+
+// ProviderRuleFixture is a deliberately broken resource and the kind of rule it must break.
+type ProviderRuleFixture struct {
+	What, Type, Kind string
+	Inputs           map[string]any
+}
+
+// CheckProviderRuleFixtures loads a rules file and a JSON list of fixtures and fails t for every fixture that
+// no rule of the expected kind flags: the proof that a stack judged by these rules and found clean means something.
+func CheckProviderRuleFixtures(t *testing.T, rulesFile, fixturesFile string) {
+	t.Helper()
+	rules, err := LoadProviderRules(rulesFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(fixturesFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fixtures []ProviderRuleFixture
+	if err := json.Unmarshal(raw, &fixtures); err != nil {
+		t.Fatalf("%s: %v", fixturesFile, err)
+	}
+	if len(fixtures) == 0 {
+		t.Fatalf("%s holds no fixtures", fixturesFile)
+	}
+	for _, f := range fixtures {
+		t.Run(f.What, func(t *testing.T) {
+			found := CheckProviderRules(rules, []Resource{{Type: f.Type, Name: "fixture", Inputs: resource.NewPropertyMapFromMap(f.Inputs)}})
+			if !slices.ContainsFunc(found, func(v ProviderRuleViolation) bool { return v.Rule.Kind == f.Kind }) {
+				t.Errorf("no %s violation; found %v", f.Kind, found)
+			}
+		})
+	}
 }
