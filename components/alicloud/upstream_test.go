@@ -193,14 +193,7 @@ func TestProviderRulePathsAreSchemaProperties(t *testing.T) {
 			t.Errorf("line %d: %s is not in the schema list", r.Line, r.Type)
 			continue
 		}
-		if r.Kind == "none" {
-			continue
-		}
-		paths := strings.Split(r.Path, ",")
-		if r.Kind == "conflicts" || r.Kind == "requiredWith" {
-			paths = append(paths, strings.Split(r.Arg, ",")...)
-		}
-		for _, p := range paths {
+		for _, p := range r.Properties() {
 			top, _, _ := strings.Cut(strings.ReplaceAll(p, "[*]", ""), ".")
 			if !slices.Contains(known, top) {
 				t.Errorf("line %d: %s has no property %q", r.Line, r.Type, top)

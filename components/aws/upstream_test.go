@@ -226,15 +226,7 @@ func TestProviderRulePathsAreSDKInputs(t *testing.T) {
 			t.Errorf("line %d: %s has no SDK type here", r.Line, r.Type)
 			continue
 		}
-		if r.Kind == "none" {
-			continue
-		}
-		paths := strings.Split(r.Path, ",")
-		switch r.Kind {
-		case "conflicts", "requiredWith":
-			paths = append(paths, strings.Split(r.Arg, ",")...)
-		}
-		for _, p := range paths {
+		for _, p := range r.Properties() {
 			if err := sdkPath(args.ElementType(), p); err != nil {
 				t.Errorf("line %d (%s %s): %v", r.Line, r.Type, r.Kind, err)
 			}

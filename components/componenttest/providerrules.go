@@ -348,3 +348,16 @@ func CheckProviderRuleFixtures(t *testing.T, rulesFile, fixturesFile string) {
 		})
 	}
 }
+
+// Properties are the property paths a rule names: its path (or paths), and for conflicts and requiredWith the
+// other properties in its argument; none for kind none.
+func (r *ProviderRule) Properties() []string {
+	if r.Kind == "none" {
+		return nil
+	}
+	paths := strings.Split(r.Path, ",")
+	if r.Kind == "conflicts" || r.Kind == "requiredWith" {
+		paths = append(paths, strings.Split(r.Arg, ",")...)
+	}
+	return paths
+}
