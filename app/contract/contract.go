@@ -78,6 +78,27 @@ const (
 	PathMetrics   = "/metrics"
 )
 
+// Observability: /metrics is served on its own port (EnvMetricsAddr, default DefaultMetricsPort), which the
+// Service exposes inside the cluster only and the Ingress never routes to; the API port does not serve it.
+// Tracing is OpenTelemetry over OTLP/HTTP, on only when EnvOTLPEndpoint is set (the standard OTel variables, so
+// the SDK's own OTEL_* settings apply too).
+const (
+	EnvMetricsAddr     = "METRICS_ADDR"
+	DefaultMetricsPort = 9090
+	EnvOTLPEndpoint    = "OTEL_EXPORTER_OTLP_ENDPOINT"
+	EnvOTelServiceName = "OTEL_SERVICE_NAME"
+	EnvOTelSampler     = "OTEL_TRACES_SAMPLER"
+	EnvOTelSamplerArg  = "OTEL_TRACES_SAMPLER_ARG"
+)
+
+// Metric names the app exports, which alerts and dashboards are built from (a test reads them back from the
+// app's metrics handler).
+const (
+	MetricRequests         = "http_requests_total"
+	MetricRequestDuration  = "http_request_duration_seconds"
+	MetricRequestsInFlight = "http_requests_in_flight"
+)
+
 // PrivateIPv4Ranges are the RFC 1918 address ranges, where VPCs, load balancers and databases live: the app
 // trusts proxies there by default, the workload opens egress there only to its backing services, and stack
 // validation keeps VPCs inside them.
