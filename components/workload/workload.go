@@ -87,6 +87,10 @@ type WorkloadArgs struct {
 	// Services are the backing services the app uses: their secrets join the app's Secret and their ports are
 	// opened towards private address ranges.
 	Services []platform.Binding
+	// MetricsPort serves /metrics (default contract.DefaultMetricsPort): a Service port inside the cluster,
+	// never behind the Ingress, reachable only from ScraperNamespace (nobody when empty).
+	MetricsPort      int
+	ScraperNamespace string
 }
 
 // Workload is the deployed app.
@@ -129,6 +133,12 @@ func (a *WorkloadArgs) validate() error {
 	}
 	if a.MinReplicas < 1 || a.MinReplicas > a.MaxReplicas || a.Replicas < a.MinReplicas || a.Replicas > a.MaxReplicas {
 		bad("replicas %d must lie in [min %d, max %d] with min >= 1", a.Replicas, a.MinReplicas, a.MaxReplicas)
+	}
+	if a.MetricsPort == 0 {
+		a.MetricsPort = contract.DefaultMetricsPort
+	}
+	if a.MetricsPort < 1 || a.MetricsPort > 65535 || a.MetricsPort == a.Port {
+		bad("metrics port %d is out of range or the HTTP port", a.MetricsPort)
 	}
 	if a.Port < 1 || a.Port > 65535 {
 		bad("port %d is out of range", a.Port)
@@ -193,14 +203,17 @@ func NewWorkload(ctx *pulumi.Context, name string, args *WorkloadArgs, opts ...p
 const PartOf = "wechat-deploy"
 
 // names are the Kubernetes names of the objects that refer to each other, set once.
+// MetricsPortName names the container and Service port that serves /metrics (what a ServiceMonitor scrapes).
+const MetricsPortName = "metrics"
+
 type names struct {
-	app, config, secrets, pull, secretsVolume, tmpVolume, port string
+	app, config, secrets, pull, secretsVolume, tmpVolume, port, metrics string
 }
 
 func objectNames(app string) names {
 	return names{
 		app: app, config: app + "-config", secrets: app + "-secrets", pull: app + "-pull",
-		secretsVolume: "secrets", tmpVolume: "tmp", port: "http",
+		secretsVolume: "secrets", tmpVolume: "tmp", port: "http", metrics: MetricsPortName,
 	}
 }
 
@@ -213,11 +226,13 @@ type builder struct {
 }
 
 // labels are on every object; selector labels are the immutable subset the Deployment selects on.
+// SelectorLabels are the labels that select the app's pods and its Service (a ServiceMonitor selects by them).
+func SelectorLabels(name, instance string) map[string]string {
+	return map[string]string{"app.kubernetes.io/name": name, "app.kubernetes.io/instance": instance}
+}
+
 func (b *builder) selector() pulumi.StringMap {
-	return pulumi.StringMap{
-		"app.kubernetes.io/name":     pulumi.String(b.args.Name),
-		"app.kubernetes.io/instance": pulumi.String(b.args.Instance),
-	}
+	return pulumi.ToStringMap(SelectorLabels(b.args.Name, b.args.Instance))
 }
 
 func (b *builder) labels() pulumi.StringMap {
@@ -272,7 +287,7 @@ func (b *builder) build(w *Workload) error {
 		if err != nil {
 			return err
 		}
-		w.LoadBalancerHost = ing.Status.LoadBalancer().Ingress().Index(pulumi.Int(0)).Hostname().Elem()
+		w.LoadBalancerHost = ing.Status.ApplyT(loadBalancerHost).(pulumi.StringOutput)
 		scheme := "http"
 		if a.TLS {
 			scheme = "https"
@@ -416,9 +431,11 @@ func (b *builder) service(ns pulumi.StringOutput, opts []pulumi.ResourceOption) 
 		Spec: &corev1.ServiceSpecArgs{
 			Type:     pulumi.String("ClusterIP"),
 			Selector: b.selector(),
-			Ports: corev1.ServicePortArray{corev1.ServicePortArgs{
-				Name: pulumi.String(b.names.port), Port: pulumi.Int(80), TargetPort: pulumi.String(b.names.port), Protocol: pulumi.String("TCP"),
-			}},
+			Ports: corev1.ServicePortArray{
+				corev1.ServicePortArgs{Name: pulumi.String(b.names.port), Port: pulumi.Int(80), TargetPort: pulumi.String(b.names.port), Protocol: pulumi.String("TCP")},
+				// Scrapes only: the Ingress routes to the http port, and the app serves /metrics nowhere else.
+				corev1.ServicePortArgs{Name: pulumi.String(b.names.metrics), Port: pulumi.Int(b.args.MetricsPort), TargetPort: pulumi.String(b.names.metrics), Protocol: pulumi.String("TCP")},
+			},
 		},
 	}, opts...)
 	if err != nil {
@@ -507,9 +524,10 @@ func (b *builder) podSpec() *corev1.PodSpecArgs {
 			Name:            pulumi.String("app"),
 			Image:           a.Image,
 			ImagePullPolicy: pulumi.String("IfNotPresent"),
-			Ports: corev1.ContainerPortArray{corev1.ContainerPortArgs{
-				Name: pulumi.String(n.port), ContainerPort: pulumi.Int(a.Port), Protocol: pulumi.String("TCP"),
-			}},
+			Ports: corev1.ContainerPortArray{
+				corev1.ContainerPortArgs{Name: pulumi.String(n.port), ContainerPort: pulumi.Int(a.Port), Protocol: pulumi.String("TCP")},
+				corev1.ContainerPortArgs{Name: pulumi.String(n.metrics), ContainerPort: pulumi.Int(a.MetricsPort), Protocol: pulumi.String("TCP")},
+			},
 			EnvFrom: corev1.EnvFromSourceArray{corev1.EnvFromSourceArgs{
 				ConfigMapRef: &corev1.ConfigMapEnvSourceArgs{Name: pulumi.String(n.config)},
 			}},
@@ -669,16 +687,26 @@ func (b *builder) networkPolicies(ns pulumi.StringOutput, opts []pulumi.Resource
 	if len(servicePorts) > 0 {
 		egress = append(egress, networkingv1.NetworkPolicyEgressRuleArgs{To: privatePeers, Ports: servicePorts})
 	}
+	ingress := networkingv1.NetworkPolicyIngressRuleArray{networkingv1.NetworkPolicyIngressRuleArgs{
+		Ports: networkingv1.NetworkPolicyPortArray{tcp(a.Port)},
+	}}
+	if a.ScraperNamespace != "" {
+		ingress = append(ingress, networkingv1.NetworkPolicyIngressRuleArgs{
+			From: networkingv1.NetworkPolicyPeerArray{networkingv1.NetworkPolicyPeerArgs{
+				NamespaceSelector: &metav1.LabelSelectorArgs{MatchLabels: pulumi.StringMap{"kubernetes.io/metadata.name": pulumi.String(a.ScraperNamespace)}},
+			}},
+			Ports: networkingv1.NetworkPolicyPortArray{tcp(a.MetricsPort)},
+		})
+	}
 	_, err = networkingv1.NewNetworkPolicy(b.ctx, b.name+"-app", &networkingv1.NetworkPolicyArgs{
 		Metadata: b.meta(b.names.app, ns, nil),
 		Spec: &networkingv1.NetworkPolicySpecArgs{
 			PodSelector: &metav1.LabelSelectorArgs{MatchLabels: b.selector()},
 			PolicyTypes: pulumi.StringArray{pulumi.String("Ingress"), pulumi.String("Egress")},
-			// Only the HTTP port is reachable: from the ingress controller, load balancer targets and probes.
-			Ingress: networkingv1.NetworkPolicyIngressRuleArray{networkingv1.NetworkPolicyIngressRuleArgs{
-				Ports: networkingv1.NetworkPolicyPortArray{tcp(a.Port)},
-			}},
-			Egress: egress,
+			// The HTTP port from anywhere (ingress controller, load balancer targets, probes); the metrics port only
+			// from the scraper's namespace.
+			Ingress: ingress,
+			Egress:  egress,
 		},
 	}, opts...)
 	if err != nil {
@@ -743,4 +771,18 @@ func (b *builder) ingress(ns pulumi.StringOutput, svc *corev1.Service) (*network
 		return nil, fmt.Errorf("creating ingress: %w", err)
 	}
 	return ing, nil
+}
+
+// loadBalancerHost is the host name the ingress controller reported for the Ingress; empty while it reported
+// none (a controller that writes no status, an IP address only, or a preview).
+func loadBalancerHost(s *networkingv1.IngressStatus) string {
+	if s == nil || s.LoadBalancer == nil {
+		return ""
+	}
+	for _, lb := range s.LoadBalancer.Ingress {
+		if lb.Hostname != nil && *lb.Hostname != "" {
+			return *lb.Hostname
+		}
+	}
+	return ""
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/wechat-deploy/wechat-deploy/app/contract"
@@ -235,5 +236,32 @@ func TestInvalidArgs(t *testing.T) {
 				t.Fatalf("error %v, %d resources registered", err, len(res.Resources))
 			}
 		})
+	}
+}
+
+// statuslessIngress answers like the cloud but with an Ingress whose controller reported no address (KWOK, a
+// controller that writes no status, skipIngressAwait).
+type statuslessIngress struct{ *componenttest.Cloud }
+
+func (s statuslessIngress) Outputs(typ, name string, inputs resource.PropertyMap) (string, resource.PropertyMap) {
+	id, out := s.Cloud.Outputs(typ, name, inputs)
+	if typ == "kubernetes:networking.k8s.io/v1:Ingress" {
+		out["status"] = resource.NewObjectProperty(resource.PropertyMap{"loadBalancer": resource.NewObjectProperty(resource.PropertyMap{})})
+	}
+	return id, out
+}
+
+// TestIngressWithoutAnAddress: an Ingress nobody reported an address for leaves the load balancer host empty;
+// it must not crash the program (it did, on the sandbox's KWOK node).
+func TestIngressWithoutAnAddress(t *testing.T) {
+	opts := componenttest.Options{Project: "wechat-deploy", Stack: "t", Mocks: statuslessIngress{componenttest.NewCloud(nil)}}
+	_, w := componenttest.Component(t, opts, func(ctx *pulumi.Context) (*Workload, error) { return NewWorkload(ctx, "wechat-api", args(false)) })
+	host, err := componenttest.Await(w.LoadBalancerHost)
+	if err != nil || host.Value != "" {
+		t.Errorf("load balancer host %v (%v)", host.Value, err)
+	}
+	_, w = run(t, args(false))
+	if host, _ := componenttest.Await(w.LoadBalancerHost); !strings.HasSuffix(host.Value.(string), ".elb.amazonaws.com") {
+		t.Errorf("reported host %v", host.Value)
 	}
 }

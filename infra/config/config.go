@@ -41,17 +41,18 @@ type Config struct {
 	Stack   string `json:"-"`
 	File    string `json:"-"`
 
-	Cloud       Cloud             `json:"cloud" doc:"Target platform: aws (EKS), alicloud (ACK) or existing (any cluster in a kubeconfig)."`
-	Environment string            `json:"environment" doc:"Environment name used in resource names and tags; defaults to the stack name."`
-	Production  bool              `json:"production" doc:"Apply production rules: replicas, zones, NAT per zone, protection, restricted API endpoint, TLS, a database."`
-	Region      string            `json:"region" doc:"Cloud region (aws: us-east-1 style; alicloud: cn-hangzhou style). Required for aws and alicloud."`
-	Network     Network           `json:"network" doc:"VPC layout."`
-	Cluster     Cluster           `json:"cluster" doc:"Kubernetes cluster (EKS or ACK)."`
-	Registry    Registry          `json:"registry" doc:"Container registry (ECR or ACR)."`
-	Existing    Existing          `json:"existing" doc:"Existing cluster and registry (cloud: existing)."`
-	App         App               `json:"app" doc:"The deployed WeChat backend."`
-	Protect     bool              `json:"protect" doc:"Protect stateful resources (VPC, cluster, KMS key, registry) from deletion."`
-	Tags        map[string]string `json:"tags" doc:"Extra tags on every cloud resource (project, stack and environment tags are always added)."`
+	Cloud         Cloud             `json:"cloud" doc:"Target platform: aws (EKS), alicloud (ACK) or existing (any cluster in a kubeconfig)."`
+	Environment   string            `json:"environment" doc:"Environment name used in resource names and tags; defaults to the stack name."`
+	Production    bool              `json:"production" doc:"Apply production rules: replicas, zones, NAT per zone, protection, restricted API endpoint, TLS, a database."`
+	Region        string            `json:"region" doc:"Cloud region (aws: us-east-1 style; alicloud: cn-hangzhou style). Required for aws and alicloud."`
+	Network       Network           `json:"network" doc:"VPC layout."`
+	Cluster       Cluster           `json:"cluster" doc:"Kubernetes cluster (EKS or ACK)."`
+	Registry      Registry          `json:"registry" doc:"Container registry (ECR or ACR)."`
+	Existing      Existing          `json:"existing" doc:"Existing cluster and registry (cloud: existing)."`
+	App           App               `json:"app" doc:"The deployed WeChat backend."`
+	Observability Observability     `json:"observability" doc:"Metrics scraping, alerts, dashboard and tracing."`
+	Protect       bool              `json:"protect" doc:"Protect stateful resources (VPC, cluster, KMS key, registry) from deletion."`
+	Tags          map[string]string `json:"tags" doc:"Extra tags on every cloud resource (project, stack and environment tags are always added)."`
 
 	// Secrets are read with the secret getters; they never leave Pulumi's secret handling.
 	Secrets Secrets `json:"-"`
@@ -156,6 +157,31 @@ type App struct {
 	WeChatAPIBase        string            `json:"wechatApiBase" doc:"Base URL of the WeChat API."`
 	TokenTTL             string            `json:"tokenTtl" doc:"Lifetime of issued JWTs (Go duration)."`
 	LogLevel             string            `json:"logLevel" doc:"App log level: debug, info, warn or error."`
+}
+
+// Observability is how the app is watched: scraped by Prometheus, alerted on, charted, traced.
+type Observability struct {
+	PrometheusOperator bool              `json:"prometheusOperator" doc:"Create a ServiceMonitor and a PrometheusRule with the golden-signal alerts (the cluster runs the Prometheus Operator and kube-state-metrics)."`
+	MonitorLabels      map[string]string `json:"monitorLabels" doc:"Labels on the ServiceMonitor and PrometheusRule that your Prometheus selects them by (kube-prometheus-stack: release: <its release name>)."`
+	ScraperNamespace   string            `json:"scraperNamespace" doc:"Namespace of the Prometheus that scrapes the app: only its pods may reach the metrics port."`
+	Dashboard          *bool             `json:"dashboard" doc:"Create the Grafana dashboard as a ConfigMap labelled grafana_dashboard: \"1\" for Grafana's sidecar."`
+	Alerts             AlertThresholds   `json:"alerts" doc:"Alert thresholds."`
+	Tracing            Tracing           `json:"tracing" doc:"OpenTelemetry tracing; off unless an endpoint is set."`
+}
+
+// AlertThresholds are the golden-signal alert thresholds.
+type AlertThresholds struct {
+	ErrorRatePercent    int `json:"errorRatePercent" doc:"Alert when more than this share of requests fail with 5xx over 5 minutes."`
+	LatencyP99Millis    int `json:"latencyP99Millis" doc:"Alert when the 99th percentile latency exceeds this for 10 minutes."`
+	RestartsPerHour     int `json:"restartsPerHour" doc:"Alert when a pod restarts more often than this in an hour."`
+	HPAAtMaxMinutes     int `json:"hpaAtMaxMinutes" doc:"Alert when the autoscaler sits at its maximum this long."`
+	RolloutStuckMinutes int `json:"rolloutStuckMinutes" doc:"Alert when a rollout has stopped progressing this long."`
+}
+
+// Tracing configures OpenTelemetry export.
+type Tracing struct {
+	Endpoint      string `json:"endpoint" doc:"OTLP/HTTP endpoint of your collector (http://otel-collector.monitoring:4318); empty keeps tracing off at no cost."`
+	SamplePercent int    `json:"samplePercent" doc:"Share of traces started by the app that are kept; a sampled caller's trace is always followed."`
 }
 
 // Build is how the image is built when no prebuilt image is given.

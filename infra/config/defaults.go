@@ -1,6 +1,7 @@
 package config
 
 import (
+	"github.com/wechat-deploy/wechat-deploy/components/observability/signals"
 	"slices"
 
 	"github.com/wechat-deploy/wechat-deploy/components/netplan"
@@ -25,6 +26,8 @@ const (
 	DefaultWeChatAPIBase        = "https://api.weixin.qq.com"
 	DefaultTokenTTL             = "2h"
 	DefaultLogLevel             = "info"
+	DefaultScraperNamespace     = "monitoring"
+	DefaultTraceSamplePercent   = 10
 	DefaultCPURequest           = "100m"
 	DefaultMemoryRequest        = "128Mi"
 	DefaultCPULimit             = "500m"
@@ -155,6 +158,28 @@ func applyDefaults(c *Config) {
 	g.Namespace = orDefault(g.Namespace, c.Project)
 	if g.KeepImages == 0 {
 		g.KeepImages = DefaultKeepImages
+	}
+	o := &c.Observability
+	o.ScraperNamespace = orDefault(o.ScraperNamespace, DefaultScraperNamespace)
+	if o.Dashboard == nil {
+		on := true
+		o.Dashboard = &on
+	}
+	th := &o.Alerts
+	for _, f := range []struct {
+		v   *int
+		def int
+	}{
+		{&th.ErrorRatePercent, signals.DefaultThresholds.ErrorRatePercent}, {&th.LatencyP99Millis, signals.DefaultThresholds.LatencyP99Millis},
+		{&th.RestartsPerHour, signals.DefaultThresholds.RestartsPerHour}, {&th.HPAAtMaxMinutes, signals.DefaultThresholds.HPAAtMaxMinutes},
+		{&th.RolloutStuckMinutes, signals.DefaultThresholds.RolloutStuckMinutes},
+	} {
+		if *f.v == 0 {
+			*f.v = f.def
+		}
+	}
+	if o.Tracing.SamplePercent == 0 {
+		o.Tracing.SamplePercent = DefaultTraceSamplePercent
 	}
 	prof.applyDefaults(c)
 }

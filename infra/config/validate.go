@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"net/netip"
+	"net/url"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -67,6 +68,7 @@ func validate(c *Config, p *problems) {
 		p.add("production", "is false but stack %q (environment %q) looks like production; set production: true (or rename the stack and environment)", c.Stack, c.Environment)
 	}
 	validateApp(c, p)
+	validateObservability(c, p)
 	validateTags(c, prof, p)
 	if prof.provisions {
 		validateRegion(c, prof, p)
@@ -609,6 +611,67 @@ func validateTags(c *Config, prof *cloudProfile, p *problems) {
 			p.add("tags."+k, "value is %d characters; %s allows at most %d", len(v), c.Cloud, lim.maxValue)
 		case slices.ContainsFunc(lim.forbidden, func(f string) bool { return strings.Contains(lower, f) || strings.Contains(strings.ToLower(v), f) }):
 			p.add("tags."+k, "contains %s, which %s refuses in tags", strings.Join(lim.forbidden, " or "), c.Cloud)
+		}
+	}
+}
+
+// Kubernetes label syntax (apimachinery's IsQualifiedName and IsValidLabelValue): an optional DNS-subdomain
+// prefix and a name of at most 63 characters; values of at most 63 characters.
+var (
+	labelName  = regexp.MustCompile(`^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$`)
+	labelValue = regexp.MustCompile(`^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$`)
+	dnsPrefix  = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
+)
+
+func validLabelKey(k string) bool {
+	prefix, name, found := strings.Cut(k, "/")
+	if !found {
+		return labelName.MatchString(k)
+	}
+	return len(prefix) <= 253 && dnsPrefix.MatchString(prefix) && labelName.MatchString(name)
+}
+
+func validateObservability(c *Config, p *problems) {
+	o := &c.Observability
+	if !dnsLabel.MatchString(o.ScraperNamespace) {
+		p.add("observability.scraperNamespace", "%q is not a namespace name", o.ScraperNamespace)
+	}
+	for _, k := range slices.Sorted(maps.Keys(o.MonitorLabels)) {
+		key := "observability.monitorLabels." + k
+		switch v := o.MonitorLabels[k]; {
+		case !validLabelKey(k):
+			p.add(key, "is not a Kubernetes label key")
+		case !labelValue.MatchString(v):
+			p.add(key, "%q is not a Kubernetes label value (at most 63 letters, digits, '-', '_', '.')", v)
+		}
+	}
+	if len(o.MonitorLabels) > 0 && !o.PrometheusOperator {
+		p.add("observability.monitorLabels", "label a ServiceMonitor and PrometheusRule that are not created; set observability.prometheusOperator: true")
+	}
+	th := o.Alerts
+	for _, b := range []struct {
+		key       string
+		v, lo, hi int
+	}{
+		{"errorRatePercent", th.ErrorRatePercent, 1, 100}, {"latencyP99Millis", th.LatencyP99Millis, 10, 60000},
+		{"restartsPerHour", th.RestartsPerHour, 1, 1000}, {"hpaAtMaxMinutes", th.HPAAtMaxMinutes, 1, 1440},
+		{"rolloutStuckMinutes", th.RolloutStuckMinutes, 1, 1440},
+	} {
+		if b.v < b.lo || b.v > b.hi {
+			p.add("observability.alerts."+b.key, "%d is outside %d..%d", b.v, b.lo, b.hi)
+		}
+	}
+	t := o.Tracing
+	if t.SamplePercent < 1 || t.SamplePercent > 100 {
+		p.add("observability.tracing.samplePercent", "%d is outside 1..100", t.SamplePercent)
+	}
+	if t.Endpoint != "" {
+		u, err := url.Parse(t.Endpoint)
+		switch {
+		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "":
+			p.add("observability.tracing.endpoint", "%q is not an http(s) URL of an OTLP/HTTP collector (http://otel-collector.monitoring:4318)", t.Endpoint)
+		case u.User != nil || u.RawQuery != "":
+			p.add("observability.tracing.endpoint", "must not carry credentials or a query; put collector credentials in the collector, not in a setting")
 		}
 	}
 }

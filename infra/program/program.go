@@ -5,6 +5,7 @@ package program
 
 import (
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -18,6 +19,8 @@ import (
 	"github.com/wechat-deploy/wechat-deploy/components/aws"
 	"github.com/wechat-deploy/wechat-deploy/components/existing"
 	"github.com/wechat-deploy/wechat-deploy/components/image"
+	"github.com/wechat-deploy/wechat-deploy/components/observability"
+	"github.com/wechat-deploy/wechat-deploy/components/observability/signals"
 	"github.com/wechat-deploy/wechat-deploy/components/platform"
 	"github.com/wechat-deploy/wechat-deploy/components/workload"
 	"github.com/wechat-deploy/wechat-deploy/infra/config"
@@ -82,6 +85,9 @@ func (p *Program) Deploy(ctx *pulumi.Context) (map[string]pulumi.Output, error) 
 	}
 	wl, err := workload.NewWorkload(ctx, cfg.App.Name, workloadArgs(&cfg, plat, imageRef), pulumi.Provider(plat.Provider))
 	if err != nil {
+		return nil, err
+	}
+	if err := monitoring(ctx, &cfg, plat, wl); err != nil {
 		return nil, err
 	}
 	if plat.PublishHost != nil && cfg.App.Domain != "" {
@@ -237,7 +243,49 @@ func services(cfg *config.Config, plat platform.Outputs) []platform.Binding {
 	case plat.Data.Database != nil:
 		out = append(out, plat.Data.Database.Binding())
 	}
+	if port := collectorPort(cfg.Observability.Tracing.Endpoint); port != 0 {
+		// Spans go to the collector (in the cluster or the VPC: a private address).
+		out = append(out, platform.Binding{EgressPorts: []int{port}})
+	}
 	return out
+}
+
+// collectorPort is the TCP port of an OTLP endpoint URL (its scheme's default when it names none); 0 without one.
+func collectorPort(endpoint string) int {
+	if endpoint == "" {
+		return 0
+	}
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return 0
+	}
+	if p, err := strconv.Atoi(u.Port()); err == nil {
+		return p
+	}
+	return map[string]int{"http": 80, "https": 443}[u.Scheme]
+}
+
+// monitoring registers the app's ServiceMonitor, alerts and dashboard as the stack's observability settings ask.
+func monitoring(ctx *pulumi.Context, cfg *config.Config, plat platform.Outputs, wl *workload.Workload) error {
+	o := cfg.Observability
+	if !o.PrometheusOperator && !*o.Dashboard {
+		return nil
+	}
+	a := cfg.App
+	target := signals.Target{Namespace: a.Namespace, Service: a.Name, Deployment: a.Name}
+	if *a.Autoscaling && a.MaxReplicas > a.MinReplicas {
+		target.HPA = a.Name
+	}
+	th := o.Alerts
+	_, err := observability.NewMonitoring(ctx, a.Name+"-monitoring", &observability.MonitoringArgs{
+		Target: target, Selector: workload.SelectorLabels(a.Name, cfg.Stack), Labels: o.MonitorLabels,
+		PrometheusOperator: o.PrometheusOperator, Dashboard: *o.Dashboard,
+		Thresholds: signals.Thresholds{
+			ErrorRatePercent: th.ErrorRatePercent, LatencyP99Millis: th.LatencyP99Millis, RestartsPerHour: th.RestartsPerHour,
+			HPAAtMaxMinutes: th.HPAAtMaxMinutes, RolloutStuckMinutes: th.RolloutStuckMinutes,
+		},
+	}, pulumi.Provider(plat.Provider), pulumi.DependsOn([]pulumi.Resource{wl}))
+	return err
 }
 
 func workloadArgs(cfg *config.Config, plat platform.Outputs, imageRef pulumi.StringOutput) *workload.WorkloadArgs {
@@ -253,6 +301,14 @@ func workloadArgs(cfg *config.Config, plat platform.Outputs, imageRef pulumi.Str
 	}
 	if len(plat.TrustedProxies) > 0 {
 		settings[contract.EnvTrustedProxies] = strings.Join(plat.TrustedProxies, ",")
+	}
+	settings[contract.EnvMetricsAddr] = ":" + strconv.Itoa(contract.DefaultMetricsPort)
+	if t := cfg.Observability.Tracing; t.Endpoint != "" {
+		settings[contract.EnvOTLPEndpoint] = t.Endpoint
+		settings[contract.EnvOTelServiceName] = a.Name
+		// Parent-based: a caller's sampling decision is followed; traces started here keep the configured share.
+		settings[contract.EnvOTelSampler] = "parentbased_traceidratio"
+		settings[contract.EnvOTelSamplerArg] = strconv.FormatFloat(float64(t.SamplePercent)/100, 'f', -1, 64)
 	}
 	for k, v := range a.Env {
 		settings[k] = v
@@ -273,6 +329,8 @@ func workloadArgs(cfg *config.Config, plat platform.Outputs, imageRef pulumi.Str
 			contract.SecretJWTSigningKey:   s.JWTSigningKey,
 		},
 		Services:                  services(cfg, plat),
+		MetricsPort:               contract.DefaultMetricsPort,
+		ScraperNamespace:          cfg.Observability.ScraperNamespace,
 		ServiceAccountAnnotations: plat.ServiceAccountAnnotations,
 		NamespaceLabels:           plat.NamespaceLabels,
 		Domain:                    a.Domain,
