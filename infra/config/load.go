@@ -71,6 +71,7 @@ func Parse(project, stack string, src Source) (Config, error) {
 	p.decodeObject(src, "registry", &c.Registry)
 	p.decodeObject(src, "existing", &c.Existing)
 	p.decodeObject(src, "app", &c.App)
+	p.decodeObject(src, "observability", &c.Observability)
 	p.decodeObject(src, "tags", &c.Tags)
 	for _, spec := range SecretSpecs {
 		if src.IsSecret(qualify(spec.Key)) {

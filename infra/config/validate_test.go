@@ -323,6 +323,24 @@ func TestParseBadConfig(t *testing.T) {
 			set(m, "app.domain", "api-dev.example.cn")
 			set(m, "app.tls", map[string]any{"enabled": true, "acmeEmail": "Ops <ops@example.cn>"})
 		}, key: "app.tls.acmeEmail", hint: "not a bare e-mail address"},
+		{name: "scraper namespace not a name", base: baseLocal, mutate: func(m map[string]any) { set(m, "observability.scraperNamespace", "Monitoring!") },
+			key: "observability.scraperNamespace", hint: "not a namespace name"},
+		{name: "monitor labels without the operator", base: baseLocal, mutate: func(m map[string]any) {
+			set(m, "observability.monitorLabels", map[string]any{"release": "kps"})
+		}, key: "observability.monitorLabels", hint: "prometheusOperator: true"},
+		{name: "monitor label key malformed", base: baseLocal, mutate: func(m map[string]any) {
+			set(m, "observability.prometheusOperator", true)
+			set(m, "observability.monitorLabels", map[string]any{"-release": "kps"})
+		}, key: "observability.monitorLabels.-release", hint: "not a Kubernetes label key"},
+		{name: "error rate above 100%", base: baseLocal, mutate: func(m map[string]any) { set(m, "observability.alerts.errorRatePercent", 150) },
+			key: "observability.alerts.errorRatePercent", hint: "outside 1..100"},
+		{name: "collector endpoint without a scheme", base: baseLocal, mutate: func(m map[string]any) { set(m, "observability.tracing.endpoint", "otel-collector:4318") },
+			key: "observability.tracing.endpoint", hint: "not an http(s) URL"},
+		{name: "collector endpoint with credentials", base: baseLocal, mutate: func(m map[string]any) {
+			set(m, "observability.tracing.endpoint", "https://user:pass@collector.example.com")
+		}, key: "observability.tracing.endpoint", hint: "must not carry credentials"},
+		{name: "sample share above 100%", base: baseLocal, mutate: func(m map[string]any) { set(m, "observability.tracing.samplePercent", 101) },
+			key: "observability.tracing.samplePercent", hint: "outside 1..100"},
 		{name: "production unprotected", base: baseAWSProd, mutate: func(m map[string]any) { m["protect"] = "false" }, key: "protect", hint: "must protect"},
 		{name: "replicas below 2 in production", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "app.replicas", 1) }, key: "app.replicas", hint: "at least 2"},
 		{name: "min above max replicas", base: baseLocal, mutate: func(m map[string]any) {
