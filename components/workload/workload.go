@@ -202,10 +202,10 @@ func NewWorkload(ctx *pulumi.Context, name string, args *WorkloadArgs, opts ...p
 // PartOf is the app.kubernetes.io/part-of label of every object, and of the namespace.
 const PartOf = "wechat-deploy"
 
-// names are the Kubernetes names of the objects that refer to each other, set once.
 // MetricsPortName names the container and Service port that serves /metrics (what a ServiceMonitor scrapes).
 const MetricsPortName = "metrics"
 
+// names are the Kubernetes names of the objects that refer to each other, set once.
 type names struct {
 	app, config, secrets, pull, secretsVolume, tmpVolume, port, metrics string
 }
@@ -225,8 +225,8 @@ type builder struct {
 	names  names
 }
 
-// labels are on every object; selector labels are the immutable subset the Deployment selects on.
-// SelectorLabels are the labels that select the app's pods and its Service (a ServiceMonitor selects by them).
+// SelectorLabels are the labels that select the app's pods and its Service (a ServiceMonitor selects by them):
+// the immutable subset of the labels every object carries, which the Deployment selects on.
 func SelectorLabels(name, instance string) map[string]string {
 	return map[string]string{"app.kubernetes.io/name": name, "app.kubernetes.io/instance": instance}
 }
