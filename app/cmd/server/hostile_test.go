@@ -14,6 +14,10 @@ import (
 	"testing"
 	"time"
 
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/wechat-deploy/wechat-deploy/app/contract"
 	"github.com/wechat-deploy/wechat-deploy/app/internal/config"
 	"github.com/wechat-deploy/wechat-deploy/app/internal/repository"
 )
@@ -27,7 +31,7 @@ func TestNotReadyBeforeTheListenerCloses(t *testing.T) {
 	waitDrain = func(d time.Duration) { draining <- d; <-release }
 	defer func() { waitDrain = time.Sleep }()
 	cfg := testConfig(t, map[string]string{"SHUTDOWN_TIMEOUT": "10s", "DRAIN_DELAY": "3s"})
-	srv, err := newServer(cfg, repository.NewMemory(), slog.New(slog.DiscardHandler), nil)
+	srv, err := newServer(cfg, repository.NewMemory(), slog.New(slog.DiscardHandler), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,10 +39,14 @@ func TestNotReadyBeforeTheListenerCloses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	base := "http://" + ln.Addr().String()
+	metricsLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, metricsBase := "http://"+ln.Addr().String(), "http://"+metricsLn.Addr().String()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, slog.New(slog.DiscardHandler), cfg, srv, ln) }()
+	go func() { done <- serve(ctx, slog.New(slog.DiscardHandler), cfg, srv, ln, metricsLn) }()
 	waitFor(t, base+"/readyz", 200)
 
 	cancel() // SIGTERM
@@ -50,29 +58,120 @@ func TestNotReadyBeforeTheListenerCloses(t *testing.T) {
 	case err := <-done:
 		t.Fatalf("serve() returned (%v) without a drain: the listener closed with no not-ready period", err)
 	}
-	get := func(path string) (int, string) {
+	get := func(url string) (int, string) {
 		t.Helper()
-		resp, err := http.Get(base + path)
+		resp, err := http.Get(url)
 		if err != nil {
-			t.Fatalf("GET %s during the drain: %v", path, err)
+			t.Fatalf("GET %s during the drain: %v", url, err)
 		}
 		b, _ := io.ReadAll(resp.Body)
 		_ = resp.Body.Close() // read in full above
 		return resp.StatusCode, string(b)
 	}
-	if status, body := get("/readyz"); status != 503 || !strings.Contains(body, `"not_ready"`) {
+	if status, body := get(base + "/readyz"); status != 503 || !strings.Contains(body, `"not_ready"`) {
 		t.Errorf("/readyz during the drain = %d %s, want 503 not_ready", status, body)
 	}
-	if status, _ := get("/healthz"); status != 200 {
+	if status, _ := get(base + "/healthz"); status != 200 {
 		t.Errorf("/healthz during the drain = %d: the app must keep serving", status)
+	}
+	if status, body := get(metricsBase + contract.PathMetrics); status != 200 || !strings.Contains(body, contract.MetricRequests) {
+		t.Errorf("/metrics on the metrics port during the drain = %d", status)
 	}
 	close(release)
 	if err := <-done; err != nil {
 		t.Fatalf("serve() = %v", err)
 	}
-	if resp, err := http.Get(base + "/healthz"); err == nil {
-		_ = resp.Body.Close() // the test fails either way
-		t.Fatal("still accepting after the drain and shutdown")
+	for _, url := range []string{base + "/healthz", metricsBase + contract.PathMetrics} {
+		if resp, err := http.Get(url); err == nil {
+			_ = resp.Body.Close() // the test fails either way
+			t.Fatalf("%s still accepting after the drain and shutdown", url)
+		}
+	}
+}
+
+// TestMetricsOnTheirOwnPort: the API port answers /metrics with the API's JSON 404; the metrics port serves it,
+// with the requests the API port counted, and nothing else.
+func TestMetricsOnTheirOwnPort(t *testing.T) {
+	cfg := testConfig(t, map[string]string{"SHUTDOWN_TIMEOUT": "5s", "DRAIN_DELAY": "0s"})
+	srv, err := newServer(cfg, repository.NewMemory(), slog.New(slog.DiscardHandler), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, metricsBase := "http://"+ln.Addr().String(), "http://"+metricsLn.Addr().String()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, slog.New(slog.DiscardHandler), cfg, srv, ln, metricsLn) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve() = %v", err)
+		}
+	}()
+	waitFor(t, base+"/readyz", 200)
+	get := func(url string) (int, string) {
+		t.Helper()
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		_ = resp.Body.Close() // read in full above
+		return resp.StatusCode, string(b)
+	}
+	if status, body := get(base + contract.PathMetrics); status != 404 || !strings.Contains(body, `"not_found"`) {
+		t.Errorf("/metrics on the API port = %d %s", status, body)
+	}
+	status, body := get(metricsBase + contract.PathMetrics)
+	if status != 200 {
+		t.Fatalf("/metrics on the metrics port = %d", status)
+	}
+	for _, want := range []string{
+		contract.MetricRequests + `{method="GET",route="GET /readyz",status="200"}`,
+		contract.MetricRequests + `{method="GET",route="unmatched",status="404"} 1`,
+		"# TYPE " + contract.MetricRequestDuration + " histogram", "# TYPE " + contract.MetricRequestsInFlight + " gauge",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if status, body := get(metricsBase + "/healthz"); status != 404 || !strings.Contains(body, `"not_found"`) {
+		t.Errorf("/healthz on the metrics port = %d %s", status, body)
+	}
+}
+
+// TestTracingReachesEveryLayer: with a tracer, newServer's handler makes the request's server span and its WeChat
+// client the call's child span.
+func TestTracingReachesEveryLayer(t *testing.T) {
+	wx := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, `{"openid":"o1","session_key":"k"}`) // a failed write fails the login, and the test
+	}))
+	defer wx.Close()
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
+	srv, err := newServer(testConfig(t, map[string]string{"WECHAT_API_BASE": wx.URL}), repository.NewMemory(),
+		slog.New(slog.DiscardHandler), nil, tp.Tracer("test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := httptest.NewRecorder()
+	srv.Handler().ServeHTTP(w, httptest.NewRequest("POST", "/api/v1/auth/login", strings.NewReader(`{"code":"c"}`)))
+	if w.Code != 200 {
+		t.Fatalf("login = %d %s", w.Code, w.Body)
+	}
+	var names []string
+	for _, s := range exp.GetSpans() {
+		names = append(names, s.Name)
+	}
+	if strings.Join(names, ",") != "wechat jscode2session,POST /api/v1/auth/login" {
+		t.Errorf("spans %v", names)
 	}
 }
 
@@ -99,7 +198,7 @@ func TestConfigurationReachesTheHandler(t *testing.T) {
 	}
 	start := func(env map[string]string) string {
 		env["WECHAT_API_BASE"] = wx.URL
-		srv, err := newServer(testConfig(t, env), repository.NewMemory(), slog.New(slog.DiscardHandler), nil)
+		srv, err := newServer(testConfig(t, env), repository.NewMemory(), slog.New(slog.DiscardHandler), nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -39,11 +39,15 @@ func TestGracefulShutdown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	metricsLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
 	base := "http://" + ln.Addr().String()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- serve(ctx, slog.New(slog.DiscardHandler), config.Config{ShutdownTimeout: 5 * time.Second}, srv, ln)
+		done <- serve(ctx, slog.New(slog.DiscardHandler), config.Config{ShutdownTimeout: 5 * time.Second}, srv, ln, metricsLn)
 	}()
 	waitFor(t, base+"/readyz", 200)
 

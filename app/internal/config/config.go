@@ -51,7 +51,16 @@ type Config struct {
 	DBAcquireTimeout time.Duration
 	// DrainDelay is how long the app stays up, not ready, after SIGTERM before closing its listener.
 	DrainDelay time.Duration
+	// MetricsAddr is the listen address of the metrics server (GET /metrics only), on a port of its own.
+	MetricsAddr string
+	// OTLPEndpoint is the OTLP/HTTP collector traces are exported to; empty when tracing is off.
+	OTLPEndpoint string
+	// ServiceName is the service.name of the traces' resource.
+	ServiceName string
 }
+
+// DefaultServiceName is the service.name traces carry when OTEL_SERVICE_NAME is unset.
+const DefaultServiceName = "wechat-api"
 
 // Source reads environment variables and files; tests replace it.
 type Source struct {
@@ -79,8 +88,16 @@ func Load(src Source) (Config, error) {
 		Environment:   get(contract.EnvEnvironment, "development"),
 		WeChatAPIBase: strings.TrimRight(get(contract.EnvWeChatAPIBase, "https://api.weixin.qq.com"), "/"),
 	}
-	if _, port, err := net.SplitHostPort(c.HTTPAddr); err != nil || port == "" {
+	_, httpPort, err := net.SplitHostPort(c.HTTPAddr)
+	if err != nil || httpPort == "" {
 		bad(contract.EnvHTTPAddr, "%q is not a listen address such as :8080", c.HTTPAddr)
+	}
+	c.MetricsAddr = get(contract.EnvMetricsAddr, ":"+strconv.Itoa(contract.DefaultMetricsPort))
+	if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil || !validPort(port) {
+		bad(contract.EnvMetricsAddr, "%q is not a listen address with a port such as :%d", c.MetricsAddr, contract.DefaultMetricsPort)
+	} else if samePort(port, httpPort) {
+		bad(contract.EnvMetricsAddr, "%q uses the port of %s (%q): /metrics must be served on a port of its own",
+			c.MetricsAddr, contract.EnvHTTPAddr, c.HTTPAddr)
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(get(contract.EnvLogLevel, "info"))); err != nil {
 		bad(contract.EnvLogLevel, "%q is not a level (debug, info, warn, error)", get(contract.EnvLogLevel, ""))
@@ -134,6 +151,7 @@ func Load(src Source) (Config, error) {
 		}
 		c.TrustedProxies = prefixes
 	}
+	c.loadTracing(get, bad)
 
 	dir := get(contract.EnvSecretsDir, contract.DefaultSecretsDir)
 	secret := func(name string, required bool) string {
@@ -174,6 +192,59 @@ func Load(src Source) (Config, error) {
 		return c, fmt.Errorf("invalid configuration:\n  %w", errors.Join(errs...))
 	}
 	return c, nil
+}
+
+// validPort reports whether port is a port number a server can be scraped on (1 to 65535).
+func validPort(port string) bool {
+	n, err := strconv.Atoi(port)
+	return err == nil && n >= 1 && n <= 65535
+}
+
+// samePort reports whether two listen ports are the same port, numerically when both are numbers (":09090" is
+// ":9090"), and by name otherwise.
+func samePort(a, b string) bool {
+	x, errX := strconv.Atoi(a)
+	y, errY := strconv.Atoi(b)
+	if errX == nil && errY == nil {
+		return x == y
+	}
+	return a == b
+}
+
+// samplers are the values of OTEL_TRACES_SAMPLER the OpenTelemetry SDK understands; the ones that take
+// OTEL_TRACES_SAMPLER_ARG (a ratio) are true.
+var samplers = map[string]bool{
+	"always_on": false, "always_off": false, "traceidratio": true,
+	"parentbased_always_on": false, "parentbased_always_off": false, "parentbased_traceidratio": true,
+}
+
+// loadTracing reads the tracing settings: tracing is on when OTEL_EXPORTER_OTLP_ENDPOINT is set. The SDK reads
+// the sampler variables itself and falls back to its default on a value it does not understand, silently; they
+// are checked here so a typo stops the start instead.
+func (c *Config) loadTracing(get func(name, def string) string, bad func(name, format string, args ...any)) {
+	c.ServiceName = get(contract.EnvOTelServiceName, DefaultServiceName)
+	c.OTLPEndpoint = get(contract.EnvOTLPEndpoint, "")
+	if c.OTLPEndpoint == "" {
+		return
+	}
+	if u, err := url.Parse(c.OTLPEndpoint); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		bad(contract.EnvOTLPEndpoint, "%q is not an http(s) URL such as http://otel-collector:4318", c.OTLPEndpoint)
+	}
+	sampler := strings.ToLower(get(contract.EnvOTelSampler, ""))
+	if sampler == "" {
+		return
+	}
+	takesRatio, known := samplers[sampler]
+	if !known {
+		bad(contract.EnvOTelSampler, "%q is not a sampler the SDK supports (always_on, always_off, traceidratio, "+
+			"parentbased_always_on, parentbased_always_off, parentbased_traceidratio)", sampler)
+		return
+	}
+	if arg := get(contract.EnvOTelSamplerArg, ""); takesRatio && arg != "" {
+		if f, err := strconv.ParseFloat(arg, 64); err != nil || !(f >= 0 && f <= 1) { // NaN is neither
+			bad(contract.EnvOTelSamplerArg, "%q is not a ratio between 0 and 1 (for %s)", arg, sampler)
+		}
+	}
 }
 
 // ParseTrustedProxies reads a comma-separated list of CIDRs or single addresses; "none" is the empty list (no

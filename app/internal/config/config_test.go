@@ -174,3 +174,109 @@ func TestHostileTrafficSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestMetricsAddr: METRICS_ADDR defaults to contract.DefaultMetricsPort; a value without a usable port, or with
+// HTTP_ADDR's port, is an error naming the variable.
+func TestMetricsAddr(t *testing.T) {
+	tests := []struct {
+		name     string
+		env      map[string]string
+		want     string // the address loaded, when valid
+		problems []string
+	}{
+		{"default", nil, ":9090", nil},
+		{"host and port", map[string]string{"METRICS_ADDR": "127.0.0.1:9100"}, "127.0.0.1:9100", nil},
+		{"IPv6", map[string]string{"METRICS_ADDR": "[::]:9100"}, "[::]:9100", nil},
+		{"blank is unset", map[string]string{"METRICS_ADDR": "  "}, ":9090", nil},
+		{"default port moved off by HTTP_ADDR", map[string]string{"HTTP_ADDR": ":9091", "METRICS_ADDR": ":9090"}, ":9090", nil},
+		{"no colon", map[string]string{"METRICS_ADDR": "9090"}, "", []string{`METRICS_ADDR: "9090" is not a listen address`}},
+		{"no port", map[string]string{"METRICS_ADDR": "localhost:"}, "", []string{"METRICS_ADDR:"}},
+		{"port zero", map[string]string{"METRICS_ADDR": ":0"}, "", []string{"METRICS_ADDR:"}},
+		{"port too large", map[string]string{"METRICS_ADDR": ":70000"}, "", []string{"METRICS_ADDR:"}},
+		{"named port", map[string]string{"METRICS_ADDR": ":http"}, "", []string{"METRICS_ADDR:"}},
+		{"the API port", map[string]string{"METRICS_ADDR": ":8080"}, "", []string{
+			`METRICS_ADDR: ":8080" uses the port of HTTP_ADDR (":8080")`,
+		}},
+		{"the API port on another host", map[string]string{"HTTP_ADDR": "0.0.0.0:8081", "METRICS_ADDR": "127.0.0.1:08081"}, "",
+			[]string{"METRICS_ADDR:", "port of its own"}},
+		{"HTTP_ADDR on the default metrics port", map[string]string{"HTTP_ADDR": ":9090"}, "", []string{
+			`METRICS_ADDR: ":9090" uses the port of HTTP_ADDR (":9090")`,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(source(tt.env, goodFiles))
+			if len(tt.problems) == 0 {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if c.MetricsAddr != tt.want {
+					t.Errorf("MetricsAddr = %q, want %q", c.MetricsAddr, tt.want)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("Load() succeeded with MetricsAddr %q", c.MetricsAddr)
+			}
+			for _, p := range tt.problems {
+				if !strings.Contains(err.Error(), p) {
+					t.Errorf("error lacks %q:\n%v", p, err)
+				}
+			}
+		})
+	}
+}
+
+// TestTracingSettings: tracing is on only when OTEL_EXPORTER_OTLP_ENDPOINT is set; then the endpoint must be an
+// http(s) URL and the sampler variables (which the SDK reads itself, falling back silently on a bad value) must
+// be ones the SDK understands.
+func TestTracingSettings(t *testing.T) {
+	tests := []struct {
+		name              string
+		env               map[string]string
+		endpoint, service string
+		problems          []string
+	}{
+		{"off", nil, "", "wechat-api", nil},
+		{"off: the sampler is not read", map[string]string{"OTEL_TRACES_SAMPLER": "sometimes"}, "", "wechat-api", nil},
+		{"on", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://otel-collector.monitoring:4318"},
+			"http://otel-collector.monitoring:4318", "wechat-api", nil},
+		{"named", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "https://otlp.example.com", "OTEL_SERVICE_NAME": "wechat-api-dev"},
+			"https://otlp.example.com", "wechat-api-dev", nil},
+		{"ratio", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318", "OTEL_TRACES_SAMPLER": "ParentBased_TraceIDRatio",
+			"OTEL_TRACES_SAMPLER_ARG": "0.25"}, "http://c:4318", "wechat-api", nil},
+		{"an argument the sampler does not take", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318",
+			"OTEL_TRACES_SAMPLER": "always_on", "OTEL_TRACES_SAMPLER_ARG": "x"}, "http://c:4318", "wechat-api", nil},
+		{"not a URL", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "otel-collector:4318"}, "", "",
+			[]string{`OTEL_EXPORTER_OTLP_ENDPOINT: "otel-collector:4318" is not an http(s) URL`}},
+		{"gRPC scheme", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "grpc://c:4317"}, "", "", []string{"OTEL_EXPORTER_OTLP_ENDPOINT:"}},
+		{"unknown sampler", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318", "OTEL_TRACES_SAMPLER": "jaeger_remote"}, "", "",
+			[]string{`OTEL_TRACES_SAMPLER: "jaeger_remote" is not a sampler the SDK supports`}},
+		{"ratio above one", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318", "OTEL_TRACES_SAMPLER": "traceidratio",
+			"OTEL_TRACES_SAMPLER_ARG": "1.5"}, "", "", []string{`OTEL_TRACES_SAMPLER_ARG: "1.5" is not a ratio between 0 and 1`}},
+		{"ratio not a number", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318", "OTEL_TRACES_SAMPLER": "traceidratio",
+			"OTEL_TRACES_SAMPLER_ARG": "NaN"}, "", "", []string{"OTEL_TRACES_SAMPLER_ARG:"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(source(tt.env, goodFiles))
+			if len(tt.problems) == 0 {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if c.OTLPEndpoint != tt.endpoint || c.ServiceName != tt.service {
+					t.Errorf("endpoint %q, service %q; want %q, %q", c.OTLPEndpoint, c.ServiceName, tt.endpoint, tt.service)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("Load() succeeded")
+			}
+			for _, p := range tt.problems {
+				if !strings.Contains(err.Error(), p) {
+					t.Errorf("error lacks %q:\n%v", p, err)
+				}
+			}
+		})
+	}
+}

@@ -2,12 +2,15 @@ package handler
 
 import (
 	"context"
+	"encoding/hex"
 	"io"
 	"log/slog"
 	"strconv"
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 // accessLog writes one JSON line per request, in the same shape as the slog JSON handler's lines
@@ -23,6 +26,9 @@ type accessEntry struct {
 	id, method, route, path, client string
 	status, bytes                   int
 	elapsed                         time.Duration
+	// trace is the request's span context: its own span's with tracing on, the caller's (from traceparent) with
+	// tracing off; the line carries trace_id and span_id when it is valid.
+	trace trace.SpanContext
 }
 
 // buffers are the byte buffers the access log and JSON responses are appended into.
@@ -44,6 +50,14 @@ func (a *accessLog) log(ctx context.Context, e accessEntry) {
 	b = append(b, level.String()...)
 	b = append(b, `","msg":"request","request_id":`...)
 	b = appendJSONString(b, e.id)
+	if e.trace.IsValid() {
+		tid, sid := e.trace.TraceID(), e.trace.SpanID()
+		b = append(b, `,"trace_id":"`...)
+		b = hex.AppendEncode(b, tid[:])
+		b = append(b, `","span_id":"`...)
+		b = hex.AppendEncode(b, sid[:])
+		b = append(b, '"')
+	}
 	b = append(b, `,"method":`...)
 	b = appendJSONString(b, e.method)
 	b = append(b, `,"route":`...)

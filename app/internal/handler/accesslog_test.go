@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"testing"
 	"time"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 func TestAccessLogLines(t *testing.T) {
@@ -54,5 +56,38 @@ func TestAppendJSONString(t *testing.T) {
 		if got != want {
 			t.Errorf("%q round-tripped to %q", s, got)
 		}
+	}
+}
+
+// TestAccessLogTraceIDs: a line carries trace_id and span_id (lowercase hex, as in traceparent) when the entry has
+// a valid span context, sampled or not, and neither key otherwise.
+func TestAccessLogTraceIDs(t *testing.T) {
+	tid, _ := trace.TraceIDFromHex("4bf92f3577b34da6a3ce929d0e0e4736")
+	sid, _ := trace.SpanIDFromHex("00f067aa0ba902b7")
+	tests := []struct {
+		name            string
+		sc              trace.SpanContext
+		traceID, spanID any
+	}{
+		{"none", trace.SpanContext{}, nil, nil},
+		{"sampled", trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceFlags: trace.FlagsSampled}),
+			"4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"},
+		{"not sampled, remote", trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: sid, Remote: true}),
+			"4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"},
+		{"no span ID", trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid}), nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			a := &accessLog{w: &buf, levels: slog.New(slog.NewJSONHandler(&buf, nil))}
+			a.log(context.Background(), accessEntry{id: "r1", method: "GET", route: "GET /healthz", path: "/healthz", status: 200, trace: tt.sc})
+			var line map[string]any
+			if err := json.Unmarshal(buf.Bytes(), &line); err != nil {
+				t.Fatalf("not JSON: %s: %v", buf.Bytes(), err)
+			}
+			if line["trace_id"] != tt.traceID || line["span_id"] != tt.spanID || line["request_id"] != "r1" || line["method"] != "GET" {
+				t.Errorf("line %s", buf.Bytes())
+			}
+		})
 	}
 }

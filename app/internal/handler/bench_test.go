@@ -1,6 +1,7 @@
 package handler_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/wechat-deploy/wechat-deploy/app/internal/handler"
 	"github.com/wechat-deploy/wechat-deploy/app/internal/metrics"
@@ -44,3 +47,39 @@ func BenchmarkGetUser(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkTracedGetUser is BenchmarkGetUser with tracing on, every request sampled and its span handed to a
+// batch span processor (whose exporter drops it): what tracing costs a request when it is on.
+func BenchmarkTracedGetUser(b *testing.B) {
+	repo := repository.NewMemory()
+	u, _, _ := repo.UpsertByOpenID(b.Context(), "o", "")
+	tokens, _ := token.NewManager([]byte(strings.Repeat("k", 48)), time.Hour)
+	tok, _, _ := tokens.Issue(u.ID)
+	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(discardExporter{}), sdktrace.WithSampler(sdktrace.AlwaysSample()))
+	defer func() { _ = tp.Shutdown(context.Background()) }()
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil)) //nolint:sloglint // DiscardHandler would turn the measured access log off
+	app := handler.New(handler.Deps{
+		Auth: &service.Auth{Users: repo, Tokens: tokens}, Users: &service.Users{Repo: repo}, Tokens: tokens,
+		Repo: repo, Metrics: metrics.NewHTTP(), Log: log, AccessLog: io.Discard, Tracer: tp.Tracer("bench"),
+	})
+	h := app.Handler()
+	req := httptest.NewRequest(http.MethodGet, fmt.Sprintf("/api/v1/users/%d", u.ID), nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, req)
+			if w.Code != http.StatusOK {
+				b.Fatalf("status %d", w.Code)
+			}
+		}
+	})
+}
+
+// discardExporter drops the spans it is handed.
+type discardExporter struct{}
+
+func (discardExporter) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
+func (discardExporter) Shutdown(context.Context) error                             { return nil }

@@ -21,8 +21,8 @@ import (
 	"github.com/wechat-deploy/wechat-deploy/app/internal/token"
 )
 
-// burstServer is the real handler as cmd/server assembles it (production rate limit, access log on), in memory.
-func burstServer(tb testing.TB) http.Handler {
+// burstServer is the real server as cmd/server assembles it (production rate limit, access log on), in memory.
+func burstServer(tb testing.TB) *handler.Server {
 	tb.Helper()
 	repo := repository.NewMemory()
 	tokens, err := token.NewManager([]byte(strings.Repeat("k", 48)), time.Hour)
@@ -35,7 +35,7 @@ func burstServer(tb testing.TB) http.Handler {
 		Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), AccessLog: io.Discard, //nolint:sloglint // the access log is part of what is measured
 	})
 	app.SetReady(true)
-	return app.Handler()
+	return app
 }
 
 const tokenChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -64,7 +64,7 @@ func sendBurst(h http.Handler, rng *rand.Rand, n, methodLen int) {
 	}
 }
 
-// scrape returns the size of /metrics and the number of http_* sample lines in it.
+// scrape returns the size of /metrics (from the metrics handler h) and the number of http_* sample lines in it.
 func scrape(tb testing.TB, h http.Handler) (size, httpSeries int) {
 	tb.Helper()
 	w := httptest.NewRecorder()
@@ -115,10 +115,10 @@ func (p burstPoint) String() string {
 	return fmt.Sprintf("heap %.2f MiB, /metrics %.1f KiB (%d http_* samples)", float64(p.heap)/(1<<20), float64(p.metrics)/1024, p.http)
 }
 
-func measure(tb testing.TB, h http.Handler) burstPoint {
+func measure(tb testing.TB, h *handler.Server) burstPoint {
 	tb.Helper()
 	var p burstPoint
-	p.metrics, p.http = scrape(tb, h)
+	p.metrics, p.http = scrape(tb, h.MetricsHandler())
 	p.heap = liveHeap()
 	return p
 }
@@ -128,14 +128,15 @@ func measure(tb testing.TB, h http.Handler) burstPoint {
 // for the first burst and nothing for the second.
 func measureBurst(tb testing.TB, n, methodLen int) (before, after, again burstPoint) {
 	tb.Helper()
-	h := burstServer(tb)
+	app := burstServer(tb)
+	h := app.Handler()
 	rng := rand.New(rand.NewPCG(1, 2))
 	normalTraffic(h)
-	before = measure(tb, h)
+	before = measure(tb, app)
 	sendBurst(h, rng, n, methodLen)
-	after = measure(tb, h)
+	after = measure(tb, app)
 	sendBurst(h, rng, n, methodLen)
-	again = measure(tb, h)
+	again = measure(tb, app)
 	runtime.KeepAlive(h)
 	return before, after, again
 }

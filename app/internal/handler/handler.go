@@ -12,6 +12,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/wechat-deploy/wechat-deploy/app/contract"
 	"github.com/wechat-deploy/wechat-deploy/app/internal/metrics"
 	"github.com/wechat-deploy/wechat-deploy/app/internal/model"
@@ -44,6 +47,12 @@ type Deps struct {
 	TrustedProxies []netip.Prefix
 	// AccessLog receives one JSON line per request (nil: none), at Log's level settings.
 	AccessLog io.Writer
+	// Tracer, when set, records a server span per request (a child of the caller's, from the traceparent header);
+	// nil is tracing off, which costs a nil check per request.
+	Tracer trace.Tracer
+	// Propagator reads the caller's trace context when tracing is on; nil: W3C trace context and baggage (what
+	// telemetry.Propagator is).
+	Propagator propagation.TextMapPropagator
 }
 
 // Server serves the app's API.
@@ -62,6 +71,8 @@ type Server struct {
 	trusted []netip.Prefix
 	mux     *http.ServeMux
 	ready   atomic.Bool
+	tracer  trace.Tracer // nil: tracing off
+	prop    propagation.TextMapPropagator
 }
 
 // New builds the server; it starts not ready (see SetReady).
@@ -69,7 +80,10 @@ func New(d Deps) *Server {
 	s := &Server{
 		auth: d.Auth, users: d.Users, tokens: d.Tokens, repo: d.Repo, metrics: d.Metrics, limiter: d.Limiter,
 		logins: d.LoginLimiter, v6bits: d.IPv6PrefixBits, log: d.Log, maxBody: d.MaxBodyBytes, trusted: d.TrustedProxies,
-		mux: http.NewServeMux(), access: &accessLog{w: d.AccessLog, levels: d.Log},
+		mux: http.NewServeMux(), access: &accessLog{w: d.AccessLog, levels: d.Log}, tracer: d.Tracer, prop: d.Propagator,
+	}
+	if s.prop == nil {
+		s.prop = propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
 	}
 	if s.trusted == nil {
 		s.trusted = DefaultTrustedProxies
@@ -82,11 +96,7 @@ func New(d Deps) *Server {
 	}
 	s.mux.HandleFunc("GET "+contract.PathLiveness, s.healthz)
 	s.mux.HandleFunc("GET "+contract.PathReadiness, s.readyz)
-	// promhttp answers a failed gather with a plain-text 500 naming the failing collectors.
-	metricsHandler := d.Metrics.Handler()
-	s.mux.HandleFunc("GET "+contract.PathMetrics, func(w http.ResponseWriter, r *http.Request) {
-		s.foreign(w, r, metricsHandler, failure)
-	})
+	// No /metrics here: it is served on the metrics port (MetricsHandler), which the Ingress never routes to.
 	s.mux.HandleFunc("POST /api/v1/auth/login", s.login)
 	s.mux.HandleFunc("GET /api/v1/users/me", s.authenticated(s.getMe))
 	s.mux.HandleFunc("PUT /api/v1/users/me", s.authenticated(s.putMe))
@@ -107,6 +117,27 @@ func (s *Server) Handler() http.Handler {
 		}
 		// The mux's own 404 and 405 are plain text; answer them in the API's JSON shape.
 		s.foreign(w, r, h, unmatched)
+	})
+}
+
+// MetricsHandler is the root handler of the metrics port: GET /metrics (the Prometheus exposition of the
+// server's metrics) and nothing else. Its errors are the API's JSON errors: promhttp's plain-text 500 on a failed
+// gather becomes the internal error (its text goes to the log), any other path is 404 and any other method 405.
+// Scrapes are not counted in the request metrics nor written to the access log.
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	metricsHandler := s.metrics.Handler()
+	mux.HandleFunc("GET "+contract.PathMetrics, func(w http.ResponseWriter, r *http.Request) {
+		s.foreign(w, r, metricsHandler, failure)
+	})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, pattern := mux.Handler(r)
+		if pattern == "" {
+			// The mux's own 404 and 405 are plain text; answer them in the API's JSON shape.
+			s.foreign(w, r, h, unmatched)
+			return
+		}
+		h.ServeHTTP(w, r)
 	})
 }
 

@@ -11,7 +11,13 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/wechat-deploy/wechat-deploy/app/contract"
+	"github.com/wechat-deploy/wechat-deploy/app/internal/metrics"
 )
 
 type ctxKey struct{}
@@ -143,9 +149,10 @@ func (s *Server) limitKey(client string) string {
 	return p.String()
 }
 
-// observe wraps the router: request ID, panic recovery, rate limiting, metrics and one structured log line per
-// request. It never logs bodies, query strings or headers, so tokens and codes stay out of the logs. The route
-// is looked up once and handed to next with its pattern ("" when nothing matched).
+// observe wraps the router: request ID, the request's span (tracing on), panic recovery, rate limiting, metrics
+// and one structured log line per request (with the trace and span IDs when there are any). It never logs bodies,
+// query strings or headers, so tokens and codes stay out of the logs. The route is looked up once and handed to
+// next with its pattern ("" when nothing matched).
 func (s *Server) observe(next func(w http.ResponseWriter, r *http.Request, h http.Handler, pattern string)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var id string
@@ -158,13 +165,23 @@ func (s *Server) observe(next func(w http.ResponseWriter, r *http.Request, h htt
 		w.Header()["X-Request-Id"] = st.idHeader[:]
 		ri := &st.info
 		ctx := context.WithValue(r.Context(), ctxKey{}, ri)
-		r = r.WithContext(ctx)
 
-		h, pattern := s.mux.Handler(r)
+		h, pattern := s.mux.Handler(r) // the route depends on the method, host and path only, not on ctx
 		route := pattern
 		if route == "" {
 			route = "unmatched"
 		}
+		// Tracing on: a server span, a child of the caller's. Off: nothing but the caller's trace context, when it
+		// sent one, for the access log.
+		var span trace.Span
+		var sc trace.SpanContext
+		if s.tracer != nil {
+			ctx, span = s.startSpan(ctx, r, pattern)
+			sc = span.SpanContext()
+		} else if len(r.Header["Traceparent"]) > 0 {
+			sc = incomingSpanContext(r.Header)
+		}
+		r = r.WithContext(ctx)
 		rec := &st.rec
 		start := time.Now()
 		s.metrics.Started()
@@ -181,14 +198,16 @@ func (s *Server) observe(next func(w http.ResponseWriter, r *http.Request, h htt
 				status = http.StatusOK
 			}
 			elapsed := time.Since(start)
+			if span != nil {
+				endSpan(span, status)
+			}
 			s.metrics.Finished(route, r.Method, status, elapsed)
 			s.access.log(ctx, accessEntry{
 				id: id, method: r.Method, route: route, path: r.URL.Path, status: status, bytes: rec.bytes,
-				elapsed: elapsed, client: client,
+				elapsed: elapsed, client: client, trace: sc,
 			})
 		}()
-		if s.limiter != nil && !strings.HasPrefix(route, "GET /healthz") && !strings.HasPrefix(route, "GET /readyz") &&
-			!strings.HasPrefix(route, "GET /metrics") {
+		if s.limiter != nil && !strings.HasPrefix(route, "GET /healthz") && !strings.HasPrefix(route, "GET /readyz") {
 			if ok, wait := s.limiter.Allow(s.limitKey(client)); !ok {
 				writeError(rec, rateLimited.with("Retry-After", retryAfter(wait)))
 				return
@@ -196,6 +215,50 @@ func (s *Server) observe(next func(w http.ResponseWriter, r *http.Request, h htt
 		}
 		next(rec, r, h, pattern)
 	})
+}
+
+// startSpan starts the request's server span, a child of the span the caller's trace context names (if any),
+// named by the route pattern ("GET /api/v1/users/{id}"), or by the method alone when no route matched (as
+// OpenTelemetry's HTTP conventions say, which keeps span names few).
+func (s *Server) startSpan(ctx context.Context, r *http.Request, pattern string) (context.Context, trace.Span) {
+	ctx = s.prop.Extract(ctx, propagation.HeaderCarrier(r.Header))
+	method := metrics.MethodLabel(r.Method)
+	if method == metrics.OtherMethod {
+		method = "_OTHER" // the conventions' value for a method outside the known set
+	}
+	name := pattern
+	attrs := make([]attribute.KeyValue, 1, 2)
+	attrs[0] = attribute.String("http.request.method", method)
+	if pattern != "" {
+		// http.route is the path template, without the method the pattern starts with.
+		path := pattern
+		if _, p, ok := strings.Cut(pattern, " "); ok {
+			path = p
+		}
+		attrs = append(attrs, attribute.String("http.route", path))
+	} else {
+		name = method
+		if method == "_OTHER" {
+			name = "HTTP"
+		}
+	}
+	return s.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...))
+}
+
+// endSpan ends a request's server span with its status code; a 5xx is an error (a 4xx is the client's, not
+// the server's, as the conventions say for server spans).
+func endSpan(span trace.Span, status int) {
+	span.SetAttributes(attribute.Int("http.response.status_code", status))
+	if status >= http.StatusInternalServerError {
+		span.SetStatus(codes.Error, http.StatusText(status))
+	}
+	span.End()
+}
+
+// incomingSpanContext is the caller's span context from the W3C traceparent header (invalid when the header is
+// malformed), read with tracing off, for the access log only.
+func incomingSpanContext(h http.Header) trace.SpanContext {
+	return trace.SpanContextFromContext(propagation.TraceContext{}.Extract(context.Background(), propagation.HeaderCarrier(h)))
 }
 
 // authenticated requires a valid bearer token and puts its user ID into the context.

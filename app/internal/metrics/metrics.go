@@ -11,6 +11,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/wechat-deploy/wechat-deploy/app/contract"
 )
 
 // HTTP holds the HTTP metrics of one server.
@@ -34,21 +36,22 @@ type series struct {
 	latency prometheus.Observer
 }
 
-// NewHTTP registers the metrics (and the Go runtime and process collectors) in a fresh registry.
+// NewHTTP registers the metrics (named as contract.Metric*, which alerts and dashboards use) and the Go runtime
+// and process collectors in a fresh registry.
 func NewHTTP() *HTTP {
 	reg := prometheus.NewRegistry()
 	m := &HTTP{
 		registry: reg,
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "http_requests_total", Help: "HTTP requests by route pattern, method and status code.",
+			Name: contract.MetricRequests, Help: "HTTP requests by route pattern, method and status code.",
 		}, []string{"route", "method", "status"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "http_request_duration_seconds",
+			Name:    contract.MetricRequestDuration,
 			Help:    "HTTP request latency by route pattern, method and status code.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
 		}, []string{"route", "method", "status"}),
 		inflight: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "http_requests_in_flight", Help: "HTTP requests being served.",
+			Name: contract.MetricRequestsInFlight, Help: "HTTP requests being served.",
 		}),
 	}
 	reg.MustRegister(m.requests, m.latency, m.inflight,
@@ -56,7 +59,7 @@ func NewHTTP() *HTTP {
 	return m
 }
 
-// Handler serves the metrics.
+// Handler serves the metrics in the Prometheus exposition format; the app mounts it on the metrics port only.
 func (m *HTTP) Handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry})
 }

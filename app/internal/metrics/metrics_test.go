@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wechat-deploy/wechat-deploy/app/contract"
 )
 
 // TestInventedMethodsShareOneLabel: the nine methods net/http names keep their label; every other method, short
@@ -35,6 +37,24 @@ func TestInventedMethodsShareOneLabel(t *testing.T) {
 	for _, method := range []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"} {
 		if MethodLabel(method) != method {
 			t.Errorf("MethodLabel(%s) = %s", method, MethodLabel(method))
+		}
+	}
+}
+
+// TestExportsTheContractNames: after one request, the handler's output has a sample of every metric the contract
+// names (alerts and dashboards are built from those names).
+func TestExportsTheContractNames(t *testing.T) {
+	m := NewHTTP()
+	m.Started()
+	m.Finished("GET /healthz", http.MethodGet, http.StatusOK, time.Millisecond)
+	w := httptest.NewRecorder()
+	m.Handler().ServeHTTP(w, httptest.NewRequest(http.MethodGet, contract.PathMetrics, nil))
+	if w.Code != http.StatusOK {
+		t.Fatalf("status %d", w.Code)
+	}
+	for _, name := range []string{contract.MetricRequests, contract.MetricRequestDuration, contract.MetricRequestsInFlight} {
+		if !strings.Contains(w.Body.String(), "\n# TYPE "+name+" ") {
+			t.Errorf("no %s in\n%s", name, w.Body.String())
 		}
 	}
 }

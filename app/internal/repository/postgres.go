@@ -13,6 +13,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/wechat-deploy/wechat-deploy/app/internal/model"
 )
@@ -36,6 +38,8 @@ type PoolConfig struct {
 	// the default's value.
 	CallTimeout    time.Duration
 	AcquireTimeout time.Duration
+	// Tracer, when set, records every query as a span (see queryTracer); nil: no tracing, at no cost.
+	Tracer trace.Tracer
 }
 
 // DefaultPoolConfig suits a small replica: a few connections each, recycled so failovers are picked up, and
@@ -78,11 +82,14 @@ func OpenPostgres(ctx context.Context, url string, pc PoolConfig) (*Postgres, er
 		// Connections the pool opens in the background (MinConns, health checks) have no caller's deadline.
 		cfg.ConnConfig.ConnectTimeout = p.callTimeout
 	}
+	if pc.Tracer != nil {
+		cfg.ConnConfig.Tracer = newQueryTracer(pc.Tracer, cfg.ConnConfig)
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connecting to PostgreSQL: %w", err)
 	}
-	if err := migrate(ctx, pool); err != nil {
+	if err := tracedMigrate(ctx, pc.Tracer, pool); err != nil {
 		pool.Close()
 		return nil, err
 	}
@@ -114,6 +121,21 @@ func failure(ctx context.Context, err error) error {
 	}
 	if _, ok := errors.AsType[*pgconn.ConnectError](err); ok {
 		return fmt.Errorf("%w: %w", model.ErrUnavailable, err)
+	}
+	return err
+}
+
+// tracedMigrate is migrate, under a span of its own when tracing is on (so that the migration's queries are one
+// trace rather than a root span each).
+func tracedMigrate(ctx context.Context, tracer trace.Tracer, pool *pgxpool.Pool) error {
+	if tracer == nil {
+		return migrate(ctx, pool)
+	}
+	ctx, span := tracer.Start(ctx, "postgres migrate")
+	defer span.End()
+	err := migrate(ctx, pool)
+	if err != nil {
+		span.SetStatus(codes.Error, "migration failed")
 	}
 	return err
 }
