@@ -30,6 +30,7 @@ type Resource struct {
 	Outputs resource.PropertyMap
 	ID      string
 	// Options that change how the engine treats the resource.
+	CustomTimeouts      CustomTimeouts
 	Protect             bool
 	Provider            string
 	Version             string
@@ -39,6 +40,11 @@ type Resource struct {
 	RetainOnDelete      bool
 	Dependencies        []string
 	AdditionalSecrets   []string
+}
+
+// CustomTimeouts are a resource's customTimeouts option, as Go durations ("" when unset).
+type CustomTimeouts struct {
+	Create, Update, Delete string
 }
 
 // IsProvider reports whether the resource is a provider instance.
@@ -106,6 +112,9 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 		res.RetainOnDelete = rpc.GetRetainOnDelete()
 		res.Dependencies = rpc.GetDependencies()
 		res.AdditionalSecrets = rpc.GetAdditionalSecretOutputs()
+		if ct := rpc.GetCustomTimeouts(); ct != nil {
+			res.CustomTimeouts = CustomTimeouts{Create: ct.GetCreate(), Update: ct.GetUpdate(), Delete: ct.GetDelete()}
+		}
 	}
 	r.mu.Lock()
 	r.resources = append(r.resources, res)

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"time"
 
 	appsv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apps/v1"
 	autoscalingv2 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/autoscaling/v2"
@@ -87,6 +88,10 @@ type WorkloadArgs struct {
 	// Services are the backing services the app uses: their secrets join the app's Secret and their ports are
 	// opened towards private address ranges.
 	Services []platform.Binding
+	// ProgressDeadlineSeconds bounds a rollout: a Deployment that makes no progress this long is failed by
+	// Kubernetes, and `up` fails with it while the old ReplicaSet keeps serving. 0 derives it from the probes
+	// (RolloutBudget).
+	ProgressDeadlineSeconds int
 	// MetricsPort serves /metrics (default contract.DefaultMetricsPort): a Service port inside the cluster,
 	// never behind the Ingress, reachable only from ScraperNamespace (nobody when empty).
 	MetricsPort      int
@@ -133,6 +138,12 @@ func (a *WorkloadArgs) validate() error {
 	}
 	if a.MinReplicas < 1 || a.MinReplicas > a.MaxReplicas || a.Replicas < a.MinReplicas || a.Replicas > a.MaxReplicas {
 		bad("replicas %d must lie in [min %d, max %d] with min >= 1", a.Replicas, a.MinReplicas, a.MaxReplicas)
+	}
+	if a.ProgressDeadlineSeconds == 0 {
+		a.ProgressDeadlineSeconds = int(RolloutBudget().Seconds())
+	}
+	if d := time.Duration(a.ProgressDeadlineSeconds) * time.Second; d < MinProgressDeadline() || d > time.Hour {
+		bad("progress deadline %s is outside %s..1h (a healthy pod needs the startup and readiness windows)", d, MinProgressDeadline())
 	}
 	if a.MetricsPort == 0 {
 		a.MetricsPort = contract.DefaultMetricsPort
@@ -396,12 +407,17 @@ func (b *builder) deployment(ns, checksum pulumi.StringOutput, deps []pulumi.Res
 		// The HPA owns the replica count once it exists; re-applying the initial count would fight it.
 		opts = append(opts, pulumi.IgnoreChanges([]string{"spec.replicas"}))
 	}
+	// The provider waits for the rollout no longer than Kubernetes lets it try (plus a minute for the
+	// controller to report), instead of its 10-minute default: a release that cannot become ready fails fast.
+	wait := (time.Duration(a.ProgressDeadlineSeconds) * time.Second) + time.Minute
+	opts = append(opts, pulumi.Timeouts(&pulumi.CustomTimeouts{Create: wait.String(), Update: wait.String()}))
 	_, err := appsv1.NewDeployment(b.ctx, b.name+"-deployment", &appsv1.DeploymentArgs{
 		Metadata: b.meta(b.names.app, ns, nil),
 		Spec: &appsv1.DeploymentSpecArgs{
-			Replicas:             pulumi.Int(a.Replicas),
-			RevisionHistoryLimit: pulumi.Int(5),
-			Selector:             &metav1.LabelSelectorArgs{MatchLabels: b.selector()},
+			Replicas:                pulumi.Int(a.Replicas),
+			RevisionHistoryLimit:    pulumi.Int(5),
+			ProgressDeadlineSeconds: pulumi.Int(a.ProgressDeadlineSeconds),
+			Selector:                &metav1.LabelSelectorArgs{MatchLabels: b.selector()},
 			Strategy: &appsv1.DeploymentStrategyArgs{
 				Type: pulumi.String("RollingUpdate"),
 				RollingUpdate: &appsv1.RollingUpdateDeploymentArgs{
@@ -482,7 +498,8 @@ func (b *builder) podSpec() *corev1.PodSpecArgs {
 		pullSecrets = corev1.LocalObjectReferenceArray{corev1.LocalObjectReferenceArgs{Name: pulumi.String(n.pull)}}
 	}
 	uid := pulumi.Int(contract.UID)
-	probe := func(path string, period, failures int) *corev1.ProbeArgs {
+	probe := func(p probeSpec) *corev1.ProbeArgs {
+		path, period, failures := p.path, p.period, p.failures
 		return &corev1.ProbeArgs{
 			HttpGet:          &corev1.HTTPGetActionArgs{Path: pulumi.String(path), Port: pulumi.String(n.port)},
 			PeriodSeconds:    pulumi.Int(period),
@@ -535,9 +552,9 @@ func (b *builder) podSpec() *corev1.PodSpecArgs {
 				Requests: pulumi.StringMap{"cpu": pulumi.String(a.CPURequest), "memory": pulumi.String(a.MemoryRequest)},
 				Limits:   pulumi.StringMap{"cpu": pulumi.String(a.CPULimit), "memory": pulumi.String(a.MemoryLimit)},
 			},
-			StartupProbe:   probe(contract.PathLiveness, 2, 30),
-			LivenessProbe:  probe(contract.PathLiveness, 10, 3),
-			ReadinessProbe: probe(contract.PathReadiness, 5, 2),
+			StartupProbe:   probe(startupProbe),
+			LivenessProbe:  probe(livenessProbe),
+			ReadinessProbe: probe(readinessProbe),
 			Lifecycle: &corev1.LifecycleArgs{
 				PreStop: &corev1.LifecycleHandlerArgs{Sleep: &corev1.SleepActionArgs{Seconds: pulumi.Int(preStopSleepSeconds)}},
 			},
@@ -786,3 +803,29 @@ func loadBalancerHost(s *networkingv1.IngressStatus) string {
 	}
 	return ""
 }
+
+// probeSpec is one probe: what it asks, how often and how many failures it takes.
+type probeSpec struct {
+	path             string
+	period, failures int
+}
+
+var (
+	// The app gets a minute to start, then must keep answering /healthz; /readyz decides traffic.
+	startupProbe   = probeSpec{contract.PathLiveness, 2, 30}
+	livenessProbe  = probeSpec{contract.PathLiveness, 10, 3}
+	readinessProbe = probeSpec{contract.PathReadiness, 5, 2}
+)
+
+// rolloutSlack covers what precedes the probes: scheduling, pulling the image, starting the container.
+const rolloutSlack = 60 * time.Second
+
+// RolloutBudget is the default progress deadline: a new pod may use its whole startup allowance, then needs
+// the readiness probe's failure window to turn ready, after the slack for scheduling and pulling.
+func RolloutBudget() time.Duration {
+	window := func(p probeSpec) time.Duration { return time.Duration(p.period*p.failures) * time.Second }
+	return rolloutSlack + window(startupProbe) + window(readinessProbe)
+}
+
+// MinProgressDeadline is the shortest deadline under which a healthy pod can still become ready.
+func MinProgressDeadline() time.Duration { return RolloutBudget() - rolloutSlack }

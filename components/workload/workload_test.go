@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -263,5 +264,36 @@ func TestIngressWithoutAnAddress(t *testing.T) {
 	_, w = run(t, args(false))
 	if host, _ := componenttest.Await(w.LoadBalancerHost); !strings.HasSuffix(host.Value.(string), ".elb.amazonaws.com") {
 		t.Errorf("reported host %v", host.Value)
+	}
+}
+
+// TestRolloutsFailFast: a rollout may make no progress for the probes' startup and readiness windows plus the
+// slack for pulling and scheduling, and the provider waits that long plus a minute instead of its 10-minute
+// default; zero-unavailable rolling keeps the old pods serving meanwhile.
+func TestRolloutsFailFast(t *testing.T) {
+	res, _ := run(t, args(true))
+	dep := res.MustOne(t, "kubernetes:apps/v1:Deployment", "wechat-api-deployment")
+	// startup 2s x 30 + readiness 5s x 2 + 60s slack.
+	if dep.Num("spec.progressDeadlineSeconds") != 130 || RolloutBudget() != 130*time.Second {
+		t.Errorf("progress deadline %v (budget %s)", dep.Num("spec.progressDeadlineSeconds"), RolloutBudget())
+	}
+	if dep.CustomTimeouts.Create != "3m10s" || dep.CustomTimeouts.Update != "3m10s" {
+		t.Errorf("custom timeouts %+v", dep.CustomTimeouts)
+	}
+	if dep.Num("spec.strategy.rollingUpdate.maxUnavailable") != 0 {
+		t.Error("a rollout may take serving pods away")
+	}
+	a := args(false)
+	a.ProgressDeadlineSeconds = 300
+	res, _ = run(t, a)
+	if dep := res.MustOne(t, "kubernetes:apps/v1:Deployment", "wechat-api-deployment"); dep.Num("spec.progressDeadlineSeconds") != 300 || dep.CustomTimeouts.Update != "6m0s" {
+		t.Errorf("configured deadline: %v, %+v", dep.Num("spec.progressDeadlineSeconds"), dep.CustomTimeouts)
+	}
+	a.ProgressDeadlineSeconds = 30
+	if _, err := componenttest.Run(componenttest.Options{Project: "p", Stack: "s"}, func(ctx *pulumi.Context) error {
+		_, err := NewWorkload(ctx, "wechat-api", a)
+		return err
+	}); err == nil || !strings.Contains(err.Error(), "progress deadline 30s") {
+		t.Errorf("a deadline shorter than the probes: %v", err)
 	}
 }

@@ -154,6 +154,7 @@ type App struct {
 	SkipIngressAwait     bool              `json:"skipIngressAwait" doc:"Do not wait for the Ingress to get an address (controllers that never write status)."`
 	Env                  map[string]string `json:"env" doc:"Extra non-secret environment variables."`
 	ShutdownGraceSeconds int               `json:"shutdownGraceSeconds" doc:"Seconds the app drains on SIGTERM; the pod grace period adds a margin."`
+	ProgressDeadline     int               `json:"progressDeadlineSeconds" doc:"Seconds a rollout may make no progress before it fails (and up with it, the old pods still serving); 0 derives it from the probes (130)."`
 	WeChatAPIBase        string            `json:"wechatApiBase" doc:"Base URL of the WeChat API."`
 	TokenTTL             string            `json:"tokenTtl" doc:"Lifetime of issued JWTs (Go duration)."`
 	LogLevel             string            `json:"logLevel" doc:"App log level: debug, info, warn or error."`

@@ -15,6 +15,7 @@ import (
 
 	"github.com/wechat-deploy/wechat-deploy/app/contract"
 	"github.com/wechat-deploy/wechat-deploy/components/netplan"
+	"github.com/wechat-deploy/wechat-deploy/components/workload"
 	"github.com/wechat-deploy/wechat-deploy/policy/rules"
 )
 
@@ -450,6 +451,10 @@ func validateApp(c *Config, p *problems) {
 		p.add("app.domain", "%q is an IP address; an Ingress host is a DNS name (Kubernetes rejects IPs there): want e.g. api.example.com", a.Domain)
 	} else if a.Domain != "" && !isHostname(a.Domain) {
 		p.add("app.domain", "%q is not a host name; want e.g. api.example.com", a.Domain)
+	}
+	if d := a.ProgressDeadline; d != 0 && (time.Duration(d)*time.Second < workload.MinProgressDeadline() || d > 3600) {
+		p.add("app.progressDeadlineSeconds", "%d is outside %d..3600: a healthy pod needs its startup and readiness windows (%s) to become ready",
+			d, int(workload.MinProgressDeadline().Seconds()), workload.MinProgressDeadline())
 	}
 	if a.TLS.Enabled && a.Domain == "" {
 		p.add("app.tls.enabled", "is true but app.domain is empty; TLS needs a host name")

@@ -323,6 +323,8 @@ func TestParseBadConfig(t *testing.T) {
 			set(m, "app.domain", "api-dev.example.cn")
 			set(m, "app.tls", map[string]any{"enabled": true, "acmeEmail": "Ops <ops@example.cn>"})
 		}, key: "app.tls.acmeEmail", hint: "not a bare e-mail address"},
+		{name: "progress deadline shorter than the probes", base: baseLocal, mutate: func(m map[string]any) { set(m, "app.progressDeadlineSeconds", 20) },
+			key: "app.progressDeadlineSeconds", hint: "outside 70..3600"},
 		{name: "scraper namespace not a name", base: baseLocal, mutate: func(m map[string]any) { set(m, "observability.scraperNamespace", "Monitoring!") },
 			key: "observability.scraperNamespace", hint: "not a namespace name"},
 		{name: "monitor labels without the operator", base: baseLocal, mutate: func(m map[string]any) {

@@ -338,10 +338,11 @@ func workloadArgs(cfg *config.Config, plat platform.Outputs, imageRef pulumi.Str
 		IngressAnnotations: plat.IngressAnnotations(platform.IngressTLS{
 			Enabled: a.TLS.Enabled, Certificate: a.TLS.CertificateARN,
 		}),
-		ClusterIssuer:        a.TLS.ClusterIssuer,
-		SkipIngressAwait:     a.SkipIngressAwait,
-		ShutdownGraceSeconds: a.ShutdownGraceSeconds,
-		ZoneSpreadRequired:   cfg.IsProduction(),
+		ClusterIssuer:           a.TLS.ClusterIssuer,
+		SkipIngressAwait:        a.SkipIngressAwait,
+		ShutdownGraceSeconds:    a.ShutdownGraceSeconds,
+		ProgressDeadlineSeconds: a.ProgressDeadline,
+		ZoneSpreadRequired:      cfg.IsProduction(),
 	}
 	args.TLS = a.TLS.Enabled
 	if a.TLS.Enabled {
