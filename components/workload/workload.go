@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	appsv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apps/v1"
@@ -46,8 +47,8 @@ const preStopSleepSeconds = 5
 type WorkloadArgs struct {
 	// Name is the app name (a DNS label); Namespace the namespace it lives in.
 	Name, Namespace string
-	// Instance distinguishes installations (the stack name) in labels.
-	Instance string
+	// Instance distinguishes installations (the stack name) in labels; Environment is the environment label.
+	Instance, Environment string
 	// Image is the image reference, pinned by digest.
 	Image pulumi.StringInput
 	// Replicas is the initial replica count; the HPA scales between MinReplicas and MaxReplicas.
@@ -246,12 +247,53 @@ func (b *builder) selector() pulumi.StringMap {
 	return pulumi.ToStringMap(SelectorLabels(b.args.Name, b.args.Instance))
 }
 
+// Component is the app.kubernetes.io/component label: the app is the API tier of its part-of.
+const Component = "api"
+
+// EnvironmentLabel carries the environment (dev, prod-cn) on every object, for selectors and cost reports.
+const EnvironmentLabel = "environment"
+
+// labels are Kubernetes' recommended labels (name, instance, component, part-of, managed-by) and the
+// environment, on every object. The version label (versioned) goes on the Deployment and its pods only: a
+// release then changes nothing but the Deployment, instead of relabelling every object.
 func (b *builder) labels() pulumi.StringMap {
 	l := b.selector()
 	l["app.kubernetes.io/part-of"] = pulumi.String(PartOf)
 	l["app.kubernetes.io/managed-by"] = pulumi.String("pulumi")
+	l["app.kubernetes.io/component"] = pulumi.String(Component)
+	if b.args.Environment != "" {
+		l[EnvironmentLabel] = pulumi.String(b.args.Environment)
+	}
 	return l
 }
+
+// versioned are the labels plus app.kubernetes.io/version: the image's tag, or its digest when it has none.
+func (b *builder) versioned() pulumi.StringMap {
+	l := b.labels()
+	l["app.kubernetes.io/version"] = b.args.Image.ToStringOutput().ApplyT(VersionOf).(pulumi.StringOutput)
+	return l
+}
+
+// VersionOf is the version label of an image reference: its tag, else the first 12 hex digits of its digest
+// (label values are at most 63 characters of [A-Za-z0-9_.-]).
+func VersionOf(image string) string {
+	name, digest, _ := strings.Cut(image, "@")
+	if i := strings.LastIndex(name, ":"); i > strings.LastIndex(name, "/") {
+		tag := labelUnsafe.ReplaceAllString(name[i+1:], "_")
+		if len(tag) > 63 {
+			tag = tag[:63]
+		}
+		if tag = strings.Trim(tag, "_.-"); tag != "" {
+			return tag
+		}
+	}
+	if hex, ok := strings.CutPrefix(digest, "sha256:"); ok && len(hex) >= 12 {
+		return "sha256-" + hex[:12]
+	}
+	return "unknown"
+}
+
+var labelUnsafe = regexp.MustCompile(`[^A-Za-z0-9_.-]`)
 
 func (b *builder) meta(name string, ns pulumi.StringInput, annotations pulumi.StringMapInput) *metav1.ObjectMetaArgs {
 	return &metav1.ObjectMetaArgs{Name: pulumi.String(name), Namespace: ns, Labels: b.labels(), Annotations: annotations}
@@ -311,7 +353,7 @@ func (b *builder) build(w *Workload) error {
 // namespace enforces the restricted Pod Security Standard: the API server itself rejects a privileged or root
 // pod, whatever deploys it.
 func (b *builder) namespace() (*corev1.Namespace, error) {
-	labels := pulumi.StringMap{}
+	labels := b.labels()
 	for k, v := range b.args.NamespaceLabels {
 		labels[k] = pulumi.String(v)
 	}
@@ -412,7 +454,7 @@ func (b *builder) deployment(ns, checksum pulumi.StringOutput, deps []pulumi.Res
 	wait := (time.Duration(a.ProgressDeadlineSeconds) * time.Second) + time.Minute
 	opts = append(opts, pulumi.Timeouts(&pulumi.CustomTimeouts{Create: wait.String(), Update: wait.String()}))
 	_, err := appsv1.NewDeployment(b.ctx, b.name+"-deployment", &appsv1.DeploymentArgs{
-		Metadata: b.meta(b.names.app, ns, nil),
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(b.names.app), Namespace: ns, Labels: b.versioned()},
 		Spec: &appsv1.DeploymentSpecArgs{
 			Replicas:                pulumi.Int(a.Replicas),
 			RevisionHistoryLimit:    pulumi.Int(5),
@@ -427,7 +469,7 @@ func (b *builder) deployment(ns, checksum pulumi.StringOutput, deps []pulumi.Res
 			},
 			Template: &corev1.PodTemplateSpecArgs{
 				Metadata: &metav1.ObjectMetaArgs{
-					Labels:      b.labels(),
+					Labels:      b.versioned(),
 					Annotations: pulumi.StringMap{ChecksumAnnotation: checksum},
 				},
 				Spec: b.podSpec(),

@@ -297,3 +297,60 @@ func TestRolloutsFailFast(t *testing.T) {
 		t.Errorf("a deadline shorter than the probes: %v", err)
 	}
 }
+
+// TestRecommendedLabels: every object carries Kubernetes' recommended labels and the environment (checkers
+// built by others select on them), the version following the image.
+func TestRecommendedLabels(t *testing.T) {
+	a := args(false)
+	a.Environment = "dev"
+	res, _ := run(t, a)
+	want := map[string]string{
+		"app.kubernetes.io/name": "wechat-api", "app.kubernetes.io/instance": a.Instance, "app.kubernetes.io/part-of": PartOf,
+		"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/component": Component,
+		EnvironmentLabel: "dev",
+	}
+	checked := 0
+	for _, r := range res.Resources {
+		if !r.Custom || !strings.HasPrefix(r.Type, "kubernetes:") || r.IsProvider() {
+			continue
+		}
+		labels, ok := r.Input("metadata.labels")
+		if !ok || !labels.IsObject() {
+			t.Errorf("%s %s has no labels", r.Type, r.Name)
+			continue
+		}
+		for k, v := range want {
+			if got := labels.ObjectValue()[resource.PropertyKey(k)]; !got.IsString() || got.StringValue() != v {
+				t.Errorf("%s %s: %s = %v, want %s", r.Type, r.Name, k, got, v)
+			}
+		}
+		checked++
+	}
+	if checked < 8 {
+		t.Errorf("only %d objects checked", checked)
+	}
+	dep := res.MustOne(t, "kubernetes:apps/v1:Deployment", "wechat-api-deployment")
+	for _, path := range []string{"metadata.labels", "spec.template.metadata.labels"} {
+		labels, _ := dep.Input(path)
+		if v := labels.ObjectValue()["app.kubernetes.io/version"]; !v.IsString() || v.StringValue() != "sha256-0123456789ab" {
+			t.Errorf("%s version label %v", path, v)
+		}
+	}
+}
+
+func TestVersionOf(t *testing.T) {
+	tests := map[string]string{
+		"registry.example.com/wechat-api:v1.4.2":                                "v1.4.2",
+		"registry.example.com:5000/team/wechat-api:git-0a1b2c3":                 "git-0a1b2c3",
+		"registry.example.com/wechat-api@sha256:" + strings.Repeat("ab", 32):    "sha256-abababababab",
+		"registry.example.com/wechat-api:v2@sha256:" + strings.Repeat("cd", 32): "v2",
+		"registry.example.com:5000/wechat-api":                                  "unknown",
+		"r.example.com/a:" + strings.Repeat("x", 80):                            strings.Repeat("x", 63),
+		"r.example.com/a:+weird+":                                               "weird",
+	}
+	for in, want := range tests {
+		if got := VersionOf(in); got != want {
+			t.Errorf("VersionOf(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -35,7 +35,8 @@ func changedTypes(changes []componenttest.Change) map[string][]string {
 	return out
 }
 
-// TestImageChangeUpdatesOnlyTheDeployment: a new image digest changes one input of one resource.
+// TestImageChangeUpdatesOnlyTheDeployment: a new image digest changes the Deployment only: its image and the
+// version label it and its pods carry.
 func TestImageChangeUpdatesOnlyTheDeployment(t *testing.T) {
 	secrets := fakeSecrets(t)
 	before := runStack(t, "local", secrets, nil)
@@ -47,8 +48,12 @@ func TestImageChangeUpdatesOnlyTheDeployment(t *testing.T) {
 		t.Fatalf("image change adds %v and removes %v", added, removed)
 	}
 	got := changedTypes(changed)
-	if len(got) != 1 || !slices.Equal(got["kubernetes:apps/v1:Deployment"], []string{"spec.template.spec.containers[0].image"}) {
-		t.Fatalf("image change touches %v, want only the Deployment's image", got)
+	want := []string{"metadata.labels.app.kubernetes.io/version", "spec.template.metadata.labels.app.kubernetes.io/version",
+		"spec.template.spec.containers[0].image"}
+	paths := got["kubernetes:apps/v1:Deployment"]
+	slices.Sort(paths)
+	if len(got) != 1 || !slices.Equal(paths, want) {
+		t.Fatalf("image change touches %v, want only the Deployment's image and version label", got)
 	}
 }
 

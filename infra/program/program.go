@@ -315,7 +315,7 @@ func workloadArgs(cfg *config.Config, plat platform.Outputs, imageRef pulumi.Str
 	}
 	s := cfg.Secrets
 	args := &workload.WorkloadArgs{
-		Name: a.Name, Namespace: a.Namespace, Instance: cfg.Stack,
+		Name: a.Name, Namespace: a.Namespace, Instance: cfg.Stack, Environment: cfg.Environment,
 		Image:    imageRef,
 		Replicas: a.Replicas, MinReplicas: a.MinReplicas, MaxReplicas: a.MaxReplicas,
 		CPUTargetPercent: a.CPUTarget, MemoryTargetPercent: a.MemoryTarget,
