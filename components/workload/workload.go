@@ -485,7 +485,10 @@ func (b *builder) deployment(ns, checksum pulumi.StringOutput, deps []pulumi.Res
 // service selects the Deployment's pods by the same selector labels.
 func (b *builder) service(ns pulumi.StringOutput, opts []pulumi.ResourceOption) (*corev1.Service, error) {
 	svc, err := corev1.NewService(b.ctx, b.name+"-service", &corev1.ServiceArgs{
-		Metadata: b.meta(b.names.app, ns, nil),
+		// No await: the provider would otherwise wait a fixed 10 s for endpoints to settle, which proves nothing
+		// the Deployment's own await does not (its pods are ready), and the Service selects exactly those pods
+		// by construction (one selector function; a test compares them).
+		Metadata: b.meta(b.names.app, ns, pulumi.StringMap{SkipAwaitAnnotation: pulumi.String("true")}),
 		Spec: &corev1.ServiceSpecArgs{
 			Type:     pulumi.String("ClusterIP"),
 			Selector: b.selector(),

@@ -354,3 +354,33 @@ func TestVersionOf(t *testing.T) {
 		}
 	}
 }
+
+// TestServiceSelectsTheDeploymentsPods: the Service is not awaited (no fixed endpoint-settle wait), which is safe
+// because it selects exactly the Deployment's pods: same selector, and labels the pod template carries.
+func TestServiceSelectsTheDeploymentsPods(t *testing.T) {
+	res, _ := run(t, args(false))
+	svc := res.MustOne(t, "kubernetes:core/v1:Service", "wechat-api-service")
+	dep := res.MustOne(t, "kubernetes:apps/v1:Deployment", "wechat-api-deployment")
+	object := func(r componenttest.Resource, path string) map[string]string {
+		v, _ := r.Input(path)
+		out := map[string]string{}
+		if v.IsObject() {
+			for k, e := range v.ObjectValue() {
+				out[string(k)] = e.StringValue()
+			}
+		}
+		return out
+	}
+	if object(svc, "metadata.annotations")[SkipAwaitAnnotation] != "true" {
+		t.Error("the Service is awaited")
+	}
+	selector, podLabels := object(svc, "spec.selector"), object(dep, "spec.template.metadata.labels")
+	if len(selector) == 0 || fmt.Sprint(selector) != fmt.Sprint(object(dep, "spec.selector.matchLabels")) {
+		t.Errorf("service selector %v, deployment selector %v", selector, object(dep, "spec.selector.matchLabels"))
+	}
+	for k, v := range selector {
+		if podLabels[k] != v {
+			t.Errorf("pods lack %s=%s", k, v)
+		}
+	}
+}
