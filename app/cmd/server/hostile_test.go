@@ -31,22 +31,7 @@ func TestNotReadyBeforeTheListenerCloses(t *testing.T) {
 	waitDrain = func(d time.Duration) { draining <- d; <-release }
 	defer func() { waitDrain = time.Sleep }()
 	cfg := testConfig(t, map[string]string{"SHUTDOWN_TIMEOUT": "10s", "DRAIN_DELAY": "3s"})
-	srv, err := newServer(cfg, repository.NewMemory(), slog.New(slog.DiscardHandler), nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	metricsLn, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, metricsBase := "http://"+ln.Addr().String(), "http://"+metricsLn.Addr().String()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, slog.New(slog.DiscardHandler), cfg, srv, ln, metricsLn) }()
+	base, metricsBase, cancel, done := start(t, cfg)
 	waitFor(t, base+"/readyz", 200)
 
 	cancel() // SIGTERM
@@ -93,22 +78,7 @@ func TestNotReadyBeforeTheListenerCloses(t *testing.T) {
 // with the requests the API port counted, and nothing else.
 func TestMetricsOnTheirOwnPort(t *testing.T) {
 	cfg := testConfig(t, map[string]string{"SHUTDOWN_TIMEOUT": "5s", "DRAIN_DELAY": "0s"})
-	srv, err := newServer(cfg, repository.NewMemory(), slog.New(slog.DiscardHandler), nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	metricsLn, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, metricsBase := "http://"+ln.Addr().String(), "http://"+metricsLn.Addr().String()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, slog.New(slog.DiscardHandler), cfg, srv, ln, metricsLn) }()
+	base, metricsBase, cancel, done := start(t, cfg)
 	defer func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -250,4 +220,26 @@ func testConfig(t *testing.T, env map[string]string) config.Config {
 		t.Fatal(err)
 	}
 	return cfg
+}
+
+// start serves cfg on two loopback listeners (API, metrics) and returns their base URLs, the cancel that
+// stands for SIGTERM and the channel serve's result arrives on.
+func start(t *testing.T, cfg config.Config) (base, metricsBase string, cancel context.CancelFunc, done chan error) {
+	t.Helper()
+	srv, err := newServer(cfg, repository.NewMemory(), slog.New(slog.DiscardHandler), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done = make(chan error, 1)
+	go func() { done <- serve(ctx, slog.New(slog.DiscardHandler), cfg, srv, ln, metricsLn) }()
+	return "http://" + ln.Addr().String(), "http://" + metricsLn.Addr().String(), cancel, done
 }
