@@ -25,22 +25,8 @@ var schemaSeq atomic.Int64
 // TestPostgresContract runs the contract against PostgreSQL, each case in a schema of its own so that cases
 // neither see each other's rows nor depend on order.
 func TestPostgresContract(t *testing.T) {
-	base := os.Getenv(postgresEnv)
-	if base == "" {
-		t.Skipf("%s is not set; `make test` sets it to the local PostgreSQL", postgresEnv)
-	}
+	base, admin := adminDB(t)
 	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("%s is set but PostgreSQL is unreachable: %v\nstart PostgreSQL on 127.0.0.1:5432 with a wechat_test database "+
-			"(createdb -h 127.0.0.1 -U postgres wechat_test; .ci/run does it on Debian), or skip this suite with "+
-			"make test WECHAT_TEST_POSTGRES_URL=", postgresEnv, err)
-	}
-	defer func() {
-		if err := admin.Close(ctx); err != nil {
-			t.Errorf("closing the admin connection: %v", err)
-		}
-	}()
 	repotest.Run(t, func(t *testing.T) repository.Users {
 		r, err := repository.OpenPostgres(ctx, schemaURL(t, admin, base), repository.DefaultPoolConfig)
 		if err != nil {
@@ -49,6 +35,29 @@ func TestPostgresContract(t *testing.T) {
 		t.Cleanup(r.Close)
 		return r
 	})
+}
+
+// adminDB is the test database's URL and a connection to it that creates the tests' schemas, closed when the
+// test ends; the test is skipped when postgresEnv is unset, and fails with what to do when it is set but
+// PostgreSQL does not answer.
+func adminDB(t *testing.T) (string, *pgx.Conn) {
+	t.Helper()
+	base := os.Getenv(postgresEnv)
+	if base == "" {
+		t.Skipf("%s is not set; `make test` sets it to the local PostgreSQL", postgresEnv)
+	}
+	admin, err := pgx.Connect(t.Context(), base)
+	if err != nil {
+		t.Fatalf("%s is set but PostgreSQL is unreachable: %v\nstart PostgreSQL on 127.0.0.1:5432 with a wechat_test database "+
+			"(createdb -h 127.0.0.1 -U postgres wechat_test; .ci/run does it on Debian), or skip this suite with "+
+			"make test WECHAT_TEST_POSTGRES_URL=", postgresEnv, err)
+	}
+	t.Cleanup(func() {
+		if err := admin.Close(context.Background()); err != nil {
+			t.Errorf("closing the admin connection: %v", err)
+		}
+	})
+	return base, admin
 }
 
 // schemaURL creates a schema of its own for the test (dropped after it) and returns base pointing at it.
@@ -70,15 +79,7 @@ func schemaURL(t *testing.T, admin *pgx.Conn, base string) string {
 // answered), every call returns model.ErrUnavailable once its own deadline expires instead of waiting for the
 // caller's; once the database answers again, so does the store.
 func TestPostgresCallsGiveUpWhenTheDatabaseStalls(t *testing.T) {
-	base := os.Getenv(postgresEnv)
-	if base == "" {
-		t.Skipf("%s is not set", postgresEnv)
-	}
-	admin, err := pgx.Connect(t.Context(), base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = admin.Close(context.Background()) }()
+	base, admin := adminDB(t)
 	r, proxy := repotest.StallablePostgres(t, schemaURL(t, admin, base))
 	user, _, err := r.UpsertByOpenID(t.Context(), "o-1", "")
 	if err != nil {

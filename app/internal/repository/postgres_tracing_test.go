@@ -1,12 +1,9 @@
 package repository_test
 
 import (
-	"context"
-	"os"
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
 	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
@@ -20,15 +17,7 @@ import (
 // by its operation and table, carrying the parameterised text and never the arguments; a failed query is an
 // Error span with its SQLSTATE and not its message. The migrations at open are one trace.
 func TestPostgresQueriesAreSpans(t *testing.T) {
-	base := os.Getenv(postgresEnv)
-	if base == "" {
-		t.Skipf("%s is not set", postgresEnv)
-	}
-	admin, err := pgx.Connect(t.Context(), base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = admin.Close(context.Background()) }()
+	base, admin := adminDB(t)
 	exp := tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
 	pc := repository.DefaultPoolConfig
