@@ -63,7 +63,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	switch {
 	case args == nil || args.Issuer == "" || args.IngressClass == "":
 		return nil, fmt.Errorf("creating cert-manager %s: %w: issuer and ingress class are required", name, ErrInvalidArgs)
-	case !validEmail(args.Email):
+	case !ValidEmail(args.Email):
 		return nil, fmt.Errorf("creating cert-manager %s: %w: %q is not an e-mail address", name, ErrInvalidArgs, args.Email)
 	}
 	server := args.Server
@@ -104,8 +104,8 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	return c, nil
 }
 
-// validEmail reports whether s is a bare address (no display name), as ACME account contacts are.
-func validEmail(s string) bool {
+// ValidEmail reports whether s is a bare address (no display name), as ACME account contacts are.
+func ValidEmail(s string) bool {
 	a, err := mail.ParseAddress(s)
 	return err == nil && a.Address == s && a.Name == ""
 }

@@ -3,11 +3,11 @@ package config
 import (
 	"encoding/json"
 	"fmt"
-	"net/mail"
 	"net/netip"
 	"slices"
 	"strings"
 
+	"github.com/wechat-deploy/wechat-deploy/components/certmanager"
 	"github.com/wechat-deploy/wechat-deploy/components/netplan"
 )
 
@@ -148,7 +148,7 @@ func validateAlicloud(c *Config, p *problems) {
 			p.add("app.tls.clusterIssuer", "names an issuer, but nothing installs cert-manager on ACK unless app.tls.acmeEmail is set (then the program installs it with this issuer)")
 		case t.ACMEEmail == "":
 			p.add("app.tls.enabled", "is true but nothing would issue the certificate nginx serves: set app.tls.acmeEmail (cert-manager and a Let's Encrypt ClusterIssuer are installed)")
-		case !emailAddress(t.ACMEEmail):
+		case !certmanager.ValidEmail(t.ACMEEmail):
 			p.add("app.tls.acmeEmail", "%q is not a bare e-mail address", t.ACMEEmail)
 		}
 	}
@@ -166,9 +166,3 @@ func validateAlicloud(c *Config, p *problems) {
 
 // DefaultClusterIssuer names the ClusterIssuer the program installs with cert-manager.
 const DefaultClusterIssuer = "letsencrypt"
-
-// emailAddress reports whether s is a bare address, as an ACME account contact is.
-func emailAddress(s string) bool {
-	a, err := mail.ParseAddress(s)
-	return err == nil && a.Address == s && a.Name == ""
-}
