@@ -7,6 +7,7 @@ package config
 
 import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/wechat-deploy/wechat-deploy/components/observability/signals"
 )
 
 // Project is the Pulumi project name (Pulumi.yaml's name).
@@ -162,21 +163,12 @@ type App struct {
 
 // Observability is how the app is watched: scraped by Prometheus, alerted on, charted, traced.
 type Observability struct {
-	PrometheusOperator bool              `json:"prometheusOperator" doc:"Create a ServiceMonitor and a PrometheusRule with the golden-signal alerts (the cluster runs the Prometheus Operator and kube-state-metrics)."`
-	MonitorLabels      map[string]string `json:"monitorLabels" doc:"Labels on the ServiceMonitor and PrometheusRule that your Prometheus selects them by (kube-prometheus-stack: release: <its release name>)."`
-	ScraperNamespace   string            `json:"scraperNamespace" doc:"Namespace of the Prometheus that scrapes the app: only its pods may reach the metrics port."`
-	Dashboard          *bool             `json:"dashboard" doc:"Create the Grafana dashboard as a ConfigMap labelled grafana_dashboard: \"1\" for Grafana's sidecar."`
-	Alerts             AlertThresholds   `json:"alerts" doc:"Alert thresholds."`
-	Tracing            Tracing           `json:"tracing" doc:"OpenTelemetry tracing; off unless an endpoint is set."`
-}
-
-// AlertThresholds are the golden-signal alert thresholds.
-type AlertThresholds struct {
-	ErrorRatePercent    int `json:"errorRatePercent" doc:"Alert when more than this share of requests fail with 5xx over 5 minutes."`
-	LatencyP99Millis    int `json:"latencyP99Millis" doc:"Alert when the 99th percentile latency exceeds this for 10 minutes."`
-	RestartsPerHour     int `json:"restartsPerHour" doc:"Alert when a pod restarts more often than this in an hour."`
-	HPAAtMaxMinutes     int `json:"hpaAtMaxMinutes" doc:"Alert when the autoscaler sits at its maximum this long."`
-	RolloutStuckMinutes int `json:"rolloutStuckMinutes" doc:"Alert when a rollout has stopped progressing this long."`
+	PrometheusOperator bool               `json:"prometheusOperator" doc:"Create a ServiceMonitor and a PrometheusRule with the golden-signal alerts (the cluster runs the Prometheus Operator and kube-state-metrics)."`
+	MonitorLabels      map[string]string  `json:"monitorLabels" doc:"Labels on the ServiceMonitor and PrometheusRule that your Prometheus selects them by (kube-prometheus-stack: release: <its release name>)."`
+	ScraperNamespace   string             `json:"scraperNamespace" doc:"Namespace of the Prometheus that scrapes the app: only its pods may reach the metrics port."`
+	Dashboard          *bool              `json:"dashboard" doc:"Create the Grafana dashboard as a ConfigMap labelled grafana_dashboard: \"1\" for Grafana's sidecar."`
+	Alerts             signals.Thresholds `json:"alerts" doc:"Alert thresholds."`
+	Tracing            Tracing            `json:"tracing" doc:"OpenTelemetry tracing; off unless an endpoint is set."`
 }
 
 // Tracing configures OpenTelemetry export.

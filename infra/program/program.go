@@ -276,14 +276,9 @@ func monitoring(ctx *pulumi.Context, cfg *config.Config, plat platform.Outputs, 
 	if *a.Autoscaling && a.MaxReplicas > a.MinReplicas {
 		target.HPA = a.Name
 	}
-	th := o.Alerts
 	_, err := observability.NewMonitoring(ctx, a.Name+"-monitoring", &observability.MonitoringArgs{
 		Target: target, Selector: workload.SelectorLabels(a.Name, cfg.Stack), Labels: o.MonitorLabels,
-		PrometheusOperator: o.PrometheusOperator, Dashboard: *o.Dashboard,
-		Thresholds: signals.Thresholds{
-			ErrorRatePercent: th.ErrorRatePercent, LatencyP99Millis: th.LatencyP99Millis, RestartsPerHour: th.RestartsPerHour,
-			HPAAtMaxMinutes: th.HPAAtMaxMinutes, RolloutStuckMinutes: th.RolloutStuckMinutes,
-		},
+		PrometheusOperator: o.PrometheusOperator, Dashboard: *o.Dashboard, Thresholds: o.Alerts,
 	}, pulumi.Provider(plat.Provider), pulumi.DependsOn([]pulumi.Resource{wl}))
 	return err
 }

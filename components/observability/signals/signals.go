@@ -17,18 +17,13 @@ type Target struct {
 	Namespace, Service, Deployment, HPA string
 }
 
-// Thresholds are the alerting thresholds (stack config: observability.alerts).
+// Thresholds are the alerting thresholds; the stack file sets them as observability.alerts (the tags).
 type Thresholds struct {
-	// ErrorRatePercent of requests answered 5xx over 5 minutes.
-	ErrorRatePercent int
-	// LatencyP99Millis is the 99th percentile request latency over 5 minutes.
-	LatencyP99Millis int
-	// RestartsPerHour of the app's containers.
-	RestartsPerHour int
-	// HPAAtMaxMinutes the autoscaler may sit at its maximum before it is an alert (no headroom left).
-	HPAAtMaxMinutes int
-	// RolloutStuckMinutes after the Deployment reports it stopped progressing.
-	RolloutStuckMinutes int
+	ErrorRatePercent    int `json:"errorRatePercent" doc:"Alert when more than this share of requests fail with 5xx over 5 minutes."`
+	LatencyP99Millis    int `json:"latencyP99Millis" doc:"Alert when the 99th percentile latency exceeds this for 10 minutes."`
+	RestartsPerHour     int `json:"restartsPerHour" doc:"Alert when a pod restarts more often than this in an hour."`
+	HPAAtMaxMinutes     int `json:"hpaAtMaxMinutes" doc:"Alert when the autoscaler sits at its maximum this long."`
+	RolloutStuckMinutes int `json:"rolloutStuckMinutes" doc:"Alert when a rollout has stopped progressing this long."`
 }
 
 // DefaultThresholds are the thresholds a stack gets unless it sets its own.
