@@ -623,9 +623,8 @@ func validateTags(c *Config, prof *cloudProfile, p *problems) {
 // Kubernetes label syntax (apimachinery's IsQualifiedName and IsValidLabelValue): an optional DNS-subdomain
 // prefix and a name of at most 63 characters; values of at most 63 characters.
 var (
-	labelName  = regexp.MustCompile(`^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$`)
-	labelValue = regexp.MustCompile(`^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$`)
-	dnsPrefix  = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
+	labelName = regexp.MustCompile(`^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$`)
+	dnsPrefix = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
 )
 
 func validLabelKey(k string) bool {
@@ -646,7 +645,7 @@ func validateObservability(c *Config, p *problems) {
 		switch v := o.MonitorLabels[k]; {
 		case !validLabelKey(k):
 			p.add(key, "is not a Kubernetes label key")
-		case !labelValue.MatchString(v):
+		case v != "" && !labelName.MatchString(v): // a value is a label name, or empty
 			p.add(key, "%q is not a Kubernetes label value (at most 63 letters, digits, '-', '_', '.')", v)
 		}
 	}
