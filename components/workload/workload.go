@@ -123,6 +123,19 @@ var (
 	ErrInvalidArgs = errors.New("invalid workload arguments")
 )
 
+// withDefaults returns a copy of the args with the derived defaults filled in (the caller's args stay as given):
+// the progress deadline from the probes, the metrics port from the contract.
+func (a *WorkloadArgs) withDefaults() *WorkloadArgs {
+	c := *a
+	if c.ProgressDeadlineSeconds == 0 {
+		c.ProgressDeadlineSeconds = int(RolloutBudget().Seconds())
+	}
+	if c.MetricsPort == 0 {
+		c.MetricsPort = contract.DefaultMetricsPort
+	}
+	return &c
+}
+
 func (a *WorkloadArgs) validate() error {
 	var errs []error
 	bad := func(format string, args ...any) {
@@ -140,14 +153,8 @@ func (a *WorkloadArgs) validate() error {
 	if a.MinReplicas < 1 || a.MinReplicas > a.MaxReplicas || a.Replicas < a.MinReplicas || a.Replicas > a.MaxReplicas {
 		bad("replicas %d must lie in [min %d, max %d] with min >= 1", a.Replicas, a.MinReplicas, a.MaxReplicas)
 	}
-	if a.ProgressDeadlineSeconds == 0 {
-		a.ProgressDeadlineSeconds = int(RolloutBudget().Seconds())
-	}
 	if d := time.Duration(a.ProgressDeadlineSeconds) * time.Second; d < MinProgressDeadline() || d > time.Hour {
 		bad("progress deadline %s is outside %s..1h (a healthy pod needs the startup and readiness windows)", d, MinProgressDeadline())
-	}
-	if a.MetricsPort == 0 {
-		a.MetricsPort = contract.DefaultMetricsPort
 	}
 	if a.MetricsPort < 1 || a.MetricsPort > 65535 || a.MetricsPort == a.Port {
 		bad("metrics port %d is out of range or the HTTP port", a.MetricsPort)
@@ -192,6 +199,7 @@ func NewWorkload(ctx *pulumi.Context, name string, args *WorkloadArgs, opts ...p
 	if args == nil {
 		return nil, fmt.Errorf("creating workload %s: %w: args are required", name, ErrInvalidArgs)
 	}
+	args = args.withDefaults()
 	if err := args.validate(); err != nil {
 		return nil, fmt.Errorf("creating workload %s: %w", name, err)
 	}
