@@ -58,3 +58,19 @@ func (r *Resource) Has(path string) bool {
 
 // IsSecret reports whether the value at path (or an enclosing value) is marked secret.
 func (r *Resource) IsSecret(path string) bool { return propertypath.IsSecret(r.Inputs, path) }
+
+// StringMap returns the string entries of the object input at path, keyed as they are (labels, annotations and
+// ConfigMap data, whose keys hold dots a path cannot step through); nil when absent.
+func (r *Resource) StringMap(path string) map[string]string {
+	v, ok := r.Input(path)
+	if !ok || !v.IsObject() {
+		return nil
+	}
+	out := map[string]string{}
+	for k, e := range v.ObjectValue() {
+		if e, _ = propertypath.Unwrap(e); e.IsString() {
+			out[string(k)] = e.StringValue()
+		}
+	}
+	return out
+}

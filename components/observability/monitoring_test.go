@@ -41,12 +41,8 @@ func TestMonitoring(t *testing.T) {
 		sm.Str("spec.namespaceSelector.matchNames[0]") != "wechat-api" || sm.Str("metadata.namespace") != "wechat-api" {
 		t.Errorf("service monitor %v", sm.Inputs)
 	}
-	selector, _ := sm.Input("spec.selector.matchLabels")
 	want := workload.SelectorLabels("wechat-api", "prod")
-	got := map[string]string{}
-	for k, v := range selector.ObjectValue() {
-		got[string(k)] = v.StringValue()
-	}
+	got := sm.StringMap("spec.selector.matchLabels")
 	if len(got) != len(want) || got["app.kubernetes.io/name"] != want["app.kubernetes.io/name"] || got["app.kubernetes.io/instance"] != want["app.kubernetes.io/instance"] {
 		t.Errorf("selector %v, the Service is labelled %v", got, want)
 	}
@@ -61,10 +57,9 @@ func TestMonitoring(t *testing.T) {
 		t.Errorf("alerts %v, labels %v", names, rule.Inputs["metadata"])
 	}
 	cm := res.MustOne(t, "kubernetes:core/v1:ConfigMap", "wechat-api-monitoring-dashboard")
-	data, _ := cm.Input("data")
-	js := data.ObjectValue()["wechat-api.json"]
-	if cm.Str("metadata.labels.grafana_dashboard") != "1" || !js.IsString() || !json.Valid([]byte(js.StringValue())) ||
-		!strings.Contains(js.StringValue(), `"uid": "wechat-wechat-api-wechat-api"`) {
+	js, ok := cm.StringMap("data")["wechat-api.json"]
+	if cm.Str("metadata.labels.grafana_dashboard") != "1" || !ok || !json.Valid([]byte(js)) ||
+		!strings.Contains(js, `"uid": "wechat-wechat-api-wechat-api"`) {
 		t.Errorf("dashboard %v", cm.Inputs)
 	}
 }

@@ -314,14 +314,14 @@ func TestRecommendedLabels(t *testing.T) {
 		if !r.Custom || !strings.HasPrefix(r.Type, "kubernetes:") || r.IsProvider() {
 			continue
 		}
-		labels, ok := r.Input("metadata.labels")
-		if !ok || !labels.IsObject() {
+		labels := r.StringMap("metadata.labels")
+		if labels == nil {
 			t.Errorf("%s %s has no labels", r.Type, r.Name)
 			continue
 		}
 		for k, v := range want {
-			if got := labels.ObjectValue()[resource.PropertyKey(k)]; !got.IsString() || got.StringValue() != v {
-				t.Errorf("%s %s: %s = %v, want %s", r.Type, r.Name, k, got, v)
+			if got, ok := labels[k]; !ok || got != v {
+				t.Errorf("%s %s: %s = %q, want %s", r.Type, r.Name, k, got, v)
 			}
 		}
 		checked++
@@ -331,9 +331,8 @@ func TestRecommendedLabels(t *testing.T) {
 	}
 	dep := res.MustOne(t, "kubernetes:apps/v1:Deployment", "wechat-api-deployment")
 	for _, path := range []string{"metadata.labels", "spec.template.metadata.labels"} {
-		labels, _ := dep.Input(path)
-		if v := labels.ObjectValue()["app.kubernetes.io/version"]; !v.IsString() || v.StringValue() != "sha256-0123456789ab" {
-			t.Errorf("%s version label %v", path, v)
+		if v := dep.StringMap(path)["app.kubernetes.io/version"]; v != "sha256-0123456789ab" {
+			t.Errorf("%s version label %q", path, v)
 		}
 	}
 }
@@ -361,22 +360,12 @@ func TestServiceSelectsTheDeploymentsPods(t *testing.T) {
 	res, _ := run(t, args(false))
 	svc := res.MustOne(t, "kubernetes:core/v1:Service", "wechat-api-service")
 	dep := res.MustOne(t, "kubernetes:apps/v1:Deployment", "wechat-api-deployment")
-	object := func(r componenttest.Resource, path string) map[string]string {
-		v, _ := r.Input(path)
-		out := map[string]string{}
-		if v.IsObject() {
-			for k, e := range v.ObjectValue() {
-				out[string(k)] = e.StringValue()
-			}
-		}
-		return out
-	}
-	if object(svc, "metadata.annotations")[SkipAwaitAnnotation] != "true" {
+	if svc.StringMap("metadata.annotations")[SkipAwaitAnnotation] != "true" {
 		t.Error("the Service is awaited")
 	}
-	selector, podLabels := object(svc, "spec.selector"), object(dep, "spec.template.metadata.labels")
-	if len(selector) == 0 || fmt.Sprint(selector) != fmt.Sprint(object(dep, "spec.selector.matchLabels")) {
-		t.Errorf("service selector %v, deployment selector %v", selector, object(dep, "spec.selector.matchLabels"))
+	selector, podLabels := svc.StringMap("spec.selector"), dep.StringMap("spec.template.metadata.labels")
+	if len(selector) == 0 || fmt.Sprint(selector) != fmt.Sprint(dep.StringMap("spec.selector.matchLabels")) {
+		t.Errorf("service selector %v, deployment selector %v", selector, dep.StringMap("spec.selector.matchLabels"))
 	}
 	for k, v := range selector {
 		if podLabels[k] != v {

@@ -8,11 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
-
 	"github.com/wechat-deploy/wechat-deploy/components/alicloud"
 	"github.com/wechat-deploy/wechat-deploy/components/certmanager"
-	"github.com/wechat-deploy/wechat-deploy/components/componenttest"
 )
 
 // TestOIDCFromEnv: the deployment's variables (stacks/*-cn.deploy.yaml) become the provider's OIDC exchange;
@@ -94,29 +91,16 @@ func TestACKStacksPullAndIssue(t *testing.T) {
 				issuer.Str("spec.acme.solvers[0].http01.ingress.ingressClassName") != ing.Str("spec.ingressClassName") {
 				t.Errorf("issuer %v", issuer.Inputs)
 			}
-			if entry(ing, "metadata.annotations", "cert-manager.io/cluster-issuer") != "letsencrypt" || ing.Str("spec.tls[0].secretName") == "" {
+			if ing.StringMap("metadata.annotations")["cert-manager.io/cluster-issuer"] != "letsencrypt" || ing.Str("spec.tls[0].secretName") == "" {
 				t.Errorf("the Ingress does not ask the issuer for its Secret: %v", ing.Inputs["metadata"])
 			}
 			solver := run.MustOne(t, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "wechat-api-acme-solver")
-			if entry(solver, "spec.podSelector.matchLabels", certmanager.SolverLabel) != "true" ||
+			if solver.StringMap("spec.podSelector.matchLabels")[certmanager.SolverLabel] != "true" ||
 				solver.Num("spec.ingress[0].ports[0].port") != certmanager.SolverPort {
 				t.Errorf("solver policy %v", solver.Inputs)
 			}
 		})
 	}
-}
-
-// entry reads a string entry whose key has dots (annotations, labels) from the object at path.
-func entry(r componenttest.Resource, path, key string) string {
-	v, ok := r.Input(path)
-	if !ok || !v.IsObject() {
-		return ""
-	}
-	e, ok := v.ObjectValue()[resource.PropertyKey(key)]
-	if !ok || !e.IsString() {
-		return ""
-	}
-	return e.StringValue()
 }
 
 // readFile reads a file of the repository.

@@ -30,7 +30,7 @@ func TestMetricsAreNotPublic(t *testing.T) {
 				t.Errorf("the open ingress rule reaches the metrics port: %v", np.Inputs["spec"])
 			}
 			if np.Num("spec.ingress[1].ports[0].port") != contract.DefaultMetricsPort ||
-				entry(np, "spec.ingress[1].from[0].namespaceSelector.matchLabels", "kubernetes.io/metadata.name") != "monitoring" {
+				np.StringMap("spec.ingress[1].from[0].namespaceSelector.matchLabels")["kubernetes.io/metadata.name"] != "monitoring" {
 				t.Errorf("metrics not limited to the scraper namespace: %v", np.Inputs["spec"])
 			}
 			cfg := run.MustOne(t, "kubernetes:core/v1:ConfigMap", "wechat-api-config")
