@@ -71,8 +71,8 @@ refresh: ## refresh STACK's state from the cloud
 outputs: ## print STACK's outputs (secrets masked)
 	$(GO) run ./infra/cmd/release -stack $(STACK) outputs
 
-sandbox-up: ## start the local control plane (127.0.0.1 only)
-	$(GO) run ./infra/cmd/sandbox up
+sandbox-up: ## start the local cluster: control plane, a real node (root; containerd) and a KWOK node (SIMULATED=1: KWOK only)
+	$(GO) run ./infra/cmd/sandbox $(if $(SIMULATED),-simulated) up
 
 sandbox-down: ## stop it (logs are kept)
 	$(GO) run ./infra/cmd/sandbox down

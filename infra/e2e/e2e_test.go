@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,7 +25,6 @@ import (
 const (
 	stack     = "local"
 	namespace = "wechat-api"
-	newDigest = "sha256:9e3c1b5a7d9f2e4c6a8b0d1f3e5a7c9b2d4f6a8c0e1b3d5f7a9c2e4b6d8f0a1c"
 )
 
 // secrets the test sets, so that it can look for them in the state afterwards.
@@ -32,7 +32,6 @@ var secrets = map[string]string{
 	"wechatAppId":     "wx5e2ec0d7a1b3c4f6",
 	"wechatAppSecret": "e2e-app-secret-3f1c9a7d5b2e8f4a6c0d",
 	"jwtSigningKey":   "e2e-jwt-signing-key-8c2f6e1a9d4b7c3e5f0a2d6b8e1c4f7a",
-	"databaseUrl":     "postgres://app:e2e-db-password-71c3@db.internal:5432/app",
 }
 
 type env struct {
@@ -101,35 +100,67 @@ func repoRoot(t *testing.T) string {
 	return root
 }
 
-// TestLocalStackEndToEnd: up -> no-op preview -> image update -> secret update -> policy gate -> state holds no
-// plain secrets -> destroy, against a real API server; then the same objects with kubectl for comparison.
+// TestLocalStackEndToEnd runs the local stack on the sandbox's real node, through the release driver with the
+// policy pack enforced: the app's image (built without Docker) serves logins, users and metrics through its
+// Service; image updates and secret rotations roll with no failed request; a wrong secret breaks login; a release
+// that never becomes ready fails up in bounded time while the old pods serve, and the earlier release comes back;
+// the state holds no plain secret; destroy leaves nothing on the node, and stopping the sandbox nothing on the
+// host. Then the same objects with kubectl, for comparison.
 func TestLocalStackEndToEnd(t *testing.T) {
 	root := repoRoot(t)
 	tmp := t.TempDir()
 	ctx := context.Background()
+	psql(t, "DROP DATABASE IF EXISTS wechat_e2e", "CREATE DATABASE wechat_e2e")
 
 	bins, err := sandbox.PinnedBinaries(root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sbDir := filepath.Join(tmp, "sandbox")
-	sbStart := time.Now()
-	sb, err := sandbox.Start(ctx, sandbox.Options{Dir: sbDir, Binaries: bins, Timeout: 3 * time.Minute, Log: os.Stderr})
+	node, err := sandbox.PinnedNode(ctx, root, filepath.Join(tmp, "images"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	node.HostResolver = true
+	footprint := sandbox.HostFootprint()
+	sbDir := filepath.Join(tmp, "sandbox")
+	sbStart := time.Now()
+	sb, err := sandbox.Start(ctx, sandbox.Options{Dir: sbDir, Binaries: bins, Timeout: 4 * time.Minute, Log: os.Stderr, Node: node})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sbTime := time.Since(sbStart)
 	t.Cleanup(func() {
 		if err := sandbox.Stop(sbDir); err != nil {
 			t.Errorf("stopping the sandbox: %v", err)
 		}
+		if left := footprintDiff(footprint, sandbox.HostFootprint()); len(left) > 0 {
+			t.Errorf("the sandbox left on the host:\n%s", strings.Join(left, "\n"))
+		}
 	})
-	t.Logf("sandbox: API ready %s, node Ready %s (start call %s)", sb.APIReady.Round(time.Millisecond), sb.NodeReady.Round(time.Millisecond), time.Since(sbStart).Round(time.Millisecond))
+	t.Logf("sandbox: API ready %s, nodes Ready %s, real node Ready %s after containerd started (start call %s)",
+		sb.APIReady.Round(time.Millisecond), sb.NodeReady.Round(time.Millisecond), sb.Node.Ready.Round(time.Millisecond), sbTime.Round(time.Millisecond))
 	t.Setenv("KUBECONFIG", sb.Kubeconfig)
 	t.Setenv("PULUMI_CONFIG_PASSPHRASE", "e2e-passphrase")
 	kubectl, err := tools.Bin(root, "kubernetes", "kubectl")
 	if err != nil {
 		t.Fatal(err)
 	}
+
+	// Stand-ins for the outside world, on the host end of the node's veth.
+	const s1, s2, wrong = "e2e-app-secret-1-3f1c9a7d5b2e8f4a", "e2e-app-secret-2-8c0d6b1e4f7a2c9d", "e2e-wrong-secret-5a2d7c1e"
+	wx := startFakeWeChat(t, sb.Node, secrets["wechatAppId"], s1, s2)
+	dbAddr := forwardTCP(t, sb.Node.HostIP, "127.0.0.1:5432")
+	secrets["wechatAppSecret"] = s1
+	secrets["databaseUrl"] = "postgres://postgres@" + dbAddr + "/wechat_e2e?sslmode=disable"
+
+	imgStart := time.Now()
+	epoch := time.Unix(0, 0)
+	ref1 := buildApp(t, root, sb.Node, "./app/cmd/server", wx.caPEM, epoch)
+	ref2 := buildApp(t, root, sb.Node, "./app/cmd/server", wx.caPEM, epoch.Add(time.Second))
+	// A release that starts and never becomes ready: a program that never listens, as /server.
+	bad := buildApp(t, root, sb.Node, "./infra/sandbox/pause", nil, epoch)
+	t.Logf("images built without Docker and imported in %s: %s, %s, %s", time.Since(imgStart).Round(time.Millisecond), ref1, ref2, bad)
+
 	stackFile := filepath.Join(tmp, "Pulumi.local.yaml")
 	src, err := os.ReadFile(filepath.Join(root, "stacks", "Pulumi.local.yaml"))
 	if err != nil {
@@ -144,8 +175,14 @@ func TestLocalStackEndToEnd(t *testing.T) {
 			_, _, _ = e.run(release.OpDestroy, func(o *release.Options) { o.NoPolicy = true })
 		}
 	})
+	e.editStack(func(app map[string]any) {
+		app["image"] = ref1
+		// Every request of the load loop comes from one address: lift the per-client limits.
+		app["env"] = map[string]any{"RATE_LIMIT_RPS": "10000", "RATE_LIMIT_BURST": "10000"}
+		app["progressDeadlineSeconds"] = badReleaseDeadline
+	})
 
-	// 1. up with the policy pack enforced.
+	// 1. up creates everything; the pods run on the real node.
 	up, upTime := e.must(release.OpUp, nil)
 	if up.Summary["create"] < 12 {
 		t.Fatalf("up created %v", up.Summary)
@@ -161,55 +198,117 @@ func TestLocalStackEndToEnd(t *testing.T) {
 	if out, err := e.kube("-n", namespace, "get", "deployment/wechat-api", "-o", "jsonpath={.status.availableReplicas}/{.spec.replicas}"); err != nil || out != "2/2" {
 		t.Fatalf("deployment available/desired = %q, %v", out, err)
 	}
+	pods := e.pods()
+	podReady := e.podReadyTime()
 	if out, _ := e.kube("-n", namespace, "get", "configmap/wechat-api-config", "-o", "json"); strings.Contains(out, secrets["jwtSigningKey"]) {
 		t.Fatal("a secret value is in the ConfigMap")
 	}
+	mem, err := sb.Memory()
+	if err != nil {
+		t.Fatal(err)
+	}
 
-	// 2. a second preview changes nothing.
+	// 2. behaviour through the Service, from the node.
+	c := e.serviceClient(sb.Node)
+	if status, body, err := c.do(http.MethodGet, "/readyz", "", ""); err != nil || status != http.StatusOK {
+		t.Fatalf("GET /readyz through the Service: %d %s %v", status, body, err)
+	}
+	token, _, err := c.login("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wx.lastSecret() != s1 {
+		t.Fatalf("WeChat was sent secret %q, want the stack's", wx.lastSecret())
+	}
+	if status, body, err := c.do(http.MethodPut, "/api/v1/users/me", token, `{"nickname":"Alice"}`); err != nil || status != http.StatusOK {
+		t.Fatalf("PUT /api/v1/users/me: %d %s %v", status, body, err)
+	}
+	if status, body, err := c.do(http.MethodGet, "/api/v1/users/me", token, ""); err != nil || status != http.StatusOK || !strings.Contains(string(body), `"nickname":"Alice"`) {
+		t.Fatalf("GET /api/v1/users/me: %d %s %v", status, body, err)
+	}
+	// /metrics answers on the metrics port of a pod, and not on the API port the Service and Ingress expose.
+	e.checkMetrics(sb.Node, c, pods[0])
+	e.checkHardening(sb.Node, pods[0])
+
+	// 3. a secret rotation and an image update roll with no failed request.
+	l := startLoad(c, token, 2, 10*time.Millisecond)
+	secrets["wechatAppSecret"] = s2
+	rot, rotTime := e.must(release.OpUp, nil)
+	assertOnlyUpdated(t, "secret rotation", rot, "kubernetes:apps/v1:Deployment", "kubernetes:core/v1:Secret")
+	rotN, rotFailed, rotP99 := l.finish()
+	if len(rotFailed) > 0 {
+		t.Errorf("%d of %d requests failed during the secret rotation:\n%s", len(rotFailed), rotN, strings.Join(rotFailed, "\n"))
+	}
+	if _, _, err := c.login("alice"); err != nil || wx.lastSecret() != s2 {
+		t.Fatalf("after the rotation, login %v with secret %q sent to WeChat (want the rotated one: the pods read the mounted file)", err, wx.lastSecret())
+	}
+
+	l = startLoad(c, token, 2, 10*time.Millisecond)
+	e.editStack(func(app map[string]any) { app["image"] = ref2 })
+	imgUp, imgTime := e.must(release.OpUp, nil)
+	assertOnlyUpdated(t, "image change", imgUp, "kubernetes:apps/v1:Deployment")
+	imgN, imgFailed, imgP99 := l.finish()
+	if len(imgFailed) > 0 {
+		t.Errorf("%d of %d requests failed during the image update:\n%s", len(imgFailed), imgN, strings.Join(imgFailed, "\n"))
+	}
+	if out, _ := e.kube("-n", namespace, "get", "pods", "-l", "app.kubernetes.io/name=wechat-api", "-o", "jsonpath={.items[*].spec.containers[0].image}"); strings.Count(out, ref2) != 2 {
+		t.Fatalf("pods run %q after the image update, want 2 of %s", out, ref2)
+	}
+
+	// 4. a wrong AppSecret: the pods still start (WeChat is not a readiness dependency) and login fails.
+	secrets["wechatAppSecret"] = wrong
+	e.must(release.OpUp, nil)
+	if _, status, err := c.login("alice"); err == nil || status < 500 || wx.lastSecret() != wrong {
+		t.Fatalf("login with a wrong AppSecret: HTTP %d, %v; WeChat was sent %q", status, err, wx.lastSecret())
+	}
+	secrets["wechatAppSecret"] = s2
+	good, _ := os.ReadFile(stackFile)
+	e.must(release.OpUp, nil)
+
+	// 5. a release that never becomes ready fails up within the progress deadline while the old pods serve.
+	l = startLoad(c, token, 2, 10*time.Millisecond)
+	e.editStack(func(app map[string]any) { app["image"] = bad })
+	_, badTime, err := e.run(release.OpUp, nil)
+	badN, badFailed, badP99 := l.finish()
+	if err == nil {
+		t.Fatal("up of a release that never becomes ready succeeded")
+	}
+	t.Logf("failed release after %s: %v", badTime.Round(time.Second), err)
+	if badTime > time.Duration(badReleaseDeadline+60)*time.Second {
+		t.Errorf("up took %s to fail; the bound is the progress deadline (%ds) plus a minute", badTime.Round(time.Second), badReleaseDeadline)
+	}
+	if len(badFailed) > 0 {
+		t.Errorf("%d of %d requests failed during the bad release:\n%s", len(badFailed), badN, strings.Join(badFailed, "\n"))
+	}
+	// Back to the last good release: its configuration again.
+	if err := os.WriteFile(stackFile, good, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	back, backTime := e.must(release.OpUp, nil)
+	if out, _ := e.kube("-n", namespace, "get", "deployment/wechat-api", "-o", "jsonpath={.spec.template.spec.containers[0].image} {.status.readyReplicas}"); out != ref2+" 2" {
+		t.Fatalf("after going back, deployment runs %q", out)
+	}
+	if _, _, err := c.login("alice"); err != nil {
+		t.Fatalf("login after going back: %v", err)
+	}
+
+	// 6. a second preview changes nothing.
 	noop, noopTime := e.must(release.OpPreview, nil)
 	if changed := noop.Changed(); len(changed) > 0 {
 		t.Fatalf("no-op preview plans changes: %+v", changed)
 	}
 
-	// 3a. only the image digest changes: exactly the Deployment is updated, nothing replaced.
-	e.editStack(func(app map[string]any) {
-		img := app["image"].(string)
-		app["image"] = img[:strings.Index(img, "@")+1] + newDigest
-	})
-	imgUp, imgTime := e.must(release.OpUp, nil)
-	assertOnlyUpdated(t, "image change", imgUp, "kubernetes:apps/v1:Deployment")
-	if out, _ := e.kube("-n", namespace, "get", "deployment/wechat-api", "-o", "jsonpath={.spec.template.spec.containers[0].image}"); !strings.HasSuffix(out, newDigest) {
-		t.Fatalf("deployment image = %q", out)
-	}
-
-	// 3b. only a secret changes: the Secret and the Deployment's checksum annotation change; pods roll.
-	before, _ := e.kube("-n", namespace, "get", "deployment/wechat-api", "-o", `jsonpath={.spec.template.metadata.annotations.wechat-deploy/config-checksum}`)
-	rsBefore, _ := e.kube("-n", namespace, "get", "rs", "-o", "name")
-	secrets["jwtSigningKey"] = "e2e-rotated-jwt-signing-key-5d8a2f7c1e9b4a6d3c0f"
-	secUp, _ := e.must(release.OpUp, nil)
-	assertOnlyUpdated(t, "secret change", secUp, "kubernetes:apps/v1:Deployment", "kubernetes:core/v1:Secret")
-	after, _ := e.kube("-n", namespace, "get", "deployment/wechat-api", "-o", `jsonpath={.spec.template.metadata.annotations.wechat-deploy/config-checksum}`)
-	if before == "" || before == after {
-		t.Fatalf("checksum annotation %q -> %q: pods would not roll", before, after)
-	}
-	rsAfter, _ := e.kube("-n", namespace, "get", "rs", "-o", "name")
-	if rsAfter == rsBefore {
-		t.Fatal("no new ReplicaSet after the secret change: pods did not roll")
-	}
-
-	// 4. a non-compliant change is stopped by a mandatory policy, with the rule named.
-	good, _ := os.ReadFile(stackFile)
+	// 7. a non-compliant change is stopped by a mandatory policy, with the rule named.
 	e.editStack(func(app map[string]any) { app["tls"] = map[string]any{"enabled": false} })
 	_, _, err = e.run(release.OpPreview, nil)
 	if err == nil || !strings.Contains(err.Error(), "k8s-ingress-tls") || !strings.Contains(err.Error(), "mandatory") {
 		t.Fatalf("non-compliant preview: error %v\n%s", err, e.out.String())
 	}
-	t.Logf("policy gate message:\n%v", err)
 	if err := os.WriteFile(stackFile, good, 0o600); err != nil {
 		t.Fatal(err)
 	}
 
-	// 6. the state holds no secret in plain text.
+	// 8. the state holds no secret in plain text.
 	state, err := release.Export(ctx, release.Options{Root: root, Stack: stack, StackFile: stackFile, StateDir: e.stateDir})
 	if err != nil {
 		t.Fatal(err)
@@ -219,6 +318,11 @@ func TestLocalStackEndToEnd(t *testing.T) {
 			t.Errorf("stack export holds %s in plain text", k)
 		}
 	}
+	for _, v := range []string{s1, wrong} {
+		if bytes.Contains(state, []byte(v)) {
+			t.Error("stack export holds an earlier AppSecret in plain text")
+		}
+	}
 	if !bytes.Contains(state, []byte(`"4dabf18193072939515e22adb298388d"`)) {
 		t.Error("stack export has no secret markers: is it the right state?")
 	}
@@ -226,30 +330,32 @@ func TestLocalStackEndToEnd(t *testing.T) {
 	// Side by side: the same objects with kubectl apply + rollout status.
 	manifests := e.exportManifests()
 
-	// 5. destroy removes every object.
+	// 9. destroy removes every object, and the node runs nothing of them afterwards.
 	if _, _, err := e.run(release.OpDestroy, nil); err != nil {
 		t.Fatalf("destroy: %v\n%s", err, e.out.String())
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		out, err := e.kube("get", "namespace", namespace)
-		if err != nil && strings.Contains(out, "NotFound") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("namespace still there after destroy: %s", out)
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
+	e.waitNamespaceGone()
+	e.waitNodeEmpty(sb)
 	applyTime := e.kubectlApply(manifests)
+	e.waitNodeEmpty(sb)
 
-	t.Logf("FIGURES: pulumi up (create) %s engine / %s with the driver's setup; no-op preview %s / %s; image update %s / %s; "+
-		"kubectl apply + rollout status %s; up/kubectl ratio %.1f (engine) %.1f (driver)",
-		up.Duration.Round(time.Millisecond), upTime.Round(time.Millisecond),
+	t.Logf("FIGURES: sandbox start %s (real node Ready %s after containerd); pods Ready %s after up began; "+
+		"pulumi up (create) %s engine / %s with the driver's setup; kubectl apply + rollout status %s; up/kubectl ratio %.1f (engine) %.1f (driver); "+
+		"no-op preview %s / %s; secret rotation %s (%d requests, %d failed, p99 %s); image update %s / %s (%d requests, %d failed, p99 %s); "+
+		"bad release failed after %s (%d requests, %d failed, p99 %s); going back %s; sandbox memory after up %d MiB",
+		sbTime.Round(time.Millisecond), sb.Node.Ready.Round(time.Millisecond), podReady.Round(time.Millisecond),
+		up.Duration.Round(time.Millisecond), upTime.Round(time.Millisecond), applyTime.Round(time.Millisecond),
+		up.Duration.Seconds()/applyTime.Seconds(), upTime.Seconds()/applyTime.Seconds(),
 		noop.Duration.Round(time.Millisecond), noopTime.Round(time.Millisecond),
-		imgUp.Duration.Round(time.Millisecond), imgTime.Round(time.Millisecond),
-		applyTime.Round(time.Millisecond), up.Duration.Seconds()/applyTime.Seconds(), upTime.Seconds()/applyTime.Seconds())
+		rotTime.Round(time.Millisecond), rotN, len(rotFailed), rotP99.Round(time.Millisecond),
+		imgUp.Duration.Round(time.Millisecond), imgTime.Round(time.Millisecond), imgN, len(imgFailed), imgP99.Round(time.Millisecond),
+		badTime.Round(time.Millisecond), badN, len(badFailed), badP99.Round(time.Millisecond), backTime.Round(time.Millisecond), mem>>20)
+	_ = back
 }
+
+// badReleaseDeadline is the progress deadline the test gives the stack (the smallest the config allows): the
+// bound within which up of a release that never becomes ready must fail.
+const badReleaseDeadline = 70
 
 // assertOnlyUpdated checks that every change of the update is an in-place update of one of the given types.
 func assertOnlyUpdated(t *testing.T, what string, res *release.Result, types ...string) {

@@ -505,12 +505,8 @@ func useSandboxIfUnconfigured(ctx context.Context, o *Options, workDir string) e
 	dir := sandbox.DefaultDir()
 	st, err := sandbox.Load(dir)
 	if err != nil || !st.Running() {
-		fmt.Fprintln(o.Out, "No cluster configured for this stack: starting the sandbox control plane (simulated nodes; pods do not run containers).")
-		bins, err := sandbox.PinnedBinaries(o.Root)
-		if err != nil {
-			return err
-		}
-		if st, err = sandbox.Start(ctx, sandbox.Options{Dir: dir, Binaries: bins, Log: o.Out}); err != nil {
+		fmt.Fprintln(o.Out, "No cluster configured for this stack: starting the sandbox (control plane and a real node).")
+		if st, err = sandbox.StartPinned(ctx, o.Root, dir, false, o.Out); err != nil {
 			return fmt.Errorf("starting the sandbox: %w", err)
 		}
 	}

@@ -1,7 +1,11 @@
-// Package sandbox runs a real Kubernetes control plane on 127.0.0.1 for trying the local stack and for the end
-// to end tests: etcd, kube-apiserver, kube-controller-manager and kube-scheduler built from the pinned modules,
-// and KWOK simulating a node and the pods on it (pods are scheduled, become Ready and get IPs, but no container
-// runs). Every listener binds 127.0.0.1. Processes outlive the command that started them and are stopped by PID.
+// Package sandbox runs a real Kubernetes cluster on this machine for trying the local stack and for the end to
+// end tests: etcd, kube-apiserver, kube-controller-manager and kube-scheduler built from the pinned modules; a
+// real node (containerd, runc, bridge CNI, kubelet and kube-proxy) whose pods run containers; and a KWOK node
+// (tainted) for simulations at scale. The node lives in a network namespace of its own linked to the host by a
+// veth pair, and in a private mount namespace that also hides the kernel settings the kubelet writes, so the host
+// keeps its mounts, sysctls, bridges and firewall rules; Stop removes what Start made. The API server listens on
+// the host end of that veth, every other listener on 127.0.0.1 (of the host or of the node). Processes outlive
+// the command that started them and are stopped by PID.
 package sandbox
 
 import (
@@ -19,6 +23,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -40,6 +45,8 @@ type Options struct {
 	Timeout time.Duration
 	// Log receives progress lines (nil discards them).
 	Log io.Writer
+	// Node starts the real node; nil runs the control plane with the KWOK node alone (pods never start).
+	Node *NodeOptions
 }
 
 // Process is one running program of the sandbox.
@@ -48,6 +55,8 @@ type Process struct {
 	PID  int    `json:"pid"`
 	Bin  string `json:"bin"`
 	Log  string `json:"log"`
+	// Via are the programs that exec Bin in the end (namespace set-up): while they run, the process is alive too.
+	Via []string `json:"via,omitempty"`
 }
 
 // State is what a running sandbox records in <dir>/state.json.
@@ -58,10 +67,16 @@ type State struct {
 	// Timings of the start, for reports.
 	APIReady  time.Duration `json:"apiReady"`
 	NodeReady time.Duration `json:"nodeReady"`
+	// Node is the real node, when started.
+	Node *NodeState `json:"node,omitempty"`
 }
 
-// NodeName is the simulated node.
+// NodeName is the simulated (KWOK) node. It is tainted when a real node runs, so that only pods that ask for it
+// land there.
 const NodeName = "sandbox-node-0"
+
+// SimulatedTaint is the taint key of the KWOK node when a real node runs.
+const SimulatedTaint = "kwok.x-k8s.io/node"
 
 // StateFile is the state file of a sandbox directory.
 func StateFile(dir string) string { return filepath.Join(dir, "state.json") }
@@ -113,7 +128,7 @@ func Start(ctx context.Context, o Options) (st *State, err error) {
 	st = &State{Kubeconfig: filepath.Join(o.Dir, "kubeconfig")}
 	defer func() {
 		if err != nil {
-			_ = stopProcesses(st.Processes, 5*time.Second)
+			_ = stopAll(st, 5*time.Second, ipCommand(o))
 		}
 	}()
 
@@ -122,7 +137,20 @@ func Start(ctx context.Context, o Options) (st *State, err error) {
 		return nil, err
 	}
 	etcdPort, peerPort, apiPort, kcmPort, schedPort, kwokPort := ports[0], ports[1], ports[2], ports[3], ports[4], ports[5]
-	st.Server = fmt.Sprintf("https://127.0.0.1:%d", apiPort)
+	apiHost := "127.0.0.1"
+	if o.Node != nil {
+		ns, err := planNodeNetwork(o.Node.Binaries.IP)
+		if err != nil {
+			return nil, err
+		}
+		st.Node = ns
+		if err := createNodeNetwork(o.Node.Binaries.IP, ns); err != nil {
+			return nil, err
+		}
+		// The kubelet, in the node's network namespace, reaches the API server on the host end of the veth.
+		apiHost = ns.HostIP
+	}
+	st.Server = fmt.Sprintf("https://%s:%d", apiHost, apiPort)
 
 	p, err := newPKI(filepath.Join(o.Dir, "pki"))
 	if err != nil {
@@ -133,8 +161,9 @@ func Start(ctx context.Context, o Options) (st *State, err error) {
 		groups   []string
 		hosts    []string
 	}{
-		{"apiserver", "kube-apiserver", nil, []string{"127.0.0.1", "localhost", "kubernetes", "kubernetes.default",
+		{"apiserver", "kube-apiserver", nil, []string{apiHost, "127.0.0.1", "localhost", "kubernetes", "kubernetes.default",
 			"kubernetes.default.svc", "kubernetes.default.svc.cluster.local", "10.96.0.1"}},
+		{"apiserver-kubelet-client", "kube-apiserver-kubelet-client", []string{"system:masters"}, nil},
 		{"admin", "sandbox-admin", []string{"system:masters"}, nil},
 		{"controller-manager", "system:kube-controller-manager", nil, nil},
 		{"scheduler", "system:kube-scheduler", nil, nil},
@@ -158,14 +187,18 @@ func Start(ctx context.Context, o Options) (st *State, err error) {
 		}
 	}
 
-	run := func(name, bin string, args ...string) error {
-		proc, err := spawn(o.Dir, name, bin, args)
+	runVia := func(name string, via []string, bin string, args ...string) (Process, error) {
+		proc, err := spawn(o.Dir, name, via, bin, args)
 		if err != nil {
-			return fmt.Errorf("starting %s: %w", name, err)
+			return proc, fmt.Errorf("starting %s: %w", name, err)
 		}
 		st.Processes = append(st.Processes, proc)
 		o.logf("sandbox: started %s (pid %d)\n", name, proc.PID)
-		return nil
+		return proc, nil
+	}
+	run := func(name, bin string, args ...string) error {
+		_, err := runVia(name, nil, bin, args...)
+		return err
 	}
 	b := o.Binaries
 	etcdURL := fmt.Sprintf("http://127.0.0.1:%d", etcdPort)
@@ -181,7 +214,7 @@ func Start(ctx context.Context, o Options) (st *State, err error) {
 	}
 	pki := p.path
 	if err := run("kube-apiserver", b.APIServer,
-		"--etcd-servers="+etcdURL, "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
+		"--etcd-servers="+etcdURL, "--bind-address="+apiHost, "--advertise-address="+apiHost,
 		fmt.Sprintf("--secure-port=%d", apiPort),
 		"--tls-cert-file="+pki("apiserver.crt"), "--tls-private-key-file="+pki("apiserver.key"),
 		"--client-ca-file="+pki("ca.crt"),
@@ -193,6 +226,9 @@ func Start(ctx context.Context, o Options) (st *State, err error) {
 		"--requestheader-username-headers=X-Remote-User", "--requestheader-group-headers=X-Remote-Group",
 		"--requestheader-extra-headers-prefix=X-Remote-Extra-",
 		"--proxy-client-cert-file="+pki("front-proxy-client.crt"), "--proxy-client-key-file="+pki("front-proxy-client.key"),
+		// Logs, exec and port-forward: the API server calls the kubelet at its InternalIP, verifying it.
+		"--kubelet-client-certificate="+pki("apiserver-kubelet-client.crt"), "--kubelet-client-key="+pki("apiserver-kubelet-client.key"),
+		"--kubelet-certificate-authority="+pki("ca.crt"), "--kubelet-preferred-address-types=InternalIP",
 	); err != nil {
 		return nil, err
 	}
@@ -240,14 +276,19 @@ func Start(ctx context.Context, o Options) (st *State, err error) {
 	if err := waitHTTP(ctx, st, "kube-scheduler", fmt.Sprintf("https://127.0.0.1:%d/healthz", schedPort), insecure, okBody); err != nil {
 		return nil, err
 	}
-	if err := createNode(ctx, admin, st.Server); err != nil {
+	if err := createNode(ctx, admin, st.Server, o.Node != nil); err != nil {
 		return nil, err
 	}
 	if err := waitHTTP(ctx, st, "kwok", st.Server+"/api/v1/nodes/"+NodeName, admin, nodeReady); err != nil {
 		return nil, err
 	}
+	if o.Node != nil {
+		if err := startNode(ctx, o, st, p, runVia); err != nil {
+			return nil, err
+		}
+	}
 	st.NodeReady = time.Since(start)
-	o.logf("sandbox: node %s Ready after %s; kubeconfig: %s\n", NodeName, st.NodeReady.Round(time.Millisecond), st.Kubeconfig)
+	o.logf("sandbox: nodes Ready after %s; kubeconfig: %s\n", st.NodeReady.Round(time.Millisecond), st.Kubeconfig)
 	b2, _ := json.MarshalIndent(st, "", "  ")
 	return st, os.WriteFile(StateFile(o.Dir), b2, 0o600)
 }
@@ -261,10 +302,34 @@ func Stop(dir string) error {
 	if err != nil {
 		return err
 	}
-	if err := stopProcesses(st.Processes, 10*time.Second); err != nil {
+	if err := stopAll(st, 10*time.Second, "ip"); err != nil {
 		return err
 	}
 	return os.Remove(StateFile(dir))
+}
+
+// stopAll stops the node's agents, then the node itself (containers, containerd, namespaces, cgroups), then the
+// control plane.
+func stopAll(st *State, grace time.Duration, ipCmd string) error {
+	var errs []error
+	if st.Node != nil {
+		var agents []Process
+		for _, p := range st.Processes {
+			if p.Name == "kubelet" || p.Name == "kube-proxy" {
+				agents = append(agents, p)
+			}
+		}
+		errs = append(errs, stopProcesses(agents, grace), stopNode(st.Node, st.Processes, ipCmd))
+	}
+	errs = append(errs, stopProcesses(st.Processes, grace))
+	return errors.Join(errs...)
+}
+
+func ipCommand(o Options) string {
+	if o.Node != nil {
+		return o.Node.Binaries.IP
+	}
+	return "ip"
 }
 
 // logf writes a progress line to o.Log. Progress is for the person watching: a failed write to it must not fail
@@ -293,8 +358,9 @@ func freePorts(n int) ([]int, error) {
 	return ports, nil
 }
 
-// spawn starts a detached process (own session) logging to <dir>/logs/<name>.log.
-func spawn(dir, name, bin string, args []string) (Process, error) {
+// spawn starts a detached process (own session) logging to <dir>/logs/<name>.log; via, when set, is a command
+// line that sets the process up and execs bin with args in the end.
+func spawn(dir, name string, via []string, bin string, args []string) (Process, error) {
 	if _, err := os.Stat(bin); err != nil {
 		return Process{}, err
 	}
@@ -306,7 +372,12 @@ func spawn(dir, name, bin string, args []string) (Process, error) {
 	// The child writes the log through its own descriptor; the parent never writes to f, so closing its copy
 	// cannot lose data.
 	defer func() { _ = f.Close() }()
-	cmd := exec.Command(bin, args...)
+	argv := append(slices.Clone(via), bin)
+	argv = append(argv, args...)
+	cmd := exec.Command(argv[0], argv[1:]...)
+	if len(via) > 0 {
+		cmd.Env = append(os.Environ(), "PATH="+nodePath)
+	}
 	cmd.Stdout, cmd.Stderr = f, f
 	cmd.Dir = dir
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
@@ -314,7 +385,15 @@ func spawn(dir, name, bin string, args []string) (Process, error) {
 		return Process{}, err
 	}
 	go func() { _ = cmd.Wait() }() // reap it if it dies while we are still running
-	return Process{Name: name, PID: cmd.Process.Pid, Bin: bin, Log: logPath}, nil
+	var wrappers []string
+	for _, a := range via {
+		if filepath.IsAbs(a) {
+			if _, err := os.Stat(a); err == nil {
+				wrappers = append(wrappers, a)
+			}
+		}
+	}
+	return Process{Name: name, PID: cmd.Process.Pid, Bin: bin, Log: logPath, Via: wrappers}, nil
 }
 
 // alive reports whether the PID still runs the recorded binary (a recycled PID does not count).
@@ -324,8 +403,13 @@ func alive(p Process) bool {
 		return false
 	}
 	exe = strings.TrimSuffix(exe, " (deleted)")
-	want, _ := filepath.EvalSymlinks(p.Bin)
-	return exe == p.Bin || exe == want
+	for _, bin := range append([]string{p.Bin}, p.Via...) {
+		want, _ := filepath.EvalSymlinks(bin)
+		if exe == bin || exe == want {
+			return true
+		}
+	}
+	return false
 }
 
 func stopProcesses(procs []Process, grace time.Duration) error {
@@ -465,7 +549,11 @@ func writeStages(dir, stagesDir string) (string, error) {
 	return path, os.WriteFile(path, buf.Bytes(), 0o600)
 }
 
-func createNode(ctx context.Context, client *http.Client, server string) error {
+func createNode(ctx context.Context, client *http.Client, server string, tainted bool) error {
+	taints := []map[string]string{}
+	if tainted {
+		taints = append(taints, map[string]string{"key": SimulatedTaint, "value": "fake", "effect": "NoSchedule"})
+	}
 	node := map[string]any{
 		"apiVersion": "v1", "kind": "Node",
 		"metadata": map[string]any{
@@ -476,6 +564,7 @@ func createNode(ctx context.Context, client *http.Client, server string) error {
 				"type": "kwok", "topology.kubernetes.io/zone": "sandbox-a", "node.kubernetes.io/instance-type": "kwok",
 			},
 		},
+		"spec": map[string]any{"taints": taints},
 		"status": map[string]any{
 			"allocatable": map[string]string{"cpu": "32", "memory": "256Gi", "pods": "110"},
 			"capacity":    map[string]string{"cpu": "32", "memory": "256Gi", "pods": "110"},

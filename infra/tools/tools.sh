@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the pinned tools from the Go module proxy into a cache keyed by version, once; later calls reuse them.
 #
-#   infra/tools/tools.sh [pulumi|k8s-provider|kubernetes|etcd|kwok|all]   build (or reuse) and print bin dirs
+#   infra/tools/tools.sh [pulumi|k8s-provider|kubernetes|kubernetes-node|etcd|kwok|all]   build (or reuse) and print bin dirs
 #   infra/tools/tools.sh path                                              print the PATH additions only
 #
 # Cache: $WECHAT_DEPLOY_TOOLS (default ~/.cache/wechat-deploy/tools), one directory per tool and version.
@@ -80,10 +80,9 @@ EOT
 		-ldflags "-s -w -X $mod/pkg/version.Version=$PULUMI_K8S_VERSION" "$mod/cmd/pulumi-resource-kubernetes"
 }
 
-build_kubernetes() {
-	local out=$1 src
-	src=$(go mod download -json "k8s.io/kubernetes@v$KUBERNETES_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
-	[ -f "$src/go.mod" ] || die "could not download k8s.io/kubernetes@v$KUBERNETES_VERSION"
+# kubernetes_module <src>: a go.mod in the current directory that builds k8s.io/kubernetes at the pinned release.
+kubernetes_module() {
+	local src=$1
 	{
 		echo "module wechat-deploy/tools/kubernetes"
 		echo
@@ -95,16 +94,38 @@ build_kubernetes() {
 	} >go.mod
 	[ "$(grep -c '^replace' go.mod)" -ge 20 ] || die "found too few staging modules in k8s.io/kubernetes go.mod"
 	go get "k8s.io/kubernetes@v$KUBERNETES_VERSION"
-	# Stamp the version the binaries report (/version, kubectl version): clients check it.
+}
+
+# kubernetes_ldflags: stamp the version the binaries report (/version, kubectl version): clients check it.
+kubernetes_ldflags() {
 	local v="v$KUBERNETES_VERSION" minor=${KUBERNETES_VERSION#1.}
 	minor=${minor%%.*}
 	local ld="-s -w"
 	for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
 		ld="$ld -X $pkg.gitVersion=$v -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
 	done
-	go build -trimpath -o "$out/bin/" -ldflags "$ld" \
+	echo "$ld"
+}
+
+build_kubernetes() {
+	local out=$1 src
+	src=$(go mod download -json "k8s.io/kubernetes@v$KUBERNETES_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+	[ -f "$src/go.mod" ] || die "could not download k8s.io/kubernetes@v$KUBERNETES_VERSION"
+	kubernetes_module "$src"
+	go build -trimpath -o "$out/bin/" -ldflags "$(kubernetes_ldflags)" \
 		k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
 		k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl
+}
+
+# The node side of the same release: kubelet and kube-proxy, for the sandbox's real node. A tool of its own so that
+# a cache holding the control plane is not rebuilt.
+build_kubernetes_node() {
+	local out=$1 src
+	src=$(go mod download -json "k8s.io/kubernetes@v$KUBERNETES_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+	[ -f "$src/go.mod" ] || die "could not download k8s.io/kubernetes@v$KUBERNETES_VERSION"
+	kubernetes_module "$src"
+	go build -trimpath -o "$out/bin/" -ldflags "$(kubernetes_ldflags)" \
+		k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy
 }
 
 build_etcd() {
@@ -152,9 +173,10 @@ tool_dir() {
 	pulumi) echo "$cache/pulumi-$PULUMI_VERSION" ;;
 	k8s-provider) echo "$cache/pulumi-resource-kubernetes-$PULUMI_K8S_VERSION" ;;
 	kubernetes) echo "$cache/kubernetes-$KUBERNETES_VERSION" ;;
+	kubernetes-node) echo "$cache/kubernetes-node-$KUBERNETES_VERSION" ;;
 	etcd) echo "$cache/etcd-$ETCD_VERSION" ;;
 	kwok) echo "$cache/kwok-$KWOK_VERSION" ;;
-	*) die "unknown tool $1 (pulumi, k8s-provider, kubernetes, etcd, kwok)" ;;
+	*) die "unknown tool $1 (pulumi, k8s-provider, kubernetes, kubernetes-node, etcd, kwok)" ;;
 	esac
 }
 
@@ -163,7 +185,7 @@ ensure() {
 	build_once "$(tool_dir "$t")" "build_${t//-/_}"
 }
 
-all_tools="pulumi k8s-provider kubernetes etcd kwok"
+all_tools="pulumi k8s-provider kubernetes kubernetes-node etcd kwok"
 case ${1:-all} in
 path)
 	for t in $all_tools; do printf '%s:' "$(tool_dir "$t")/bin"; done

@@ -1,6 +1,9 @@
 // Command sandbox starts and stops the local Kubernetes control plane (make sandbox-up / sandbox-down).
 //
-//	go run ./infra/cmd/sandbox up|down|status|kubeconfig
+//	go run ./infra/cmd/sandbox [-simulated] up|down|status|kubeconfig
+//
+// up starts the control plane, a real node (containerd, kubelet, kube-proxy; needs root and the packages
+// containerd, runc, containernetworking-plugins, nftables) and a KWOK node; -simulated starts the KWOK node alone.
 package main
 
 import (
@@ -8,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"time"
 
 	"github.com/wechat-deploy/wechat-deploy/infra/sandbox"
 )
@@ -21,8 +23,12 @@ func main() {
 }
 
 func run(args []string) error {
+	simulated := false
+	if len(args) > 0 && args[0] == "-simulated" {
+		simulated, args = true, args[1:]
+	}
 	if len(args) != 1 {
-		return errors.New("usage: sandbox up|down|status|kubeconfig")
+		return errors.New("usage: sandbox [-simulated] up|down|status|kubeconfig")
 	}
 	dir := sandbox.DefaultDir()
 	switch args[0] {
@@ -32,17 +38,18 @@ func run(args []string) error {
 		if !ok {
 			return errors.New("run it inside the wechat-deploy repository")
 		}
-		bins, err := sandbox.PinnedBinaries(root)
-		if err != nil {
-			return err
-		}
-		st, err := sandbox.Start(context.Background(), sandbox.Options{Dir: dir, Binaries: bins, Timeout: 2 * time.Minute, Log: os.Stderr})
+		st, err := sandbox.StartPinned(context.Background(), root, dir, simulated, os.Stderr)
 		if err != nil {
 			return err
 		}
 		fmt.Printf("sandbox running: API %s, kubeconfig %s\n", st.Server, st.Kubeconfig)
 		fmt.Printf("  export KUBECONFIG=%s   # for kubectl; make up STACK=local uses it by itself\n", st.Kubeconfig)
-		fmt.Println("  nodes and pods are simulated by KWOK: pods are scheduled and turn Ready, no container runs")
+		if st.Node != nil {
+			fmt.Printf("  pods run on node %s (network namespace %s, pods in %s); reach them with\n", st.Node.Name, st.Node.NetNS, st.Node.PodCIDR)
+			fmt.Printf("  kubectl port-forward, or: ip netns exec %s curl http://<service or pod IP>\n", st.Node.NetNS)
+		} else {
+			fmt.Println("  nodes and pods are simulated by KWOK: pods are scheduled and turn Ready, no container runs")
+		}
 	case "down":
 		if err := sandbox.Stop(dir); err != nil {
 			return err
