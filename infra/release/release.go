@@ -29,6 +29,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 
+	"github.com/wechat-deploy/wechat-deploy/app/contract"
+	"github.com/wechat-deploy/wechat-deploy/components/image"
 	"github.com/wechat-deploy/wechat-deploy/infra/config"
 	"github.com/wechat-deploy/wechat-deploy/infra/program"
 	"github.com/wechat-deploy/wechat-deploy/infra/sandbox"
@@ -511,8 +513,49 @@ func useSandboxIfUnconfigured(ctx context.Context, o *Options, workDir string) e
 		}
 	}
 	fmt.Fprintf(o.Out, "Deploying into the sandbox at %s (KUBECONFIG=%s).\n", st.Server, st.Kubeconfig)
+	if st.Node != nil {
+		ref, err := sandboxImage(ctx, o.Root, st.Node, filepath.Join(workDir, "image.tar"))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(o.Out, "Built app/ without Docker and imported it into the sandbox node: %s\n", ref)
+		app, _ := stackFile.Config[config.Project+":app"].(map[string]any)
+		if app == nil {
+			app = map[string]any{}
+		}
+		app["image"] = ref
+		stackFile.Config[config.Project+":app"] = app
+		if err := rewriteConfig(filepath.Join(workDir, "Pulumi."+o.Stack+".yaml"), stackFile.Config); err != nil {
+			return err
+		}
+	}
 	return os.Setenv("KUBECONFIG", st.Kubeconfig)
 }
+
+// sandboxImage builds the app's image from app/ (go-containerregistry, no Docker daemon; the same sources give
+// the same digest), imports it into the sandbox node and returns its name@sha256 reference.
+func sandboxImage(ctx context.Context, root string, node *sandbox.NodeState, archive string) (string, error) {
+	img, err := image.GoBuild{Root: root, Package: "./app/cmd/server", Binary: "/server",
+		Ports: []int{config.DefaultPort, contract.DefaultMetricsPort}}.Build(ctx)
+	if err != nil {
+		return "", err
+	}
+	digest, err := img.Digest()
+	if err != nil {
+		return "", err
+	}
+	ref := SandboxRepository + "@" + digest.String()
+	if err := image.WriteArchive(img, ref, archive); err != nil {
+		return "", err
+	}
+	if err := sandbox.ImportImage(ctx, node, archive); err != nil {
+		return "", err
+	}
+	return ref, os.Remove(archive)
+}
+
+// SandboxRepository names the app's images on the sandbox node (imported, never pulled).
+const SandboxRepository = "registry.local/wechat-api"
 
 // sandboxSecrets sets throwaway values for the local stack's required secrets that are not set yet.
 func sandboxSecrets(ctx context.Context, stack auto.Stack, out io.Writer) error {

@@ -81,3 +81,14 @@ func writeYAML(path string, v any) error {
 	}
 	return os.WriteFile(path, b, 0o600)
 }
+
+// rewriteConfig replaces the config section of the work directory's stack file (the repository's is never
+// written).
+func rewriteConfig(workFile string, cfg map[string]any) error {
+	var doc map[string]any
+	if err := readYAML(workFile, &doc); err != nil {
+		return err
+	}
+	doc["config"] = cfg
+	return writeYAML(workFile, doc)
+}

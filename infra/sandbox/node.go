@@ -57,6 +57,9 @@ type NodeState struct {
 	NodeIP string `json:"nodeIP"`
 	// PodCIDR is the range the bridge CNI gives pods.
 	PodCIDR string `json:"podCIDR"`
+	// NetnsMount records that /run/netns was not a mount point before (ip netns add makes it one): the last
+	// sandbox to leave unmounts it, and removes the directory if it made that too.
+	NetnsMount, NetnsDir bool `json:"netnsMount,omitempty"`
 	// CgroupRoot is the kubelet's cgroup root (under every v1 hierarchy).
 	CgroupRoot string `json:"cgroupRoot"`
 	// Containerd is containerd's socket; MountNS the node's private mount namespace (as /proc/PID/ns/mnt reads).
@@ -146,6 +149,10 @@ func planNodeNetwork(ipCmd string) (*NodeState, error) {
 
 // createNodeNetwork makes the node's network namespace and the veth pair that links it to the host.
 func createNodeNetwork(ipCmd string, ns *NodeState) error {
+	ns.NetnsMount = !slices.Contains(HostFootprint()["mounts"], netnsDir)
+	if _, err := os.Stat(netnsDir); errors.Is(err, os.ErrNotExist) {
+		ns.NetnsDir = true
+	}
 	nodeIf := strings.TrimSuffix(ns.HostIf, "h") + "n"
 	steps := [][]string{
 		{"netns", "add", ns.NetNS},
@@ -166,6 +173,9 @@ func createNodeNetwork(ipCmd string, ns *NodeState) error {
 	}
 	return nil
 }
+
+// netnsDir is where ip netns keeps named network namespaces.
+const netnsDir = "/run/netns"
 
 // kernelTunables are the global settings the kubelet writes at start (pkg/kubelet/cm setupKernelTunables). In the
 // node's mount namespace each is covered by a file of its own, so the host's values never change.
@@ -551,6 +561,16 @@ func stopNode(ns *NodeState, procs []Process, ipCmd string) error {
 	if _, err := net.InterfaceByName(ns.HostIf); err == nil {
 		_ = exec.Command(ipCmd, "link", "delete", ns.HostIf).Run()
 	}
+	if entries, err := os.ReadDir(netnsDir); err == nil && len(entries) == 0 {
+		if ns.NetnsMount {
+			if err := syscall.Unmount(netnsDir, syscall.MNT_DETACH); err != nil {
+				errs = append(errs, fmt.Errorf("unmounting %s: %w", netnsDir, err))
+			}
+		}
+		if ns.NetnsDir {
+			_ = os.Remove(netnsDir)
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -581,7 +601,7 @@ func (n *NodeState) DialContext(ctx context.Context, network, addr string) (net.
 		return nil, err
 	}
 	defer func() { _ = self.Close() }()
-	target, err := os.Open(filepath.Join("/run/netns", n.NetNS))
+	target, err := os.Open(filepath.Join(netnsDir, n.NetNS))
 	if err != nil {
 		runtime.UnlockOSThread()
 		return nil, fmt.Errorf("the node's network namespace: %w", err)
@@ -620,7 +640,7 @@ func HostFootprint() map[string][]string {
 			fp["interfaces"] = append(fp["interfaces"], i.Name)
 		}
 	}
-	if entries, err := os.ReadDir("/run/netns"); err == nil {
+	if entries, err := os.ReadDir(netnsDir); err == nil {
 		for _, e := range entries {
 			fp["netns"] = append(fp["netns"], e.Name())
 		}
