@@ -59,7 +59,8 @@ type NodeState struct {
 	PodCIDR string `json:"podCIDR"`
 	// NetnsMount records that /run/netns was not a mount point before (ip netns add makes it one): the last
 	// sandbox to leave unmounts it, and removes the directory if it made that too.
-	NetnsMount, NetnsDir bool `json:"netnsMount,omitempty"`
+	NetnsMount bool `json:"netnsMount,omitempty"`
+	NetnsDir   bool `json:"netnsDir,omitempty"`
 	// CgroupRoot is the kubelet's cgroup root (under every v1 hierarchy).
 	CgroupRoot string `json:"cgroupRoot"`
 	// Containerd is containerd's socket; MountNS the node's private mount namespace (as /proc/PID/ns/mnt reads).
