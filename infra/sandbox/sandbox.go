@@ -115,8 +115,15 @@ func Start(ctx context.Context, o Options) (st *State, err error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
-	if prev, err := Load(o.Dir); err == nil && prev.Running() {
-		return prev, nil
+	if prev, err := Load(o.Dir); err == nil {
+		if prev.Running() {
+			return prev, nil
+		}
+		// A sandbox that half died (a crash, a reboot): take down what is left of it (its node's namespace,
+		// cgroups) before starting afresh.
+		if err := stopAll(prev, 5*time.Second, ipCommand(o)); err != nil {
+			o.logf("sandbox: cleaning up the previous sandbox: %v\n", err)
+		}
 	}
 	if err := os.RemoveAll(o.Dir); err != nil {
 		return nil, err
