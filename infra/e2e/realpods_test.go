@@ -53,12 +53,6 @@ type fakeWeChat struct {
 	caPEM  []byte
 }
 
-func (f *fakeWeChat) setAccepted(secrets ...string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.accept = secrets
-}
-
 func (f *fakeWeChat) lastSecret() string {
 	f.mu.Lock()
 	defer f.mu.Unlock()

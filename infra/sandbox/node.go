@@ -456,8 +456,15 @@ func createCgroupRoot(root string) error {
 func cgroupProcs(root string) []int {
 	var pids []int
 	for _, h := range cgroupHierarchies() {
+		// A cgroup may vanish while it is walked (its last task exited): what is left is still listed.
 		_ = filepath.WalkDir(filepath.Join(h, root), func(path string, d os.DirEntry, err error) error {
-			if err != nil || d.IsDir() || d.Name() != "cgroup.procs" {
+			if err != nil {
+				if errors.Is(err, os.ErrNotExist) {
+					return nil
+				}
+				return err
+			}
+			if d.IsDir() || d.Name() != "cgroup.procs" {
 				return nil
 			}
 			b, _ := os.ReadFile(path)

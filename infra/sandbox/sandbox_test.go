@@ -67,4 +67,3 @@ func TestNodeConfigs(t *testing.T) {
 		}
 	}
 }
-
