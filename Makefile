@@ -14,7 +14,7 @@ export WECHAT_TEST_POSTGRES_URL
 # costs minutes and they run single-threaded under mocks).
 RACE_PKGS := ./app/... ./infra/config/... ./infra/sandbox/... ./components/netplan/... ./components/kube/... ./policy/rules/...
 
-.PHONY: help test vet unit race fmt fmt-check lint build policy-pack tools hooks preview up destroy refresh outputs \
+.PHONY: help test vet unit race fmt fmt-check lint build policy-pack tools hooks preview up rollback destroy refresh outputs \
 	sandbox-up sandbox-down sandbox-status e2e bench loadbench golden clean
 
 help: ## list the targets
@@ -61,6 +61,9 @@ preview: ## pulumi preview of STACK (default local) with the policy pack
 
 up: ## deploy STACK (default local; into the sandbox when no cluster is configured)
 	$(GO) run ./infra/cmd/release -stack $(STACK) up
+
+rollback: ## redeploy an earlier successful update of STACK (TO=<update number or sha256:digest>; default: the last one running another image)
+	$(GO) run ./infra/cmd/release -stack $(STACK) $(if $(TO),-to $(TO)) rollback
 
 destroy: ## destroy STACK
 	$(GO) run ./infra/cmd/release -stack $(STACK) destroy

@@ -286,11 +286,22 @@ func TestLocalStackEndToEnd(t *testing.T) {
 	if len(badFailed) > 0 {
 		t.Errorf("%d of %d requests failed during the bad release:\n%s", len(badFailed), badN, strings.Join(badFailed, "\n"))
 	}
-	// Back to the last good release: its configuration again.
+	// Back to the last good release with the rollback command. A target whose image is gone is refused first.
+	if out, err := exec.Command(sb.Node.Ctr, "--address", sb.Node.Containerd, "--namespace", "k8s.io", "images", "rm", ref1).CombinedOutput(); err != nil {
+		t.Fatalf("removing %s from the node: %v %s", ref1, err, out)
+	}
+	onNode := func(o *release.Options) { o.ImageAvailable = sb.Node.HasImage }
+	if _, _, err := e.run(release.OpRollback, func(o *release.Options) { onNode(o); o.RollbackTo = ref1[strings.Index(ref1, "@")+1:] }); err == nil || !strings.Contains(err.Error(), "refused") {
+		t.Fatalf("rollback to an image no longer available: %v", err)
+	}
+	back, backTime := e.must(release.OpRollback, onNode)
+	if !strings.Contains(e.out.String(), "Rolling back stack local to update") {
+		t.Errorf("rollback did not say what it rolls back to:\n%s", e.out.String())
+	}
+	// The stack file goes back too (in a repository: revert the bad commit), so the next preview is a no-op.
 	if err := os.WriteFile(stackFile, good, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	back, backTime := e.must(release.OpUp, nil)
 	if out, _ := e.kube("-n", namespace, "get", "deployment/wechat-api", "-o", "jsonpath={.spec.template.spec.containers[0].image} {.status.readyReplicas}"); out != ref2+" 2" {
 		t.Fatalf("after going back, deployment runs %q", out)
 	}
@@ -348,15 +359,15 @@ func TestLocalStackEndToEnd(t *testing.T) {
 	t.Logf("FIGURES: sandbox start %s (real node Ready %s after containerd); pods Ready %s after up began; "+
 		"pulumi up (create) %s engine / %s with the driver's setup; kubectl apply + rollout status %s; up/kubectl ratio %.1f (engine) %.1f (driver); "+
 		"no-op preview %s / %s; secret rotation %s (%d requests, %d failed, p99 %s); image update %s / %s (%d requests, %d failed, p99 %s); "+
-		"bad release failed after %s (%d requests, %d failed, p99 %s); going back %s; sandbox memory after up %d MiB",
+		"bad release failed after %s (%d requests, %d failed, p99 %s); rollback %s (engine %s); sandbox memory after up %d MiB",
 		sbTime.Round(time.Millisecond), sb.Node.Ready.Round(time.Millisecond), podReady.Round(time.Millisecond),
 		up.Duration.Round(time.Millisecond), upTime.Round(time.Millisecond), applyTime.Round(time.Millisecond),
 		up.Duration.Seconds()/applyTime.Seconds(), upTime.Seconds()/applyTime.Seconds(),
 		noop.Duration.Round(time.Millisecond), noopTime.Round(time.Millisecond),
 		rotTime.Round(time.Millisecond), rotN, len(rotFailed), rotP99.Round(time.Millisecond),
 		imgUp.Duration.Round(time.Millisecond), imgTime.Round(time.Millisecond), imgN, len(imgFailed), imgP99.Round(time.Millisecond),
-		badTime.Round(time.Millisecond), badN, len(badFailed), badP99.Round(time.Millisecond), backTime.Round(time.Millisecond), mem>>20)
-	_ = back
+		badTime.Round(time.Millisecond), badN, len(badFailed), badP99.Round(time.Millisecond), backTime.Round(time.Millisecond),
+		back.Duration.Round(time.Millisecond), mem>>20)
 }
 
 // badReleaseDeadline is the progress deadline the test gives the stack (the smallest the config allows): the

@@ -68,6 +68,11 @@ type Options struct {
 	Sandbox bool
 	// Secrets are config secrets (keys without namespace) set on the stack before the operation.
 	Secrets map[string]string
+	// RollbackTo names the update (its number, or its image's digest sha256:…) OpRollback goes back to; empty
+	// picks the newest successful update that ran another image than the latest update.
+	RollbackTo string
+	// ImageAvailable checks that a rollback's image still exists (default RegistryImageCheck).
+	ImageAvailable func(ctx context.Context, ref string) error
 }
 
 // Export returns the stack's state as `pulumi stack export` prints it.
@@ -129,6 +134,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.Op == OpRollback {
+		if _, err := applyRollback(ctx, stack, o, filepath.Join(o.StateDir, "work", o.Stack)); err != nil {
+			return nil, err
+		}
+	}
 	start := time.Now()
 	res := &Result{}
 	// The SDK closes the event channel when an operation ends normally, but not on every early failure; collect
@@ -150,7 +160,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		var pr auto.PreviewResult
 		pr, runErr = stack.Preview(ctx, opts...)
 		res.Summary = summary(pr.ChangeSummary)
-	case OpUp:
+	case OpUp, OpRollback:
 		opts := []optup.Option{optup.ProgressStreams(o.Out), optup.EventStreams(evs)}
 		opts = append(opts, policyOptions(policy, o.PolicyConfig, optup.PolicyPacks, optup.PolicyPackConfigs)...)
 		var ur auto.UpResult
@@ -175,7 +185,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	default:
 		close(opDone)
 		wg.Wait()
-		return nil, fmt.Errorf("unknown operation %q; use preview, up, destroy, refresh or outputs", o.Op)
+		return nil, fmt.Errorf("unknown operation %q; use preview, up, rollback, destroy, refresh or outputs", o.Op)
 	}
 	close(opDone)
 	wg.Wait()

@@ -698,3 +698,16 @@ func (s *State) Memory() (int64, error) {
 	}
 	return total, nil
 }
+
+// HasImage reports whether the node's containerd holds the image ref (what the kubelet can run without a
+// registry); the release driver's rollback uses it for the sandbox in place of a registry lookup.
+func (n *NodeState) HasImage(ctx context.Context, ref string) error {
+	out, err := exec.CommandContext(ctx, n.Ctr, "--address", n.Containerd, "--namespace", "k8s.io", "images", "ls", "-q", "name=="+ref).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("listing the node's images: %w: %s", err, out)
+	}
+	if strings.TrimSpace(string(out)) != ref {
+		return fmt.Errorf("image %s is not on the sandbox node", ref)
+	}
+	return nil
+}

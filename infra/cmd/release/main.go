@@ -26,8 +26,9 @@ func main() {
 	policyConfig := fs.String("policy-config", "", "policy pack configuration JSON file (--policy-pack-config)")
 	noSandbox := fs.Bool("no-sandbox", false, "never start the sandbox for an unconfigured existing-cluster stack")
 	secretsFile := fs.String("secrets-file", os.Getenv("SECRETS_FILE"), "file of key=value config secrets to set (kept encrypted in the work directory)")
+	to := fs.String("to", os.Getenv("TO"), "rollback: the update number or image digest (sha256:…) to go back to (default: the last successful update running another image)")
 	fs.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: release -stack STACK preview|up|destroy|refresh|outputs [flags]")
+		fmt.Fprintln(os.Stderr, "usage: release -stack STACK preview|up|rollback|destroy|refresh|outputs [flags]")
 		fs.PrintDefaults()
 	}
 	_ = fs.Parse(os.Args[1:])
@@ -55,7 +56,7 @@ func main() {
 	res, err := release.Run(ctx, release.Options{
 		Root: root, Stack: *stack, StackFile: *stackFile, Op: fs.Arg(0),
 		PolicyPack: *policyPack, NoPolicy: *noPolicy, PolicyConfig: *policyConfig, Sandbox: !*noSandbox,
-		Secrets: secrets,
+		Secrets: secrets, RollbackTo: *to,
 	})
 	stop()
 	if err != nil {
