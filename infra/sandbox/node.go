@@ -528,20 +528,8 @@ func processesInMountNS(mnt string) []int {
 // its bridge, veth and nftables rules. Mounts made in the node's mount namespace go with it.
 func stopNode(ns *NodeState, procs []Process, ipCmd string) error {
 	var errs []error
-	killAll := func(pids []int) {
-		for _, pid := range pids {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
-		}
-	}
 	// Containers first, so that containerd does not restart them and the shims exit.
-	for range 50 {
-		pids := cgroupProcs(ns.CgroupRoot)
-		if len(pids) == 0 {
-			break
-		}
-		killAll(pids)
-		time.Sleep(50 * time.Millisecond)
-	}
+	killUntilGone(func() []int { return cgroupProcs(ns.CgroupRoot) })
 	for i := len(procs) - 1; i >= 0; i-- {
 		if procs[i].Name == "containerd" {
 			if err := stopProcesses(procs[i:i+1], 10*time.Second); err != nil {
@@ -550,14 +538,7 @@ func stopNode(ns *NodeState, procs []Process, ipCmd string) error {
 		}
 	}
 	if ns.MountNS != "" {
-		for range 50 {
-			pids := processesInMountNS(ns.MountNS)
-			if len(pids) == 0 {
-				break
-			}
-			killAll(pids)
-			time.Sleep(50 * time.Millisecond)
-		}
+		killUntilGone(func() []int { return processesInMountNS(ns.MountNS) })
 	}
 	if err := removeCgroupRoot(ns.CgroupRoot); err != nil {
 		errs = append(errs, err)
@@ -580,6 +561,20 @@ func stopNode(ns *NodeState, procs []Process, ipCmd string) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// killUntilGone sends SIGKILL to the processes list returns until it returns none (or 50 rounds passed).
+func killUntilGone(list func() []int) {
+	for range 50 {
+		pids := list()
+		if len(pids) == 0 {
+			return
+		}
+		for _, pid := range pids {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // waitFor polls ok until it holds, failing early when a process of the sandbox died.

@@ -107,26 +107,23 @@ kubernetes_ldflags() {
 	echo "$ld"
 }
 
-build_kubernetes() {
+# build_kubernetes_cmds <out> <cmd>...: builds commands of k8s.io/kubernetes at the pinned release into <out>/bin.
+build_kubernetes_cmds() {
 	local out=$1 src
+	shift
 	src=$(go mod download -json "k8s.io/kubernetes@v$KUBERNETES_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
 	[ -f "$src/go.mod" ] || die "could not download k8s.io/kubernetes@v$KUBERNETES_VERSION"
 	kubernetes_module "$src"
-	go build -trimpath -o "$out/bin/" -ldflags "$(kubernetes_ldflags)" \
-		k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
-		k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl
+	local pkgs=()
+	for c in "$@"; do pkgs+=("k8s.io/kubernetes/cmd/$c"); done
+	go build -trimpath -o "$out/bin/" -ldflags "$(kubernetes_ldflags)" "${pkgs[@]}"
 }
+
+build_kubernetes() { build_kubernetes_cmds "$1" kube-apiserver kube-controller-manager kube-scheduler kubectl; }
 
 # The node side of the same release: kubelet and kube-proxy, for the sandbox's real node. A tool of its own so that
 # a cache holding the control plane is not rebuilt.
-build_kubernetes_node() {
-	local out=$1 src
-	src=$(go mod download -json "k8s.io/kubernetes@v$KUBERNETES_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
-	[ -f "$src/go.mod" ] || die "could not download k8s.io/kubernetes@v$KUBERNETES_VERSION"
-	kubernetes_module "$src"
-	go build -trimpath -o "$out/bin/" -ldflags "$(kubernetes_ldflags)" \
-		k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy
-}
+build_kubernetes_node() { build_kubernetes_cmds "$1" kubelet kube-proxy; }
 
 build_etcd() {
 	local out=$1
