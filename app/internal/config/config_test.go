@@ -71,11 +71,7 @@ func TestLoadErrors(t *testing.T) {
 			if err == nil {
 				t.Fatal("Load() succeeded")
 			}
-			for _, w := range tt.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error lacks %q:\n%v", w, err)
-				}
-			}
+			wantProblems(t, err, tt.want...)
 			for _, secret := range goodFiles {
 				if strings.Contains(err.Error(), strings.TrimSpace(secret)) && len(secret) > 20 {
 					t.Error("error reveals a secret")
@@ -168,11 +164,10 @@ func TestHostileTrafficSettings(t *testing.T) {
 		"RATE_LIMIT_IPV6_PREFIX": "16", "WECHAT_RATE_LIMIT_RPS": "0", "DB_TIMEOUT": "1s", "DB_ACQUIRE_TIMEOUT": "2s",
 		"SHUTDOWN_TIMEOUT": "5s", "DRAIN_DELAY": "5s", "LOGIN_RATE_LIMIT_BURST": "x",
 	}, goodFiles))
-	for _, want := range []string{"RATE_LIMIT_IPV6_PREFIX:", "WECHAT_RATE_LIMIT_RPS:", "DB_ACQUIRE_TIMEOUT:", "DRAIN_DELAY:", "LOGIN_RATE_LIMIT_BURST:"} {
-		if err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("error lacks %q: %v", want, err)
-		}
+	if err == nil {
+		t.Fatal("Load() accepted out-of-range settings")
 	}
+	wantProblems(t, err, "RATE_LIMIT_IPV6_PREFIX:", "WECHAT_RATE_LIMIT_RPS:", "DB_ACQUIRE_TIMEOUT:", "DRAIN_DELAY:", "LOGIN_RATE_LIMIT_BURST:")
 }
 
 // TestMetricsAddr: METRICS_ADDR defaults to contract.DefaultMetricsPort; a value without a usable port, or with
@@ -218,11 +213,7 @@ func TestMetricsAddr(t *testing.T) {
 			if err == nil {
 				t.Fatalf("Load() succeeded with MetricsAddr %q", c.MetricsAddr)
 			}
-			for _, p := range tt.problems {
-				if !strings.Contains(err.Error(), p) {
-					t.Errorf("error lacks %q:\n%v", p, err)
-				}
-			}
+			wantProblems(t, err, tt.problems...)
 		})
 	}
 }
@@ -272,11 +263,17 @@ func TestTracingSettings(t *testing.T) {
 			if err == nil {
 				t.Fatal("Load() succeeded")
 			}
-			for _, p := range tt.problems {
-				if !strings.Contains(err.Error(), p) {
-					t.Errorf("error lacks %q:\n%v", p, err)
-				}
-			}
+			wantProblems(t, err, tt.problems...)
 		})
+	}
+}
+
+// wantProblems fails the test for each problem the (non-nil) error of Load does not name.
+func wantProblems(t *testing.T, err error, problems ...string) {
+	t.Helper()
+	for _, p := range problems {
+		if !strings.Contains(err.Error(), p) {
+			t.Errorf("error lacks %q:\n%v", p, err)
+		}
 	}
 }

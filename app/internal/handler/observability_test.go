@@ -4,13 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -22,10 +20,6 @@ import (
 
 	"github.com/wechat-deploy/wechat-deploy/app/contract"
 	"github.com/wechat-deploy/wechat-deploy/app/internal/handler"
-	"github.com/wechat-deploy/wechat-deploy/app/internal/metrics"
-	"github.com/wechat-deploy/wechat-deploy/app/internal/repository"
-	"github.com/wechat-deploy/wechat-deploy/app/internal/service"
-	"github.com/wechat-deploy/wechat-deploy/app/internal/token"
 	"github.com/wechat-deploy/wechat-deploy/app/internal/wechat"
 )
 
@@ -359,17 +353,7 @@ func TestTracingOffAllocatesNothing(t *testing.T) {
 // serves it, with tracer (nil: tracing off).
 func allocsPerGetUser(t *testing.T, tracer trace.Tracer) float64 {
 	t.Helper()
-	repo := repository.NewMemory()
-	u, _, _ := repo.UpsertByOpenID(t.Context(), "o", "")
-	tokens, _ := token.NewManager([]byte(strings.Repeat("k", 48)), time.Hour)
-	tok, _, _ := tokens.Issue(u.ID)
-	log := slog.New(slog.NewJSONHandler(io.Discard, nil)) //nolint:sloglint // DiscardHandler would turn the measured access log off
-	h := handler.New(handler.Deps{
-		Auth: &service.Auth{Users: repo, Tokens: tokens}, Users: &service.Users{Repo: repo}, Tokens: tokens,
-		Repo: repo, Metrics: metrics.NewHTTP(), Log: log, AccessLog: io.Discard, Tracer: tracer,
-	}).Handler()
-	req := httptest.NewRequest(http.MethodGet, fmt.Sprintf("/api/v1/users/%d", u.ID), nil)
-	req.Header.Set("Authorization", "Bearer "+tok)
+	h, req := getUserRequest(t, tracer)
 	serve := func() {
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, req)
