@@ -68,18 +68,10 @@ func TestGoBuildImage(t *testing.T) {
 	contents := map[string][]byte{}
 	rc := mutate.Extract(img)
 	defer func() { _ = rc.Close() }()
-	tr := tar.NewReader(rc)
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	eachTarEntry(t, rc, func(h *tar.Header, content []byte) {
 		files[strings.TrimSuffix(h.Name, "/")] = h
-		contents[h.Name], _ = io.ReadAll(tr)
-	}
+		contents[h.Name] = content
+	})
 	bin := files["pause"]
 	if bin == nil || bin.Mode&0o111 == 0 || bin.Uid != 0 {
 		t.Fatalf("binary entry %+v", bin)
@@ -127,7 +119,23 @@ func untar(t *testing.T, archive, dir string) {
 		t.Fatal(err)
 	}
 	defer func() { _ = f.Close() }()
-	tr := tar.NewReader(f)
+	eachTarEntry(t, f, func(h *tar.Header, content []byte) {
+		p := filepath.Join(dir, filepath.FromSlash(h.Name))
+		if h.Typeflag == tar.TypeDir {
+			_ = os.MkdirAll(p, 0o755)
+			return
+		}
+		_ = os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, content, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// eachTarEntry calls f with every entry of the tar stream r and its contents.
+func eachTarEntry(t *testing.T, r io.Reader, f func(h *tar.Header, content []byte)) {
+	t.Helper()
+	tr := tar.NewReader(r)
 	for {
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
@@ -136,15 +144,10 @@ func untar(t *testing.T, archive, dir string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p := filepath.Join(dir, filepath.FromSlash(h.Name))
-		if h.Typeflag == tar.TypeDir {
-			_ = os.MkdirAll(p, 0o755)
-			continue
-		}
-		_ = os.MkdirAll(filepath.Dir(p), 0o755)
-		b, _ := io.ReadAll(tr)
-		if err := os.WriteFile(p, b, 0o644); err != nil {
+		content, err := io.ReadAll(tr)
+		if err != nil {
 			t.Fatal(err)
 		}
+		f(h, content)
 	}
 }

@@ -287,8 +287,8 @@ func TestLocalStackEndToEnd(t *testing.T) {
 		t.Errorf("%d of %d requests failed during the bad release:\n%s", len(badFailed), badN, strings.Join(badFailed, "\n"))
 	}
 	// Back to the last good release with the rollback command. A target whose image is gone is refused first.
-	if out, err := exec.Command(sb.Node.Ctr, "--address", sb.Node.Containerd, "--namespace", "k8s.io", "images", "rm", ref1).CombinedOutput(); err != nil {
-		t.Fatalf("removing %s from the node: %v %s", ref1, err, out)
+	if _, err := sb.Node.Ctr(ctx, "images", "rm", ref1); err != nil {
+		t.Fatalf("removing %s from the node: %v", ref1, err)
 	}
 	onNode := func(o *release.Options) { o.ImageAvailable = sb.Node.HasImage }
 	if _, _, err := e.run(release.OpRollback, func(o *release.Options) { onNode(o); o.RollbackTo = ref1[strings.Index(ref1, "@")+1:] }); err == nil || !strings.Contains(err.Error(), "refused") {

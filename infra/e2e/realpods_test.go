@@ -25,7 +25,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -33,6 +32,7 @@ import (
 
 	"github.com/wechat-deploy/wechat-deploy/app/contract"
 	"github.com/wechat-deploy/wechat-deploy/components/image"
+	"github.com/wechat-deploy/wechat-deploy/infra/release"
 	"github.com/wechat-deploy/wechat-deploy/infra/sandbox"
 )
 
@@ -49,7 +49,6 @@ type fakeWeChat struct {
 	mu     sync.Mutex
 	accept []string
 	seen   []string
-	calls  atomic.Int64
 	caPEM  []byte
 }
 
@@ -63,7 +62,6 @@ func (f *fakeWeChat) lastSecret() string {
 }
 
 func (f *fakeWeChat) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	f.calls.Add(1)
 	q := r.URL.Query()
 	w.Header().Set("Content-Type", "application/json")
 	f.mu.Lock()
@@ -196,8 +194,7 @@ func forwardTCP(t *testing.T, host, target string) string {
 // node and returns its name@sha256 reference. created varies the image (and so its digest) without changing code.
 func buildApp(t *testing.T, root string, node *sandbox.NodeState, pkg string, caPEM []byte, created time.Time) string {
 	t.Helper()
-	dir := t.TempDir()
-	bundle := filepath.Join(dir, "ca.pem")
+	bundle := filepath.Join(t.TempDir(), "ca.pem")
 	system, err := os.ReadFile(image.CACertificates)
 	if err != nil {
 		t.Fatal(err)
@@ -205,20 +202,9 @@ func buildApp(t *testing.T, root string, node *sandbox.NodeState, pkg string, ca
 	if err := os.WriteFile(bundle, append(system, caPEM...), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	img, err := image.GoBuild{Root: root, Package: pkg, Binary: "/server", Ports: []int{8080, 9090}, CABundle: bundle, Created: created}.Build(context.Background())
+	ref, err := node.BuildImage(context.Background(), image.GoBuild{Root: root, Package: pkg, Binary: "/server",
+		Ports: []int{8080, 9090}, CABundle: bundle, Created: created}, release.SandboxRepository)
 	if err != nil {
-		t.Fatal(err)
-	}
-	digest, err := img.Digest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref := "registry.local/wechat-api@" + digest.String()
-	archive := filepath.Join(dir, "image.tar")
-	if err := image.WriteArchive(img, ref, archive); err != nil {
-		t.Fatal(err)
-	}
-	if err := sandbox.ImportImage(context.Background(), node, archive); err != nil {
 		t.Fatal(err)
 	}
 	return ref
@@ -513,16 +499,16 @@ func (e *env) waitNodeEmpty(sb *sandbox.State) {
 			containerd = p.PID
 		}
 	}
-	ctr := func(args ...string) string {
-		out, _ := exec.Command(sb.Node.Ctr, append([]string{"--address", sb.Node.Containerd, "--namespace", "k8s.io"}, args...)...).CombinedOutput()
-		return strings.TrimSpace(string(out))
-	}
+	ctx := context.Background()
 	if err := poll(150*time.Second, func() error {
-		if out := ctr("tasks", "ls", "-q"); out != "" {
-			return fmt.Errorf("tasks still running: %s", out)
-		}
-		if out := ctr("containers", "ls", "-q"); out != "" {
-			return fmt.Errorf("containers (and sandboxes) still there: %s", out)
+		for _, what := range []string{"tasks", "containers"} { // containers include the pod sandboxes
+			out, err := sb.Node.Ctr(ctx, what, "ls", "-q")
+			if err != nil {
+				return err
+			}
+			if out != "" {
+				return fmt.Errorf("%s still on the node: %s", what, out)
+			}
 		}
 		mi, err := os.ReadFile(fmt.Sprintf("/proc/%d/mountinfo", containerd))
 		if err != nil {

@@ -135,7 +135,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	if o.Op == OpRollback {
-		if _, err := applyRollback(ctx, stack, o, filepath.Join(o.StateDir, "work", o.Stack)); err != nil {
+		if err := applyRollback(ctx, stack, o, filepath.Join(o.StateDir, "work", o.Stack)); err != nil {
 			return nil, err
 		}
 	}
@@ -524,9 +524,11 @@ func useSandboxIfUnconfigured(ctx context.Context, o *Options, workDir string) e
 	}
 	fmt.Fprintf(o.Out, "Deploying into the sandbox at %s (KUBECONFIG=%s).\n", st.Server, st.Kubeconfig)
 	if st.Node != nil {
-		ref, err := sandboxImage(ctx, o.Root, st.Node, filepath.Join(workDir, "image.tar"))
+		// The same sources give the same digest, so an unchanged app/ changes nothing on the next up.
+		ref, err := st.Node.BuildImage(ctx, image.GoBuild{Root: o.Root, Package: "./app/cmd/server", Binary: "/server",
+			Ports: []int{config.DefaultPort, contract.DefaultMetricsPort}}, SandboxRepository)
 		if err != nil {
-			return err
+			return fmt.Errorf("building app/ for the sandbox: %w", err)
 		}
 		fmt.Fprintf(o.Out, "Built app/ without Docker and imported it into the sandbox node: %s\n", ref)
 		app, _ := stackFile.Config[config.Project+":app"].(map[string]any)
@@ -540,28 +542,6 @@ func useSandboxIfUnconfigured(ctx context.Context, o *Options, workDir string) e
 		}
 	}
 	return os.Setenv("KUBECONFIG", st.Kubeconfig)
-}
-
-// sandboxImage builds the app's image from app/ (go-containerregistry, no Docker daemon; the same sources give
-// the same digest), imports it into the sandbox node and returns its name@sha256 reference.
-func sandboxImage(ctx context.Context, root string, node *sandbox.NodeState, archive string) (string, error) {
-	img, err := image.GoBuild{Root: root, Package: "./app/cmd/server", Binary: "/server",
-		Ports: []int{config.DefaultPort, contract.DefaultMetricsPort}}.Build(ctx)
-	if err != nil {
-		return "", err
-	}
-	digest, err := img.Digest()
-	if err != nil {
-		return "", err
-	}
-	ref := SandboxRepository + "@" + digest.String()
-	if err := image.WriteArchive(img, ref, archive); err != nil {
-		return "", err
-	}
-	if err := sandbox.ImportImage(ctx, node, archive); err != nil {
-		return "", err
-	}
-	return ref, os.Remove(archive)
 }
 
 // SandboxRepository names the app's images on the sandbox node (imported, never pulled).

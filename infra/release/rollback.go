@@ -88,28 +88,28 @@ func imageOf(cfg auto.ConfigMap) string {
 // applyRollback writes the target update's non-secret configuration into the work directory's stack file (the
 // repository's is never written; the next up deploys the stack file again), after checking that its image is
 // still available.
-func applyRollback(ctx context.Context, stack auto.Stack, o Options, workDir string) (string, error) {
+func applyRollback(ctx context.Context, stack auto.Stack, o Options, workDir string) error {
 	history, err := stack.History(ctx, 0, 0)
 	if err != nil {
-		return "", fmt.Errorf("reading the history of stack %s: %w", o.Stack, err)
+		return fmt.Errorf("reading the history of stack %s: %w", o.Stack, err)
 	}
 	target, img, err := rollbackTarget(history, o.RollbackTo)
 	if err != nil {
-		return "", fmt.Errorf("rollback of stack %s: %w", o.Stack, err)
+		return fmt.Errorf("rollback of stack %s: %w", o.Stack, err)
 	}
 	check := o.ImageAvailable
 	if check == nil {
 		check = RegistryImageCheck
 	}
 	if err := check(ctx, img); err != nil {
-		return "", fmt.Errorf("rollback of stack %s to update %d refused: %w", o.Stack, target.Version, err)
+		return fmt.Errorf("rollback of stack %s to update %d refused: %w", o.Stack, target.Version, err)
 	}
 	workFile := filepath.Join(workDir, "Pulumi."+o.Stack+".yaml")
 	var doc struct {
 		Config map[string]any `yaml:"config"`
 	}
 	if err := readYAML(workFile, &doc); err != nil {
-		return "", err
+		return err
 	}
 	cfg := map[string]any{}
 	for k, v := range doc.Config {
@@ -129,9 +129,9 @@ func applyRollback(ctx context.Context, stack auto.Stack, o Options, workDir str
 		}
 	}
 	if err := rewriteConfig(workFile, cfg); err != nil {
-		return "", err
+		return err
 	}
 	fmt.Fprintf(o.Out, "Rolling back stack %s to update %d (%s): image %s and that update's configuration; secrets unchanged.\n",
 		o.Stack, target.Version, target.StartTime, img)
-	return img, nil
+	return nil
 }

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +17,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/wechat-deploy/wechat-deploy/components/image"
 )
 
 // RealNodeName is the node whose kubelet runs real containers.
@@ -66,7 +69,9 @@ type NodeState struct {
 	// Containerd is containerd's socket; MountNS the node's private mount namespace (as /proc/PID/ns/mnt reads).
 	Containerd string `json:"containerd"`
 	MountNS    string `json:"mountNS"`
-	Ctr        string `json:"ctr"`
+	// CtrPath and IP are the ctr and ip commands the node was set up with; Stop uses them again.
+	CtrPath string `json:"ctr"`
+	IP      string `json:"ip"`
 	// Ready is how long the node took from the start of containerd to Ready.
 	Ready time.Duration `json:"ready"`
 }
@@ -140,7 +145,7 @@ func planNodeNetwork(ipCmd string) (*NodeState, error) {
 			continue
 		}
 		return &NodeState{
-			Name: RealNodeName, NetNS: name, HostIf: fmt.Sprintf("wdsb%dh", n),
+			Name: RealNodeName, NetNS: name, HostIf: fmt.Sprintf("wdsb%dh", n), IP: ipCmd,
 			HostIP: fmt.Sprintf("10.250.%d.1", n), NodeIP: fmt.Sprintf("10.250.%d.2", n),
 			PodCIDR: fmt.Sprintf("10.251.%d.0/24", n), CgroupRoot: fmt.Sprintf("/wechat-sandbox-%d", n),
 		}, nil
@@ -149,8 +154,8 @@ func planNodeNetwork(ipCmd string) (*NodeState, error) {
 }
 
 // createNodeNetwork makes the node's network namespace and the veth pair that links it to the host.
-func createNodeNetwork(ipCmd string, ns *NodeState) error {
-	ns.NetnsMount = !slices.Contains(HostFootprint()["mounts"], netnsDir)
+func createNodeNetwork(ns *NodeState) error {
+	ns.NetnsMount = !slices.Contains(mountPoints(), netnsDir)
 	if _, err := os.Stat(netnsDir); errors.Is(err, os.ErrNotExist) {
 		ns.NetnsDir = true
 	}
@@ -168,7 +173,7 @@ func createNodeNetwork(ipCmd string, ns *NodeState) error {
 		{"-n", ns.NetNS, "route", "add", "default", "via", ns.HostIP},
 	}
 	for _, s := range steps {
-		if out, err := exec.Command(ipCmd, s...).CombinedOutput(); err != nil {
+		if out, err := exec.Command(ns.IP, s...).CombinedOutput(); err != nil {
 			return fmt.Errorf("setting up the node network (ip %s): %w: %s", strings.Join(s, " "), err, out)
 		}
 	}
@@ -215,7 +220,7 @@ func startNode(ctx context.Context, o Options, st *State, p *pki, run func(name 
 	}
 	script.WriteString("shift\nexec \"$@\"\n")
 	ns.Containerd = filepath.Join(dir, "containerd.sock")
-	ns.Ctr = b.Ctr
+	ns.CtrPath = b.Ctr
 	cfg := filepath.Join(dir, "containerd.toml")
 	if err := os.WriteFile(cfg, []byte(containerdConfig(dir, ns, b)), 0o600); err != nil {
 		return err
@@ -299,12 +304,44 @@ func startNode(ctx context.Context, o Options, st *State, p *pki, run func(name 
 // ImportImage imports an OCI or Docker archive into the node's containerd (the kubelet's k8s.io namespace),
 // under the names its index gives, so that pods reference it by name@sha256 without a registry.
 func ImportImage(ctx context.Context, ns *NodeState, archive string) error {
-	out, err := exec.CommandContext(ctx, ns.Ctr, "--address", ns.Containerd, "--namespace", "k8s.io",
-		"images", "import", archive).CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("importing %s into the node: %w: %s", archive, err, out)
+	if _, err := ns.Ctr(ctx, "images", "import", archive); err != nil {
+		return fmt.Errorf("importing %s into the node: %w", archive, err)
 	}
 	return nil
+}
+
+// Ctr runs ctr against the node's containerd, in the kubelet's k8s.io namespace, and returns its trimmed output;
+// a failure carries that output.
+func (n *NodeState) Ctr(ctx context.Context, args ...string) (string, error) {
+	out, err := exec.CommandContext(ctx, n.CtrPath, append([]string{"--address", n.Containerd, "--namespace", "k8s.io"}, args...)...).CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("ctr %s: %w: %s", strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// BuildImage builds g into an image named repository@<digest>, imports it into the node and returns that
+// reference: how the sandbox runs images without a registry.
+func (n *NodeState) BuildImage(ctx context.Context, g image.GoBuild, repository string) (string, error) {
+	img, err := g.Build(ctx)
+	if err != nil {
+		return "", err
+	}
+	digest, err := img.Digest()
+	if err != nil {
+		return "", err
+	}
+	ref := repository + "@" + digest.String()
+	dir, err := os.MkdirTemp("", "sandbox-image-")
+	if err != nil {
+		return "", err
+	}
+	defer func() { _ = os.RemoveAll(dir) }()
+	archive := filepath.Join(dir, "image.tar")
+	if err := image.WriteArchive(img, ref, archive); err != nil {
+		return "", err
+	}
+	return ref, ImportImage(ctx, n, archive)
 }
 
 func containerdConfig(dir string, ns *NodeState, b NodeBinaries) string {
@@ -413,21 +450,41 @@ conntrack: {maxPerCore: 0, min: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeou
 `, filepath.Join(sandboxDir, "kube-proxy.kubeconfig"), RealNodeName, ns.PodCIDR)
 }
 
-// cgroupHierarchies are the mounted cgroup v1 hierarchies (and the v2 one when mounted), by path.
-func cgroupHierarchies() []string {
+// mount is one line of /proc/self/mountinfo: where it is mounted and its file system type.
+type mount struct{ point, fstype string }
+
+func mounts() []mount {
 	b, err := os.ReadFile("/proc/self/mountinfo")
 	if err != nil {
 		return nil
 	}
-	var out []string
+	var out []mount
 	for line := range strings.Lines(string(b)) {
 		fields := strings.Fields(line)
 		sep := slices.Index(fields, "-")
-		if sep < 0 || sep+1 >= len(fields) {
+		if len(fields) < 5 || sep < 0 || sep+1 >= len(fields) {
 			continue
 		}
-		if typ := fields[sep+1]; typ == "cgroup" || typ == "cgroup2" {
-			out = append(out, fields[4])
+		out = append(out, mount{point: fields[4], fstype: fields[sep+1]})
+	}
+	return out
+}
+
+// mountPoints lists the host's mount points (a path mounted twice appears twice).
+func mountPoints() []string {
+	var out []string
+	for _, m := range mounts() {
+		out = append(out, m.point)
+	}
+	return out
+}
+
+// cgroupHierarchies are the mounted cgroup v1 hierarchies (and the v2 one when mounted), by path.
+func cgroupHierarchies() []string {
+	var out []string
+	for _, m := range mounts() {
+		if m.fstype == "cgroup" || m.fstype == "cgroup2" {
+			out = append(out, m.point)
 		}
 	}
 	return out
@@ -526,8 +583,9 @@ func processesInMountNS(mnt string) []int {
 // stopNode takes the real node down after its kubelet and kube-proxy stopped: every container (by cgroup),
 // containerd, whatever is left in its mount namespace (the shims), the cgroups and the network namespace with
 // its bridge, veth and nftables rules. Mounts made in the node's mount namespace go with it.
-func stopNode(ns *NodeState, procs []Process, ipCmd string) error {
+func stopNode(ns *NodeState, procs []Process) error {
 	var errs []error
+	ipCmd := cmp.Or(ns.IP, "ip") // a state written before the node recorded its ip command
 	// Containers first, so that containerd does not restart them and the shims exit.
 	killUntilGone(func() []int { return cgroupProcs(ns.CgroupRoot) })
 	for i := len(procs) - 1; i >= 0; i-- {
@@ -630,14 +688,7 @@ func (n *NodeState) DialContext(ctx context.Context, network, addr string) (net.
 // namespaces, the nftables ruleset and the cgroups of sandbox nodes. Comparing it before Start and after Stop
 // shows what was left behind.
 func HostFootprint() map[string][]string {
-	fp := map[string][]string{}
-	if b, err := os.ReadFile("/proc/self/mountinfo"); err == nil {
-		for line := range strings.Lines(string(b)) {
-			if f := strings.Fields(line); len(f) > 4 {
-				fp["mounts"] = append(fp["mounts"], f[4])
-			}
-		}
-	}
+	fp := map[string][]string{"mounts": mountPoints()}
 	if ifs, err := net.Interfaces(); err == nil {
 		for _, i := range ifs {
 			fp["interfaces"] = append(fp["interfaces"], i.Name)
@@ -697,11 +748,11 @@ func (s *State) Memory() (int64, error) {
 // HasImage reports whether the node's containerd holds the image ref (what the kubelet can run without a
 // registry); the release driver's rollback uses it for the sandbox in place of a registry lookup.
 func (n *NodeState) HasImage(ctx context.Context, ref string) error {
-	out, err := exec.CommandContext(ctx, n.Ctr, "--address", n.Containerd, "--namespace", "k8s.io", "images", "ls", "-q", "name=="+ref).CombinedOutput()
+	out, err := n.Ctr(ctx, "images", "ls", "-q", "name=="+ref)
 	if err != nil {
-		return fmt.Errorf("listing the node's images: %w: %s", err, out)
+		return fmt.Errorf("listing the node's images: %w", err)
 	}
-	if strings.TrimSpace(string(out)) != ref {
+	if out != ref {
 		return fmt.Errorf("image %s is not on the sandbox node", ref)
 	}
 	return nil

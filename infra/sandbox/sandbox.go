@@ -121,7 +121,7 @@ func Start(ctx context.Context, o Options) (st *State, err error) {
 		}
 		// A sandbox that half died (a crash, a reboot): take down what is left of it (its node's namespace,
 		// cgroups) before starting afresh.
-		if err := stopAll(prev, 5*time.Second, ipCommand(o)); err != nil {
+		if err := stopAll(prev, 5*time.Second); err != nil {
 			o.logf("sandbox: cleaning up the previous sandbox: %v\n", err)
 		}
 	}
@@ -135,7 +135,7 @@ func Start(ctx context.Context, o Options) (st *State, err error) {
 	st = &State{Kubeconfig: filepath.Join(o.Dir, "kubeconfig")}
 	defer func() {
 		if err != nil {
-			_ = stopAll(st, 5*time.Second, ipCommand(o))
+			_ = stopAll(st, 5*time.Second)
 		}
 	}()
 
@@ -151,7 +151,7 @@ func Start(ctx context.Context, o Options) (st *State, err error) {
 			return nil, err
 		}
 		st.Node = ns
-		if err := createNodeNetwork(o.Node.Binaries.IP, ns); err != nil {
+		if err := createNodeNetwork(ns); err != nil {
 			return nil, err
 		}
 		// The kubelet, in the node's network namespace, reaches the API server on the host end of the veth.
@@ -309,7 +309,7 @@ func Stop(dir string) error {
 	if err != nil {
 		return err
 	}
-	if err := stopAll(st, 10*time.Second, "ip"); err != nil {
+	if err := stopAll(st, 10*time.Second); err != nil {
 		return err
 	}
 	return os.Remove(StateFile(dir))
@@ -317,7 +317,7 @@ func Stop(dir string) error {
 
 // stopAll stops the node's agents, then the node itself (containers, containerd, namespaces, cgroups), then the
 // control plane.
-func stopAll(st *State, grace time.Duration, ipCmd string) error {
+func stopAll(st *State, grace time.Duration) error {
 	var errs []error
 	if st.Node != nil {
 		var agents []Process
@@ -326,17 +326,10 @@ func stopAll(st *State, grace time.Duration, ipCmd string) error {
 				agents = append(agents, p)
 			}
 		}
-		errs = append(errs, stopProcesses(agents, grace), stopNode(st.Node, st.Processes, ipCmd))
+		errs = append(errs, stopProcesses(agents, grace), stopNode(st.Node, st.Processes))
 	}
 	errs = append(errs, stopProcesses(st.Processes, grace))
 	return errors.Join(errs...)
-}
-
-func ipCommand(o Options) string {
-	if o.Node != nil {
-		return o.Node.Binaries.IP
-	}
-	return "ip"
 }
 
 // logf writes a progress line to o.Log. Progress is for the person watching: a failed write to it must not fail
