@@ -373,3 +373,42 @@ func TestEKSKubeconfig(t *testing.T) {
 		t.Errorf("kubeconfig without profile/role = %s", kc)
 	}
 }
+
+// TestKubernetesProviderNeedsNoAWSCLI: the program's own Kubernetes provider authenticates with the token the AWS
+// provider issues for the cluster (aws:eks/getClusterAuth), kept secret, with no exec plugin for the machine
+// running the program to provide; with a kubeconfig profile or role the token is issued for that identity, like
+// `aws eks get-token` would be. The exported kubeconfig keeps the exec plugin for people.
+func TestKubernetesProviderNeedsNoAWSCLI(t *testing.T) {
+	for name, args := range map[string]PlatformArgs{"dev": devArgs(), "prod": prodArgs()} {
+		t.Run(name, func(t *testing.T) {
+			res, _ := run(t, args)
+			k8s := res.MustOne(t, "pulumi:providers:kubernetes", "prod-k8s")
+			kc := k8s.Str("kubeconfig")
+			if !k8s.IsSecret("kubeconfig") {
+				t.Error("the provider's kubeconfig is not secret")
+			}
+			if strings.Contains(kc, `"exec"`) || !strings.Contains(kc, `"token":"k8s-aws-v1.`) {
+				t.Errorf("provider kubeconfig authenticates otherwise than with the cluster token:\n%s", kc)
+			}
+			var auth *componenttest.Invoke
+			for i := range res.Invokes {
+				if res.Invokes[i].Token == "aws:eks/getClusterAuth:getClusterAuth" {
+					auth = &res.Invokes[i]
+				}
+			}
+			if auth == nil || auth.Args["name"].StringValue() != "wechat-deploy-dev" {
+				t.Fatalf("cluster auth invoke %+v", auth)
+			}
+			if name == "dev" {
+				if _, err := res.One("pulumi:providers:aws", "prod-kubeconfig-identity"); err == nil {
+					t.Error("an AWS provider of the kubeconfig identity without a profile or role")
+				}
+				return
+			}
+			p := res.MustOne(t, "pulumi:providers:aws", "prod-kubeconfig-identity")
+			if p.Str("assumeRole.roleArn") != "arn:aws:iam::123456789012:role/deployer" || p.Str("profile") != "prod" || p.Str("region") != "ap-southeast-1" {
+				t.Errorf("kubeconfig identity provider %v", p.Inputs)
+			}
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
@@ -57,7 +58,8 @@ type ClusterArgs struct {
 	// UpgradePolicy is the cluster's support type, UpgradeExtended (the default: the version stays pinned until
 	// extended support ends) or UpgradeStandard.
 	UpgradePolicy string
-	// KubeconfigProfile and KubeconfigRoleARN are passed to `aws eks get-token` in the kubeconfig.
+	// KubeconfigProfile and KubeconfigRoleARN are passed to `aws eks get-token` in the exported kubeconfig, and
+	// are the identity the program's own token is issued for (see ProviderKubeconfig).
 	KubeconfigProfile, KubeconfigRoleARN string
 	// AppNamespace and AppServiceAccount name the workload's service account for its IRSA role.
 	AppNamespace, AppServiceAccount string
@@ -77,8 +79,14 @@ type Cluster struct {
 	Endpoint        pulumi.StringOutput `pulumi:"endpoint"`
 	OIDCProviderARN pulumi.StringOutput `pulumi:"oidcProviderArn"`
 	OIDCIssuerURL   pulumi.StringOutput `pulumi:"oidcIssuerUrl"`
-	// Kubeconfig authenticates with `aws eks get-token`; it is a secret.
+	// Kubeconfig authenticates with `aws eks get-token`; it is a secret. It is for people and tools that have
+	// the AWS CLI.
 	Kubeconfig pulumi.StringOutput `pulumi:"kubeconfig"`
+	// ProviderKubeconfig is what the program's Kubernetes provider uses: a bearer token issued by the AWS
+	// provider (aws:eks/getClusterAuth, the aws-iam-authenticator token, valid 15 minutes) instead of an exec
+	// plugin, so nothing outside the program has to exist where it runs — Pulumi Deployments' executor has no
+	// AWS CLI. A secret; it changes on every run, which updates the provider in place (kube.NewProvider).
+	ProviderKubeconfig pulumi.StringOutput `pulumi:"-"`
 	// AppRoleARN is the IRSA role of the app's service account (no policies attached: add what the app needs).
 	AppRoleARN pulumi.StringOutput `pulumi:"appRoleArn"`
 	// KMSKeyARN encrypts Kubernetes Secrets.
@@ -221,10 +229,41 @@ func (b *clusterBuild) build(c *Cluster) error {
 	c.Kubeconfig = pulumi.ToSecret(pulumi.All(cluster.Name, cluster.Endpoint, ca, access).ApplyT(func(v []any) (string, error) {
 		return EKSKubeconfig(v[0].(string), v[1].(string), v[2].(string), args.Region, args.KubeconfigProfile, args.KubeconfigRoleARN)
 	})).(pulumi.StringOutput)
+	if c.ProviderKubeconfig, err = b.providerKubeconfig(c, cluster, ca, access); err != nil {
+		return err
+	}
 	// Whatever runs on the cluster (the load balancer controller, workloads) needs schedulable nodes with
 	// networking and DNS in place.
 	c.Ready = append(append([]pulumi.Resource{nodeGroup}, early...), late...)
 	return nil
+}
+
+// providerKubeconfig renders the token kubeconfig of the program's Kubernetes provider. The token is issued for
+// the identity of the cluster's AWS provider, or for the kubeconfig profile or role when one is configured (an
+// AWS provider of their own), the same identity `aws eks get-token` would use.
+func (b *clusterBuild) providerKubeconfig(c *Cluster, cluster *eks.Cluster, ca pulumi.StringOutput, access pulumi.StringArrayOutput) (pulumi.StringOutput, error) {
+	args := b.args
+	opts := []pulumi.InvokeOption{pulumi.Parent(c)}
+	if args.KubeconfigProfile != "" || args.KubeconfigRoleARN != "" {
+		pa := &aws.ProviderArgs{Region: pulumi.String(args.Region)}
+		if args.KubeconfigProfile != "" {
+			pa.Profile = pulumi.String(args.KubeconfigProfile)
+		}
+		if args.KubeconfigRoleARN != "" {
+			pa.AssumeRole = &aws.ProviderAssumeRoleArgs{RoleArn: pulumi.String(args.KubeconfigRoleARN), SessionName: pulumi.String(b.name + "-kubernetes")}
+		}
+		identity, err := aws.NewProvider(b.ctx, b.name+"-kubeconfig-identity", pa, b.parent)
+		if err != nil {
+			return pulumi.StringOutput{}, fmt.Errorf("AWS provider of the kubeconfig identity: %w", err)
+		}
+		opts = append(opts, pulumi.Provider(identity))
+	}
+	// Issued only once the admins' access policies are associated, like the exported kubeconfig.
+	name := pulumi.All(cluster.Name, access).ApplyT(func(v []any) string { return v[0].(string) }).(pulumi.StringOutput)
+	auth := eks.GetClusterAuthOutput(b.ctx, eks.GetClusterAuthOutputArgs{Name: name}, opts...)
+	return pulumi.ToSecret(pulumi.All(cluster.Name, cluster.Endpoint, ca, auth.Token()).ApplyT(func(v []any) (string, error) {
+		return kube.TokenKubeconfig(v[0].(string), v[1].(string), v[2].(string), v[3].(string))
+	})).(pulumi.StringOutput), nil
 }
 
 // controlPlaneRole is the role EKS assumes to run the control plane, with the cluster policy attached.

@@ -134,7 +134,7 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 		return nil, err
 	}
 	k8s, err := kube.NewProvider(ctx, name+"-k8s", &kube.ProviderArgs{
-		Kubeconfig:        p.Cluster.Kubeconfig,
+		Kubeconfig:        p.Cluster.ProviderKubeconfig,
 		ClusterIdentifier: ClusterIdentifier(partition.Partition, args.Region, args.Cluster.ClusterName),
 	}, pulumi.Parent(p))
 	if err != nil {

@@ -182,17 +182,28 @@ func ExecKubeconfig(clusterName, server, caData, command string, args []string, 
 	if len(envList) > 0 {
 		exec["env"] = envList
 	}
+	return render(clusterName, server, caData, map[string]any{"exec": exec})
+}
+
+// render writes a one-context kubeconfig of a cluster and its user as JSON.
+func render(clusterName, server, caData string, user map[string]any) (string, error) {
 	kc := Kubeconfig{
 		APIVersion: "v1", Kind: "Config", CurrentContext: clusterName,
 		Clusters: []NamedCluster{{Name: clusterName, Cluster: map[string]any{"server": server, "certificate-authority-data": caData}}},
 		Contexts: []NamedContext{{Name: clusterName, Context: map[string]any{"cluster": clusterName, "user": clusterName}}},
-		Users:    []NamedUser{{Name: clusterName, User: map[string]any{"exec": exec}}},
+		Users:    []NamedUser{{Name: clusterName, User: user}},
 	}
 	b, err := json.Marshal(kc)
 	if err != nil {
 		return "", fmt.Errorf("rendering kubeconfig for %s: %w", clusterName, err)
 	}
 	return string(b), nil
+}
+
+// TokenKubeconfig renders a kubeconfig that authenticates with a bearer token (a short-lived one: it is not
+// refreshed).
+func TokenKubeconfig(clusterName, server, caData, token string) (string, error) {
+	return render(clusterName, server, caData, map[string]any{"token": token})
 }
 
 // WithServer points every cluster of a kubeconfig (YAML or JSON) at server, keeping credentials and CA, and

@@ -177,10 +177,20 @@ type Tracing struct {
 	SamplePercent int    `json:"samplePercent" doc:"Share of traces started by the app that are kept; a sampled caller's trace is always followed."`
 }
 
+// Builders of app.build.builder.
+const (
+	// BuilderGo compiles the app and assembles its image in process, without a Docker daemon.
+	BuilderGo = "go"
+	// BuilderDocker runs docker build through the docker provider.
+	BuilderDocker = "docker"
+)
+
 // Build is how the image is built when no prebuilt image is given.
 type Build struct {
-	Context    string `json:"context" doc:"Docker build context relative to the project root (the root: the app shares its go.mod)."`
-	Dockerfile string `json:"dockerfile" doc:"Dockerfile relative to the project root."`
+	Builder    string `json:"builder" doc:"go: compile app.build.package and assemble the image in process (go-containerregistry), pushed by digest with the registry's credentials; no Docker daemon, so it runs in Pulumi Deployments' executor. docker: docker build of app.build.dockerfile (needs a Docker daemon and the docker provider plugin)."`
+	Context    string `json:"context" doc:"Build context relative to the project root (the root: the app shares its go.mod); the go builder runs go build there."`
+	Package    string `json:"package" doc:"Main package the go builder compiles, relative to app.build.context."`
+	Dockerfile string `json:"dockerfile" doc:"Dockerfile relative to the project root (docker builder)."`
 	Platform   string `json:"platform" doc:"Target platform of the image."`
 	Tag        string `json:"tag" doc:"Image tag; empty derives it from the git commit or the content hash (never latest)."`
 }

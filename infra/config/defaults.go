@@ -32,7 +32,9 @@ const (
 	DefaultMemoryRequest        = "128Mi"
 	DefaultCPULimit             = "500m"
 	DefaultMemoryLimit          = "256Mi"
+	DefaultBuilder              = BuilderGo
 	DefaultBuildContext         = "."
+	DefaultBuildPackage         = "./app/cmd/server"
 	DefaultDockerfile           = "app/Dockerfile"
 	DefaultPlatform             = "linux/amd64"
 )
@@ -149,7 +151,9 @@ func applyDefaults(c *Config) {
 	a.WeChatAPIBase = orDefault(a.WeChatAPIBase, DefaultWeChatAPIBase)
 	a.TokenTTL = orDefault(a.TokenTTL, DefaultTokenTTL)
 	a.LogLevel = orDefault(a.LogLevel, DefaultLogLevel)
+	a.Build.Builder = orDefault(a.Build.Builder, DefaultBuilder)
 	a.Build.Context = orDefault(a.Build.Context, DefaultBuildContext)
+	a.Build.Package = orDefault(a.Build.Package, DefaultBuildPackage)
 	a.Build.Dockerfile = orDefault(a.Build.Dockerfile, DefaultDockerfile)
 	a.Build.Platform = orDefault(a.Build.Platform, DefaultPlatform)
 

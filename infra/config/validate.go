@@ -397,6 +397,14 @@ func validateApp(c *Config, p *problems) {
 	}
 	validateBuildPath("app.build.context", a.Build.Context, p)
 	validateBuildPath("app.build.dockerfile", a.Build.Dockerfile, p)
+	switch a.Build.Builder {
+	case BuilderGo, BuilderDocker:
+	default:
+		p.add("app.build.builder", "%q is not a builder; allowed: go (daemonless, the default), docker", a.Build.Builder)
+	}
+	if pkg := filepath.ToSlash(filepath.Clean(a.Build.Package)); !strings.HasPrefix(a.Build.Package, "./") || pkg == ".." || strings.HasPrefix(pkg, "../") {
+		p.add("app.build.package", "%q is not a package path inside the build context; give it as go build takes it, e.g. ./app/cmd/server", a.Build.Package)
+	}
 	if a.Image != "" {
 		validateImage(a.Image, p)
 	}

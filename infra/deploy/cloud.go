@@ -3,34 +3,29 @@ package deploy
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"strings"
 
+	cloudapi "github.com/pulumi/pulumi-cloud-sdk/go/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 )
 
-// DeploymentRequest starts a Pulumi Deployment of a stack with the settings pushed for it.
-type DeploymentRequest struct {
-	Operation       string `json:"operation"`
-	InheritSettings bool   `json:"inheritSettings"`
-}
-
 // Deployment is the service's answer to a started deployment.
 type Deployment struct {
-	ID      string `json:"id"`
-	Version int    `json:"version"`
+	ID      string
+	Version int
 }
 
 // Deploy starts a deployment of the stack (operation "update" or "preview") with its pushed settings and returns
-// its id (POST .../deployments).
+// its id (POST .../deployments, through the Pulumi Cloud SDK).
 func (c *Client) Deploy(ctx context.Context, org, project, stack, operation string) (Deployment, error) {
-	var d Deployment
-	err := c.do(ctx, "POST", stackPath(org, project, stack)+"/deployments",
-		DeploymentRequest{Operation: operation, InheritSettings: true}, &d)
+	inherit := true
+	res, err := c.sdk().CreateAPIDeploymentHandlerV2(ctx, org, project, stack, cloudapi.CreateDeploymentRequest{
+		Op: cloudapi.PulumiOperation(operation), InheritSettings: &inherit,
+	})
 	if err != nil {
-		return d, fmt.Errorf("starting a %s deployment of %s/%s/%s: %w", operation, org, project, stack, err)
+		return Deployment{}, fmt.Errorf("starting a %s deployment of %s/%s/%s: %w", operation, org, project, stack, err)
 	}
-	return d, nil
+	return Deployment{ID: res.ID, Version: res.Version}, nil
 }
 
 // TokenExchange is an OAuth 2.0 token exchange (RFC 8693) of a CI job's OIDC id_token for a Pulumi access token.
@@ -67,10 +62,6 @@ func (c *Client) ExchangeIDToken(ctx context.Context, org, idToken string, secon
 		return "", fmt.Errorf("exchanging the job's id_token for a Pulumi token of %s: no access_token in the answer", org)
 	}
 	return out.AccessToken, nil
-}
-
-func stackPath(org, project, stack string) string {
-	return fmt.Sprintf("/api/stacks/%s/%s/%s", url.PathEscape(org), url.PathEscape(project), url.PathEscape(stack))
 }
 
 // ForGitLab turns settings written for the GitHub integration into the same settings for a GitLab repository

@@ -63,7 +63,6 @@ func stackFile(t *testing.T, stack string) map[string]any {
 }
 
 func TestDeploySettingsFiles(t *testing.T) {
-	targets := makeTargets(t)
 	for stack, path := range settingsFiles(t) {
 		t.Run(stack, func(t *testing.T) {
 			s, err := Load(path)
@@ -97,17 +96,21 @@ func TestDeploySettingsFiles(t *testing.T) {
 					t.Errorf("docs changes redeploy %s", stack)
 				}
 			}
-			var builds bool
-			for _, cmd := range s.Operation.PreRunCommands {
-				for _, m := range makeCall.FindAllStringSubmatch(cmd, -1) {
-					if !slices.Contains(targets, m[1]) {
-						t.Errorf("pre-run command %q calls make %s, which the Makefile lacks", cmd, m[1])
-					}
-					builds = builds || m[1] == "policy-pack"
-				}
+			if err := CheckExecutor(s, nil); err != nil {
+				t.Error(err)
 			}
-			if !builds {
-				t.Error("the pre-run commands do not build the policy pack")
+			if !slices.Contains(s.Operation.PreRunCommands, "go build -o bin/policy-pack ./policy") {
+				t.Errorf("the pre-run commands %q do not build the policy pack", s.Operation.PreRunCommands)
+			}
+			f, err := LoadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch {
+			case f.Drift == nil:
+				t.Error("no drift detection schedule")
+			case production && f.Drift.AutoRemediate:
+				t.Error("production remediates drift on its own; a person must review it")
 			}
 			switch cfg["wechat-deploy:cloud"] {
 			case "aws":
@@ -218,24 +221,32 @@ func TestPush(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got apitype.DeploymentSettings
+	var raw map[string]any
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPut || r.URL.Path != "/api/stacks/acme/wechat-deploy/dev/deployments/settings" ||
-			r.Header.Get("Authorization") != "token pul-123" {
-			http.Error(w, "bad request "+r.Method+" "+r.URL.Path, http.StatusBadRequest)
+			r.Header.Get("Authorization") != "token pul-123" || r.Header.Get("Accept") != "application/vnd.pulumi+8" {
+			http.Error(w, `{"code":400,"message":"bad request `+r.Method+" "+r.URL.Path+`"}`, http.StatusBadRequest)
 			return
 		}
 		b, _ := io.ReadAll(r.Body)
 		if err := json.Unmarshal(b, &got); err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 		}
+		_ = json.Unmarshal(b, &raw)
+		_, _ = w.Write(b)
 	}))
 	defer srv.Close()
 	c := &Client{API: srv.URL, Token: "pul-123"}
 	if err := c.Push(context.Background(), "acme", "wechat-deploy", "dev", s); err != nil {
 		t.Fatal(err)
 	}
-	if got.GitHub == nil || !got.GitHub.DeployCommits || got.Operation.OIDC.AWS.RoleARN != s.Operation.OIDC.AWS.RoleARN {
-		t.Errorf("pushed %+v", got)
+	want, _ := json.Marshal(s)
+	if sent, _ := json.Marshal(got); string(sent) != string(want) {
+		t.Errorf("pushed\n%s\nwant\n%s", sent, want)
+	}
+	// The SDK sends an unset pullRequestTemplate as null: the settings' own value must go out.
+	if gh, _ := raw["gitHub"].(map[string]any); gh["pullRequestTemplate"] != s.GitHub.PullRequestTemplate {
+		t.Errorf("pullRequestTemplate sent as %#v", gh["pullRequestTemplate"])
 	}
 	if err := (&Client{API: srv.URL, Token: "wrong"}).Push(context.Background(), "acme", "wechat-deploy", "dev", s); err == nil {
 		t.Error("a rejected push reported success")

@@ -20,7 +20,7 @@ func BenchmarkProgram(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				res, err := componenttest.Run(opts, func(ctx *pulumi.Context) error {
-					_, err := New().Deploy(ctx)
+					_, err := testProgram(nil).Deploy(ctx)
 					return err
 				})
 				if err != nil {

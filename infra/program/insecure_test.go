@@ -83,7 +83,7 @@ func runPolicyStack(t *testing.T, stack string, config map[string]any) insecureO
 		t.Fatal(err)
 	}
 	res, err := componenttest.Run(opts, func(ctx *pulumi.Context) error {
-		_, err := New(WithRoot(repo)).Deploy(ctx)
+		_, err := testProgram(nil, WithRoot(repo)).Deploy(ctx)
 		return err
 	})
 	out := insecureOutcome{secrets: secrets}

@@ -76,7 +76,7 @@ func runCorpusFile(t *testing.T, f corpusFile, secrets map[string]string) (*comp
 		t.Fatal(err)
 	}
 	return componenttest.Run(opts, func(ctx *pulumi.Context) error {
-		_, err := New(WithRoot(repo)).Deploy(ctx)
+		_, err := testProgram(nil, WithRoot(repo)).Deploy(ctx)
 		return err
 	})
 }

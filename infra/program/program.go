@@ -4,6 +4,7 @@
 package program
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/wechat-deploy/wechat-deploy/app/contract"
@@ -28,7 +30,9 @@ import (
 
 // Program is the Pulumi program with the settings of the process that runs it.
 type Program struct {
-	root string
+	root  string
+	push  image.Pusher
+	build func(context.Context, image.GoBuild) (v1.Image, error)
 }
 
 // Option configures a Program.
@@ -38,6 +42,14 @@ type Option func(*Program)
 // the program uses the engine's root directory (where Pulumi.yaml is); the release driver, which runs the
 // engine in a work directory, passes the repository instead.
 func WithRoot(dir string) Option { return func(p *Program) { p.root = dir } }
+
+// WithImagePush replaces the registry push of the go builder (tests that must not reach a registry).
+func WithImagePush(push image.Pusher) Option { return func(p *Program) { p.push = push } }
+
+// WithImageBuild replaces the go builder's build (tests memoize the app's build across their stack runs).
+func WithImageBuild(build func(context.Context, image.GoBuild) (v1.Image, error)) Option {
+	return func(p *Program) { p.build = build }
+}
 
 // New returns the program.
 func New(opts ...Option) *Program {
@@ -162,6 +174,21 @@ func (p *Program) newImage(ctx *pulumi.Context, cfg *config.Config, plat platfor
 		return pulumi.String(cfg.App.Image).ToStringOutput(), nil
 	}
 	root := p.rootDir(ctx)
+	b := cfg.App.Build
+	if b.Builder == config.BuilderGo {
+		img, err := image.NewGoImage(ctx, cfg.App.Name, &image.GoImageArgs{
+			Build:      AppBuild(cfg, root),
+			Repository: plat.RepositoryURL,
+			Tag:        b.Tag,
+			Registry:   plat.Registry,
+			Push:       p.push,
+			BuildFunc:  p.build,
+		})
+		if err != nil {
+			return pulumi.StringOutput{}, fmt.Errorf("%s: %s:app.build: %w", cfg.File, config.Namespace, err)
+		}
+		return plat.PullReference(img.RepoDigest), nil
+	}
 	// The previously deployed image is the best build cache; the stack's own last outputs name it.
 	self, err := pulumi.NewStackReference(ctx, fmt.Sprintf("%s/%s/%s", orgOf(ctx), ctx.Project(), ctx.Stack()), nil)
 	if err != nil {
@@ -174,7 +201,6 @@ func (p *Program) newImage(ctx *pulumi.Context, cfg *config.Config, plat platfor
 		}
 		return nil
 	}).(pulumi.StringArrayOutput)
-	b := cfg.App.Build
 	img, err := image.NewImage(ctx, cfg.App.Name, &image.ImageArgs{
 		Context:    filepath.Join(root, b.Context),
 		Dockerfile: filepath.Join(root, b.Dockerfile),
@@ -190,6 +216,18 @@ func (p *Program) newImage(ctx *pulumi.Context, cfg *config.Config, plat platfor
 	return plat.PullReference(img.RepoDigest), nil
 }
 
+// AppBuild is the go builder's recipe for the app of cfg, with build paths under root: the binary at /server
+// (the Dockerfile's path), the API and metrics ports exposed, the architecture of app.build.platform.
+func AppBuild(cfg *config.Config, root string) image.GoBuild {
+	return image.GoBuild{
+		Root:    filepath.Join(root, cfg.App.Build.Context),
+		Package: cfg.App.Build.Package,
+		Binary:  "/server",
+		Ports:   []int{cfg.App.Port, contract.DefaultMetricsPort},
+		Arch:    strings.TrimPrefix(cfg.App.Build.Platform, "linux/"),
+	}
+}
+
 // rootDir is where build paths start: the repository (WithRoot), else the engine's root directory.
 func (p *Program) rootDir(ctx *pulumi.Context) string {
 	switch {
@@ -201,20 +239,26 @@ func (p *Program) rootDir(ctx *pulumi.Context) string {
 	return "."
 }
 
-// checkBuild makes sure an image that is to be built can be: its context directory and Dockerfile exist. It
+// checkBuild makes sure an image that is to be built can be: its context directory, and its package (go builder)
+// or Dockerfile (docker builder), exist. It
 // runs before any resource is registered, so a wrong path costs nothing.
 func (p *Program) checkBuild(ctx *pulumi.Context, cfg *config.Config) error {
 	if cfg.App.Image != "" {
 		return nil
 	}
 	root := p.rootDir(ctx)
-	for _, f := range []struct {
+	b := cfg.App.Build
+	type buildPath struct {
 		key, path string
 		dir       bool
-	}{
-		{"app.build.context", cfg.App.Build.Context, true},
-		{"app.build.dockerfile", cfg.App.Build.Dockerfile, false},
-	} {
+	}
+	paths := []buildPath{{"app.build.context", b.Context, true}}
+	if b.Builder == config.BuilderGo {
+		paths = append(paths, buildPath{"app.build.package", filepath.Join(b.Context, b.Package), true})
+	} else {
+		paths = append(paths, buildPath{"app.build.dockerfile", b.Dockerfile, false})
+	}
+	for _, f := range paths {
 		info, err := os.Stat(filepath.Join(root, f.path))
 		switch {
 		case err != nil:

@@ -51,7 +51,7 @@ func runStack(t testing.TB, stack string, secrets map[string]string, edit func(o
 	// RunErr calls the body synchronously and returns after it: outs is read only afterwards.
 	var outs map[string]pulumi.Output
 	res, err := componenttest.Run(opts, func(ctx *pulumi.Context) error {
-		o, err := New().Deploy(ctx)
+		o, err := testProgram(nil).Deploy(ctx)
 		outs = o
 		for k, v := range o {
 			ctx.Export(k, v)
@@ -96,7 +96,7 @@ func TestStacks(t *testing.T) {
 			if orphans := run.Orphans(); len(orphans) > 0 {
 				t.Errorf("resources not parented under a component:\n  %s", strings.Join(orphans, "\n  "))
 			}
-			needles := map[string]string{"kube token": "fake-kube-token-7f3a9c2e5b1d"}
+			needles := map[string]string{"kube token": "fake-kube-token-7f3a9c2e5b1d", "EKS token": componenttest.FakeEKSToken("ap-southeast-1")}
 			for k, v := range secrets {
 				needles[k] = v
 			}
@@ -147,32 +147,6 @@ func TestStackKeysDeclared(t *testing.T) {
 
 // The release driver runs the engine in a work directory and names the repository with WithRoot: the image is
 // built from there, not from the engine's root directory.
-func TestWithRootBuildsFromTheRepository(t *testing.T) {
-	repo, err := filepath.Abs(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts, err := componenttest.StackOptions(root, "dev", fakeSecrets(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts.Root = t.TempDir() // where the engine would run: holds no app/
-	res, err := componenttest.Run(opts, func(ctx *pulumi.Context) error {
-		_, err := New(WithRoot(repo)).Deploy(ctx)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	img := res.MustOne(t, "docker:index/image:Image", "wechat-api")
-	if got := img.Str("build.context"); got != repo {
-		t.Errorf("build context %q, want %q", got, repo)
-	}
-	if got := img.Str("build.dockerfile"); got != filepath.Join(repo, "app", "Dockerfile") {
-		t.Errorf("dockerfile %q", got)
-	}
-}
-
 // Graviton nodes get the arm64 node image and the image is built for arm64; x86 stacks keep the x86 image.
 func TestNodeImageFollowsArchitecture(t *testing.T) {
 	arm := runStack(t, "dev", fakeSecrets(t), func(o *componenttest.Options) {
@@ -180,17 +154,21 @@ func TestNodeImageFollowsArchitecture(t *testing.T) {
 			`"endpoint":{"public":true,"private":true,"publicAccessCidrs":["0.0.0.0/0"]},"logRetentionDays":30}`
 		o.Config["wechat-deploy:app"] = `{"replicas":1,"minReplicas":1,"maxReplicas":2,"build":{"platform":"linux/arm64"}}`
 	})
-	armNodes, armImage := arm.MustOne(t, "aws:eks/nodeGroup:NodeGroup", "dev-nodes"), arm.MustOne(t, "docker:index/image:Image", "wechat-api")
+	armNodes, armImage := arm.MustOne(t, "aws:eks/nodeGroup:NodeGroup", "dev-nodes"), arm.MustOne(t, "kubernetes:apps/v1:Deployment", "wechat-api-deployment")
 	if got := armNodes.Str("amiType"); got != "AL2023_ARM_64_STANDARD" {
 		t.Errorf("arm64 node group AMI type %q", got)
 	}
-	if got := armImage.Str("build.platform"); got != "linux/arm64" {
-		t.Errorf("image platform %q", got)
+	if got := builtArch(t, armImage.Str("spec.template.spec.containers[0].image")); got != "arm64" {
+		t.Errorf("the deployed image is built for %q", got)
 	}
 	x86 := runStack(t, "dev", fakeSecrets(t), nil)
 	x86Nodes := x86.MustOne(t, "aws:eks/nodeGroup:NodeGroup", "dev-nodes")
 	if got := x86Nodes.Str("amiType"); got != "AL2023_x86_64_STANDARD" {
 		t.Errorf("x86 node group AMI type %q", got)
+	}
+	x86Deployment := x86.MustOne(t, "kubernetes:apps/v1:Deployment", "wechat-api-deployment")
+	if got := builtArch(t, x86Deployment.Str("spec.template.spec.containers[0].image")); got != "amd64" {
+		t.Errorf("the deployed image is built for %q", got)
 	}
 }
 

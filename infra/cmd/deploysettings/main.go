@@ -1,5 +1,6 @@
 // Command deploysettings pushes a stack's Pulumi Deployments settings (stacks/Pulumi.<stack>.deploy.yaml) to
-// Pulumi Cloud, or prints them as JSON with -dry-run. The files are written for the GitHub integration; with
+// Pulumi Cloud with its drift detection schedule, or prints them as JSON with -dry-run. Settings whose executor
+// image lacks a command they run are refused before anything is sent. The files are written for the GitHub integration; with
 // -gitlab-project the same settings are pushed for a GitLab repository instead.
 //
 //	PULUMI_ACCESS_TOKEN=... go run ./infra/cmd/deploysettings push -stack dev -org acme
@@ -43,9 +44,14 @@ func run(args []string) error {
 	if *stack == "" {
 		return fmt.Errorf("-stack is required")
 	}
-	s, err := deploy.Load(filepath.Join(*dir, "Pulumi."+*stack+".deploy.yaml"))
+	path := filepath.Join(*dir, "Pulumi."+*stack+".deploy.yaml")
+	f, err := deploy.LoadFile(path)
 	if err != nil {
 		return err
+	}
+	s := f.Settings
+	if err := deploy.CheckExecutor(s, nil); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	if *gitlabProject != "" {
 		if s, err = deploy.ForGitLab(s, *gitlabProject, *gitlabURL); err != nil {
@@ -53,7 +59,7 @@ func run(args []string) error {
 		}
 	}
 	if *dry {
-		b, _ := json.MarshalIndent(s, "", "  ")
+		b, _ := json.MarshalIndent(map[string]any{"settings": s, "drift": f.Drift}, "", "  ")
 		fmt.Println(string(b))
 		return nil
 	}
@@ -65,6 +71,13 @@ func run(args []string) error {
 	if err := c.Push(context.Background(), *org, config.Project, *stack, s); err != nil {
 		return err
 	}
-	fmt.Printf("deployment settings of %s/%s/%s pushed\n", *org, config.Project, *stack)
+	if err := c.SyncDrift(context.Background(), *org, config.Project, *stack, f.Drift); err != nil {
+		return err
+	}
+	drift := "no drift detection"
+	if f.Drift != nil {
+		drift = fmt.Sprintf("drift detection %q (auto-remediate %t)", f.Drift.Schedule, f.Drift.AutoRemediate)
+	}
+	fmt.Printf("deployment settings of %s/%s/%s pushed, %s\n", *org, config.Project, *stack, drift)
 	return nil
 }
