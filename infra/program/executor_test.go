@@ -25,8 +25,8 @@ func programExecs(t *testing.T, run stackRun) []string {
 	}
 	for i := range run.Resources {
 		r := &run.Resources[i]
-		switch {
-		case r.Type == "pulumi:providers:kubernetes":
+		switch r.Type {
+		case "pulumi:providers:kubernetes":
 			var kc struct { // a kubeconfig, JSON (EKS) or YAML (ACK)
 				Users []struct {
 					User struct {
@@ -46,9 +46,9 @@ func programExecs(t *testing.T, run stackRun) []string {
 					add(u.User.Exec.Command)
 				}
 			}
-		case r.Type == "docker:index/image:Image":
+		case "docker:index/image:Image":
 			add("docker")
-		case r.Type == image.GoImageType:
+		case image.GoImageType:
 			add("go")
 		}
 	}
