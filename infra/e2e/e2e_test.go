@@ -280,8 +280,11 @@ func TestLocalStackEndToEnd(t *testing.T) {
 	if bound := time.Duration(badReleaseDeadline+60+30) * time.Second; badTime > bound {
 		t.Errorf("up took %s to fail; the bound is %s", badTime.Round(time.Second), bound)
 	}
-	if out := e.out.String(); !strings.Contains(out, "wechat-api-deployment") || !strings.Contains(out, "ProgressDeadlineExceeded") {
-		t.Errorf("the failure does not name the Deployment and its stalled rollout: %v", err)
+	// The error itself (not only the progress output) names the Deployment, why its rollout stalled, and the way
+	// back.
+	if msg := err.Error(); !strings.Contains(msg, "wechat-api-deployment failed; what the cluster last reported:") ||
+		!strings.Contains(msg, "ProgressDeadlineExceeded") || !strings.Contains(msg, "make rollback STACK=local") {
+		t.Errorf("the failure does not name the Deployment, its stalled rollout and the way back: %v", err)
 	}
 	if len(badFailed) > 0 {
 		t.Errorf("%d of %d requests failed during the bad release:\n%s", len(badFailed), badN, strings.Join(badFailed, "\n"))

@@ -109,9 +109,13 @@ type PolicyViolation struct {
 type Result struct {
 	Steps      []Step
 	Violations []PolicyViolation
-	Outputs    auto.OutputMap
-	Summary    map[string]int
-	Duration   time.Duration
+	// Failed lists the URNs of the resources whose step failed; Diagnostics the warnings and errors reported
+	// about resources, in order.
+	Failed      []string
+	Diagnostics []Diagnostic
+	Outputs     auto.OutputMap
+	Summary     map[string]int
+	Duration    time.Duration
 }
 
 // Changed lists the steps that change something (anything but "same" and reads).
@@ -225,6 +229,7 @@ func collect(evs <-chan events.EngineEvent, opDone <-chan struct{}, res *Result)
 				Policy: e.PolicyName, Level: e.EnforcementLevel, URN: e.ResourceURN, Message: e.Message,
 			})
 		}
+		recordFailure(ev, res)
 	}
 	for {
 		select {
@@ -281,6 +286,13 @@ func explain(err error, res *Result, env map[string]string, stack string) error 
 		return fmt.Errorf("%w\n\nA provider plugin is missing. Plugins are downloaded automatically on machines with internet access "+
 			"(unset PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION); offline, only the kubernetes plugin is available (built by infra/tools/tools.sh). "+
 			"PULUMI_HOME is %s", err, env["PULUMI_HOME"])
+	}
+	if reasons := failureReasons(res); reasons != "" {
+		if slices.ContainsFunc(res.Failed, func(urn string) bool { return strings.Contains(urn, "kubernetes:apps/v1:Deployment::") }) {
+			reasons += fmt.Sprintf("\nThe pods of the previous release keep serving (a rollout replaces them only as new ones become ready). "+
+				"Fix the release, or go back to the last good one: make rollback STACK=%s", stack)
+		}
+		return fmt.Errorf("%w%s", err, reasons)
 	}
 	return err
 }

@@ -1,0 +1,55 @@
+package release
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+)
+
+// TestFailureNamesTheReason: an update whose rollout never became ready fails with what the Kubernetes provider
+// last reported about the Deployment (its rollout condition, the pods' waiting reasons), in order, each once,
+// without colour codes, and with the way back; diagnostics of other resources and transient ones stay out.
+func TestFailureNamesTheReason(t *testing.T) {
+	const dep = "urn:pulumi:dev::wechat-deploy::wechat-deploy:workload:Workload$kubernetes:apps/v1:Deployment::wechat-api-deployment"
+	const svc = "urn:pulumi:dev::wechat-deploy::wechat-deploy:workload:Workload$kubernetes:core/v1:Service::wechat-api"
+	diag := func(urn, sev, msg string, ephemeral bool) events.EngineEvent {
+		return events.EngineEvent{EngineEvent: apitype.EngineEvent{DiagnosticEvent: &apitype.DiagnosticEvent{URN: urn, Severity: sev, Message: msg, Ephemeral: ephemeral}}}
+	}
+	evs := []events.EngineEvent{
+		diag(dep, "info", "Waiting for app ReplicaSet to be available (1/2 Pods available)", true),
+		diag(dep, "warning", "<{%fg 3%}>[Pod wechat-api/wechat-api-7d9c-x2x]: containers with unready status: [wechat-api] -- [CrashLoopBackOff] back-off 20s restarting failed container<{%reset%}>", false),
+		diag(svc, "warning", "unrelated warning about the Service", false),
+		diag(dep, "warning", "[Pod wechat-api/wechat-api-7d9c-x2x]: containers with unready status: [wechat-api] -- [CrashLoopBackOff] back-off 20s restarting failed container", false),
+		diag(dep, "warning", "[ProgressDeadlineExceeded] ReplicaSet \"wechat-api-7d9c\" has timed out progressing.", false),
+		diag(dep, "error", "resource "+dep+" was not successfully updated by the Kubernetes API server: timed out", false),
+		{EngineEvent: apitype.EngineEvent{ResOpFailedEvent: &apitype.ResOpFailedEvent{Metadata: apitype.StepEventMetadata{URN: dep, Op: apitype.OpUpdate}}}},
+	}
+	res := &Result{}
+	for _, ev := range evs {
+		recordFailure(ev, res)
+	}
+	cause := errors.New("update failed")
+	err := explain(cause, res, nil, "dev")
+	if !errors.Is(err, cause) {
+		t.Fatalf("the engine's error is lost: %v", err)
+	}
+	msg := err.Error()
+	crash := strings.Index(msg, "[CrashLoopBackOff] back-off 20s")
+	deadline := strings.Index(msg, "[ProgressDeadlineExceeded]")
+	switch {
+	case !strings.Contains(msg, "wechat-api-deployment") || crash < 0 || deadline < crash:
+		t.Errorf("the reasons are missing or out of order:\n%s", msg)
+	case strings.Count(msg, "[CrashLoopBackOff]") != 1:
+		t.Errorf("a repeated reason is quoted twice:\n%s", msg)
+	case strings.Contains(msg, "<{%") || strings.Contains(msg, "unrelated") || strings.Contains(msg, "Waiting for app"):
+		t.Errorf("colour codes, other resources' or transient messages are quoted:\n%s", msg)
+	case !strings.Contains(msg, "make rollback STACK=dev"):
+		t.Errorf("no way back named:\n%s", msg)
+	}
+	if got := explain(cause, &Result{}, nil, "dev"); got != cause {
+		t.Errorf("a failure on no resource changed: %v", got)
+	}
+}
