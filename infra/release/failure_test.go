@@ -49,7 +49,7 @@ func TestFailureNamesTheReason(t *testing.T) {
 	case !strings.Contains(msg, "make rollback STACK=dev"):
 		t.Errorf("no way back named:\n%s", msg)
 	}
-	if got := explain(cause, &Result{}, nil, "dev"); got != cause {
+	if got := explain(cause, &Result{}, nil, "dev"); got.Error() != cause.Error() {
 		t.Errorf("a failure on no resource changed: %v", got)
 	}
 }
