@@ -24,7 +24,9 @@ func recordFailure(ev events.EngineEvent, res *Result) {
 	if e := ev.ResOpFailedEvent; e != nil && !slices.Contains(res.Failed, e.Metadata.URN) {
 		res.Failed = append(res.Failed, e.Metadata.URN)
 	}
-	if e := ev.DiagnosticEvent; e != nil && e.URN != "" && !e.Ephemeral && (e.Severity == "warning" || e.Severity == "error") {
+	// The Kubernetes provider reports a rollout's progress as ephemeral status updates, its warnings included;
+	// the reasons are in those and in its final error.
+	if e := ev.DiagnosticEvent; e != nil && e.URN != "" && (e.Severity == "warning" || e.Severity == "error") {
 		msg := strings.TrimSpace(colors.Never.Colorize(e.Message))
 		if msg != "" {
 			res.Diagnostics = append(res.Diagnostics, Diagnostic{URN: e.URN, Severity: e.Severity, Message: msg})
@@ -40,7 +42,7 @@ func failureReasons(res *Result) string {
 	for _, urn := range res.Failed {
 		var reasons []string
 		for _, d := range slices.Backward(res.Diagnostics) {
-			if d.URN != urn || d.Severity != "warning" {
+			if d.URN != urn {
 				continue
 			}
 			line := d.Message

@@ -10,8 +10,9 @@ import (
 )
 
 // TestFailureNamesTheReason: an update whose rollout never became ready fails with what the Kubernetes provider
-// last reported about the Deployment (its rollout condition, the pods' waiting reasons), in order, each once,
-// without colour codes, and with the way back; diagnostics of other resources and transient ones stay out.
+// last reported about the Deployment (its rollout condition and the pods' waiting reasons, which it sends as
+// ephemeral status warnings, and its final error), in order, each once, without colour codes, and with the way
+// back; diagnostics of other resources and info messages stay out.
 func TestFailureNamesTheReason(t *testing.T) {
 	const dep = "urn:pulumi:dev::wechat-deploy::wechat-deploy:workload:Workload$kubernetes:apps/v1:Deployment::wechat-api-deployment"
 	const svc = "urn:pulumi:dev::wechat-deploy::wechat-deploy:workload:Workload$kubernetes:core/v1:Service::wechat-api"
@@ -20,10 +21,10 @@ func TestFailureNamesTheReason(t *testing.T) {
 	}
 	evs := []events.EngineEvent{
 		diag(dep, "info", "Waiting for app ReplicaSet to be available (1/2 Pods available)", true),
-		diag(dep, "warning", "<{%fg 3%}>[Pod wechat-api/wechat-api-7d9c-x2x]: containers with unready status: [wechat-api] -- [CrashLoopBackOff] back-off 20s restarting failed container<{%reset%}>", false),
+		diag(dep, "warning", "<{%fg 3%}>[Pod wechat-api/wechat-api-7d9c-x2x]: containers with unready status: [wechat-api] -- [CrashLoopBackOff] back-off 20s restarting failed container<{%reset%}>", true),
 		diag(svc, "warning", "unrelated warning about the Service", false),
 		diag(dep, "warning", "[Pod wechat-api/wechat-api-7d9c-x2x]: containers with unready status: [wechat-api] -- [CrashLoopBackOff] back-off 20s restarting failed container", false),
-		diag(dep, "warning", "[ProgressDeadlineExceeded] ReplicaSet \"wechat-api-7d9c\" has timed out progressing.", false),
+		diag(dep, "warning", "[ProgressDeadlineExceeded] ReplicaSet \"wechat-api-7d9c\" has timed out progressing.", true),
 		diag(dep, "error", "resource "+dep+" was not successfully updated by the Kubernetes API server: timed out", false),
 		{EngineEvent: apitype.EngineEvent{ResOpFailedEvent: &apitype.ResOpFailedEvent{Metadata: apitype.StepEventMetadata{URN: dep, Op: apitype.OpUpdate}}}},
 	}
@@ -46,6 +47,8 @@ func TestFailureNamesTheReason(t *testing.T) {
 		t.Errorf("a repeated reason is quoted twice:\n%s", msg)
 	case strings.Contains(msg, "<{%") || strings.Contains(msg, "unrelated") || strings.Contains(msg, "Waiting for app"):
 		t.Errorf("colour codes, other resources' or transient messages are quoted:\n%s", msg)
+	case !strings.Contains(msg, "was not successfully updated by the Kubernetes API server: timed out"):
+		t.Errorf("the provider's final error is not quoted:\n%s", msg)
 	case !strings.Contains(msg, "make rollback STACK=dev"):
 		t.Errorf("no way back named:\n%s", msg)
 	}
