@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 )
 
@@ -16,20 +17,18 @@ var executorsTSV string
 // executors.tsv from the image's own build files; an image whose contents are not declared is an error, since
 // nothing could then be checked.
 func Toolset(ref string) ([]string, error) {
-	repo := ref
-	if i := strings.Index(repo, "@"); i >= 0 {
-		repo = repo[:i]
+	image, err := name.ParseReference(ref)
+	if err != nil {
+		return nil, fmt.Errorf("executor image %q: %w", ref, err)
 	}
-	if i := strings.LastIndex(repo, ":"); i > strings.LastIndex(repo, "/") {
-		repo = repo[:i]
-	}
-	repo = strings.TrimPrefix(strings.TrimPrefix(repo, "docker.io/"), "index.docker.io/")
 	for line := range strings.SplitSeq(executorsTSV, "\n") {
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		name, tools, _ := strings.Cut(line, "\t")
-		if name == repo {
+		repo, tools, _ := strings.Cut(line, "\t")
+		// Compared as full repository names, so that the default registry (Docker Hub) is the same however
+		// spelt, and another registry's image of the same path is not.
+		if declared, err := name.NewRepository(repo); err == nil && declared.Name() == image.Context().Name() {
 			return strings.Fields(tools), nil
 		}
 	}

@@ -44,6 +44,7 @@ func TestCheckExecutor(t *testing.T) {
 		{"aws exec plugin", settings("pulumi/pulumi-go:3.274.1"), []string{"aws"}, []string{"aws"}},
 		{"docker build", settings("pulumi/pulumi-go:3.274.1"), []string{"docker"}, []string{"docker"}},
 		{"undeclared image", settings("ghcr.io/acme/executor:1", "go version"), nil, []string{"not declared"}},
+		{"same path, other registry", settings("ghcr.io/pulumi/pulumi-go:3.274.1", "go version"), nil, []string{"not declared"}},
 		{"no image", apitype.DeploymentSettings{}, nil, []string{"no executor image"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/wechat-deploy/wechat-deploy/components/image"
+	"github.com/wechat-deploy/wechat-deploy/components/kube"
 	"github.com/wechat-deploy/wechat-deploy/infra/deploy"
 )
 
@@ -27,23 +28,16 @@ func programExecs(t *testing.T, run stackRun) []string {
 		r := &run.Resources[i]
 		switch r.Type {
 		case "pulumi:providers:kubernetes":
-			var kc struct { // a kubeconfig, JSON (EKS) or YAML (ACK)
-				Users []struct {
-					User struct {
-						Exec *struct {
-							Command string `yaml:"command"`
-						} `yaml:"exec"`
-					} `yaml:"user"`
-				} `yaml:"users"`
-			}
+			var kc kube.Kubeconfig // JSON (EKS) or YAML (ACK)
 			if s := r.Str("kubeconfig"); s != "" {
 				if err := yaml.Unmarshal([]byte(s), &kc); err != nil {
 					t.Fatalf("provider %s: kubeconfig: %v", r.Name, err)
 				}
 			}
 			for _, u := range kc.Users {
-				if u.User.Exec != nil {
-					add(u.User.Exec.Command)
+				if exec, ok := u.User["exec"].(map[string]any); ok {
+					command, _ := exec["command"].(string)
+					add(command)
 				}
 			}
 		case "docker:index/image:Image":

@@ -240,8 +240,7 @@ func (p *Program) rootDir(ctx *pulumi.Context) string {
 }
 
 // checkBuild makes sure an image that is to be built can be: its context directory, and its package (go builder)
-// or Dockerfile (docker builder), exist. It
-// runs before any resource is registered, so a wrong path costs nothing.
+// or Dockerfile (docker builder), exist. It runs before any resource is registered, so a wrong path costs nothing.
 func (p *Program) checkBuild(ctx *pulumi.Context, cfg *config.Config) error {
 	if cfg.App.Image != "" {
 		return nil

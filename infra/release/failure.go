@@ -45,9 +45,8 @@ func failureReasons(res *Result) string {
 			if d.URN != urn {
 				continue
 			}
-			line := d.Message
-			if !slices.Contains(reasons, line) {
-				reasons = append(reasons, line)
+			if !slices.Contains(reasons, d.Message) {
+				reasons = append(reasons, d.Message)
 			}
 			if len(reasons) == maxReasons {
 				break
