@@ -16,7 +16,7 @@ export WECHAT_TEST_POSTGRES_URL
 RACE_PKGS := ./app/... ./infra/sandbox/...
 
 .PHONY: help test vet unit race fmt fmt-check lint build policy-pack tools hooks preview up rollback destroy refresh outputs \
-	sandbox-up sandbox-down sandbox-status e2e bench loadbench golden clean
+	sandbox-up sandbox-down sandbox-status e2e bench deploybench loadbench golden clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -89,6 +89,9 @@ e2e: ## end to end on the sandbox: up, no-op preview, update, policy gate, destr
 
 bench: ## Go benchmarks (program under mocks, app handler)
 	$(GO) test -run '^$$' -bench . -benchmem ./infra/program/ ./app/internal/handler/
+
+deploybench: ## engine time of up (create, image update) and no-op preview against kubectl on the sandbox's real node (root, tools built; N=3: three runs, each on a fresh sandbox)
+	$(GO) test -tags e2e -run '^$$' -bench BenchmarkDeploy -benchtime 1x -count $(or $(N),1) -timeout 60m ./infra/e2e/
 
 loadbench: ## app vs bare net/http on loopback, 64 connections (server and wrk on separate cores when available)
 	bash app/loadbench.sh 64 10

@@ -31,6 +31,8 @@ type PlatformArgs struct {
 	// ACME, when set, installs cert-manager with an ACME ClusterIssuer: the source of the Ingress's certificate
 	// (nginx serves certificates from Secrets, which nothing else on ACK fills).
 	ACME *ACMEArgs
+	// Managed turns on ACK's managed metrics and log shipping for the app's namespace.
+	Managed ManagedArgs
 	// OIDC, when set, is how the provider gets credentials: the token in OIDC.TokenFile exchanged for the RAM
 	// role (Pulumi Deployments, CI); otherwise the provider's default chain (access keys, profile) applies.
 	OIDC *OIDCCredentials
@@ -39,6 +41,14 @@ type PlatformArgs struct {
 // ACMEArgs name the ClusterIssuer, its account e-mail and the ingress class that answers HTTP-01 challenges.
 type ACMEArgs struct {
 	Issuer, Email, IngressClass string
+}
+
+// ManagedArgs select ACK's managed services: ARMS Prometheus (Metrics), and the app's container logs in the Simple
+// Log Service project LogProject, kept LogRetentionDays days (Logs).
+type ManagedArgs struct {
+	Metrics, Logs    bool
+	LogProject       string
+	LogRetentionDays int
 }
 
 // OIDCCredentials name a RAM role assumed with an OIDC token from an identity provider RAM trusts.
@@ -61,6 +71,14 @@ type Platform struct {
 func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...pulumi.ResourceOption) (*Platform, error) {
 	if args == nil || args.Region == "" {
 		return nil, fmt.Errorf("creating Alibaba Cloud platform %s: %w: a region is required", name, ErrInvalidArgs)
+	}
+	if mg := args.Managed; mg.Logs {
+		// What the observability component would refuse, refused before anything is registered.
+		check := ObservabilityArgs{ClusterID: pulumi.String("-"), Logs: true, LogProject: mg.LogProject, LogRetentionDays: mg.LogRetentionDays,
+			Namespaces: []string{args.Cluster.AppNamespace}}
+		if err := check.validate(); err != nil {
+			return nil, fmt.Errorf("creating Alibaba Cloud platform %s: %w", name, err)
+		}
 	}
 	p := &Platform{}
 	if err := ctx.RegisterComponentResource(PlatformType, name, p, opts...); err != nil {
@@ -143,7 +161,20 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 			return nil, err
 		}
 	}
+	var scraper platform.Scraper
+	if mg := args.Managed; mg.Metrics || mg.Logs {
+		obs, err := NewManagedObservability(ctx, name, &ObservabilityArgs{
+			ClusterID: p.Cluster.ClusterID, DependsOn: p.Cluster.Ready,
+			Metrics: mg.Metrics, Logs: mg.Logs, LogProject: mg.LogProject, LogRetentionDays: mg.LogRetentionDays,
+			Namespaces: []string{args.Cluster.AppNamespace}, Tags: pulumi.ToStringMap(args.Cluster.Tags),
+		}, pulumi.Parent(p), pulumi.Providers(provider, k8s))
+		if err != nil {
+			return nil, err
+		}
+		scraper = obs.Scraper
+	}
 	p.Outputs = platform.Outputs{
+		Scraper:         scraper,
 		Provider:        k8s,
 		Kubeconfig:      p.Cluster.Kubeconfig,
 		ClusterName:     p.Cluster.ClusterName,

@@ -340,11 +340,19 @@ func TestScalingAndVersionDoNotReplace(t *testing.T) {
 
 func TestClusterValidation(t *testing.T) {
 	tests := map[string]func(a *PlatformArgs){
-		"open public endpoint": func(a *PlatformArgs) { a.Cluster.PublicAccessCIDRs = nil },
-		"no endpoint":          func(a *PlatformArgs) { a.Cluster.EndpointPublic, a.Cluster.EndpointPrivate = false, false },
-		"unpinned addon":       func(a *PlatformArgs) { a.Cluster.Addons = []platform.Addon{{Name: "vpc-cni"}} },
-		"min above max":        func(a *PlatformArgs) { a.Cluster.MinNodes = 10 },
-		"one zone":             func(a *PlatformArgs) { a.ZoneCount = 1 },
+		"open public endpoint":                   func(a *PlatformArgs) { a.Cluster.PublicAccessCIDRs = nil },
+		"no endpoint":                            func(a *PlatformArgs) { a.Cluster.EndpointPublic, a.Cluster.EndpointPrivate = false, false },
+		"unpinned addon":                         func(a *PlatformArgs) { a.Cluster.Addons = []platform.Addon{{Name: "vpc-cni"}} },
+		"min above max":                          func(a *PlatformArgs) { a.Cluster.MinNodes = 10 },
+		"one zone":                               func(a *PlatformArgs) { a.ZoneCount = 1 },
+		"logs without the addon that ships them": func(a *PlatformArgs) { a.Managed = ManagedArgs{Logs: true, LogRetentionDays: 30} },
+		"scraper without the app's port": func(a *PlatformArgs) {
+			a.Managed = ManagedArgs{Metrics: true, App: "wechat-api"}
+		},
+		"scraper without a private endpoint": func(a *PlatformArgs) {
+			a.Cluster.EndpointPrivate = false
+			a.Managed = ManagedArgs{Metrics: true, App: "wechat-api", MetricsPortName: "metrics"}
+		},
 	}
 	for name, edit := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -76,6 +76,7 @@ type Cluster struct {
 	pulumi.ResourceState
 
 	ClusterName     pulumi.StringOutput `pulumi:"clusterName"`
+	ARN             pulumi.StringOutput `pulumi:"arn"`
 	Endpoint        pulumi.StringOutput `pulumi:"endpoint"`
 	OIDCProviderARN pulumi.StringOutput `pulumi:"oidcProviderArn"`
 	OIDCIssuerURL   pulumi.StringOutput `pulumi:"oidcIssuerUrl"`
@@ -143,7 +144,7 @@ func NewCluster(ctx *pulumi.Context, name string, args *ClusterArgs, opts ...pul
 		return nil, fmt.Errorf("creating EKS cluster %s: %w", name, err)
 	}
 	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
-		"clusterName": c.ClusterName, "endpoint": c.Endpoint, "oidcProviderArn": c.OIDCProviderARN,
+		"clusterName": c.ClusterName, "arn": c.ARN, "endpoint": c.Endpoint, "oidcProviderArn": c.OIDCProviderARN,
 		"oidcIssuerUrl": c.OIDCIssuerURL, "kubeconfig": c.Kubeconfig, "appRoleArn": c.AppRoleARN, "kmsKeyArn": c.KMSKeyARN,
 	}); err != nil {
 		return nil, fmt.Errorf("registering outputs of EKS cluster %s: %w", name, err)
@@ -218,6 +219,7 @@ func (b *clusterBuild) build(c *Cluster) error {
 	ca := cluster.CertificateAuthority.Data().Elem()
 	args := b.args
 	c.ClusterName = cluster.Name
+	c.ARN = cluster.Arn
 	c.Endpoint = cluster.Endpoint
 	c.OIDCProviderARN = oidc.Arn
 	c.OIDCIssuerURL = issuer

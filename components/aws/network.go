@@ -26,8 +26,9 @@ type NetworkArgs struct {
 	CIDR string
 	// Zones are the availability zones to use, one public and one private subnet in each.
 	Zones []string
-	// PrivatePrefix and PublicPrefix are the prefix lengths of the subnets.
-	PrivatePrefix, PublicPrefix int
+	// PrivatePrefix and PublicPrefix are the prefix lengths of the subnets; DatabasePrefix, when set, adds a
+	// database subnet per zone (no route out of the VPC) after them.
+	PrivatePrefix, PublicPrefix, DatabasePrefix int
 	// NATPerZone gives every zone its own NAT gateway; otherwise all private subnets share the first one.
 	NATPerZone bool
 	// FlowLogRetentionDays is the retention of the VPC flow log group.
@@ -45,6 +46,8 @@ type Network struct {
 	VpcID            pulumi.StringOutput      `pulumi:"vpcId"`
 	PrivateSubnetIDs pulumi.StringArrayOutput `pulumi:"privateSubnetIds"`
 	PublicSubnetIDs  pulumi.StringArrayOutput `pulumi:"publicSubnetIds"`
+	// DatabaseSubnetIDs are the database subnets (empty without NetworkArgs.DatabasePrefix).
+	DatabaseSubnetIDs pulumi.StringArrayOutput `pulumi:"databaseSubnetIds"`
 	// Plan is the subnet layout that was created.
 	Plan []netplan.Subnet `pulumi:"-"`
 }
@@ -61,7 +64,11 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	if len(args.Zones) < 2 {
 		return nil, fmt.Errorf("creating network %s: %w: EKS needs at least 2 zones, got %d", name, ErrInvalidArgs, len(args.Zones))
 	}
-	plan, err := netplan.Plan(vpcCIDR, len(args.Zones), netplan.AWSTiers(args.PrivatePrefix, args.PublicPrefix), netplan.MaxPrefixAWS)
+	tiers := netplan.AWSTiers(args.PrivatePrefix, args.PublicPrefix)
+	if args.DatabasePrefix > 0 {
+		tiers = append(tiers, netplan.Tier{Name: netplan.AWSDatabaseTier, Prefix: args.DatabasePrefix})
+	}
+	plan, err := netplan.Plan(vpcCIDR, len(args.Zones), tiers, netplan.MaxPrefixAWS)
 	if err != nil {
 		return nil, fmt.Errorf("creating network %s: %w: %w", name, ErrInvalidArgs, err)
 	}
@@ -73,9 +80,11 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	if err := b.build(n); err != nil {
 		return nil, err
 	}
-	if err := ctx.RegisterResourceOutputs(n, pulumi.Map{
-		"vpcId": n.VpcID, "privateSubnetIds": n.PrivateSubnetIDs, "publicSubnetIds": n.PublicSubnetIDs,
-	}); err != nil {
+	outputs := pulumi.Map{"vpcId": n.VpcID, "privateSubnetIds": n.PrivateSubnetIDs, "publicSubnetIds": n.PublicSubnetIDs}
+	if args.DatabasePrefix > 0 {
+		outputs["databaseSubnetIds"] = n.DatabaseSubnetIDs
+	}
+	if err := ctx.RegisterResourceOutputs(n, outputs); err != nil {
 		return nil, fmt.Errorf("registering outputs of network %s: %w", name, err)
 	}
 	return n, nil
@@ -113,6 +122,13 @@ func (b *networkBuild) build(n *Network) error {
 	private, err := b.privateSubnets(vpc, natIDs)
 	if err != nil {
 		return err
+	}
+	if b.args.DatabasePrefix > 0 {
+		db, err := b.databaseSubnets(vpc)
+		if err != nil {
+			return err
+		}
+		n.DatabaseSubnetIDs = db.ToStringArrayOutput()
 	}
 	if err := flowLogs(b.ctx, b.name, vpc, b.args.FlowLogRetentionDays, b.parent); err != nil {
 		return err
@@ -247,6 +263,37 @@ func (b *networkBuild) privateSubnets(vpc *ec2.Vpc, natIDs []pulumi.IDOutput) (p
 		}
 	}
 	return private, nil
+}
+
+// databaseSubnets are one database subnet per zone, on a route table of their own with no route out of the VPC:
+// a database answers the VPC and reaches nothing beyond it.
+func (b *networkBuild) databaseSubnets(vpc *ec2.Vpc) (pulumi.StringArray, error) {
+	name, args := b.name, b.args
+	rt, err := ec2.NewRouteTable(b.ctx, name+"-database-rt", &ec2.RouteTableArgs{
+		VpcId: vpc.ID(), Tags: b.tags(name+"-database", nil),
+	}, b.parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating database route table for network %s: %w", name, err)
+	}
+	cidrs := netplan.CIDRsOf(b.plan, netplan.AWSDatabaseTier)
+	var ids pulumi.StringArray
+	for z, zone := range args.Zones {
+		suffix := strconv.Itoa(z)
+		sn, err := ec2.NewSubnet(b.ctx, name+"-database-"+suffix, &ec2.SubnetArgs{
+			VpcId: vpc.ID(), CidrBlock: pulumi.String(cidrs[z]), AvailabilityZone: pulumi.String(zone),
+			Tags: b.tags(name+"-database-"+zone, nil),
+		}, b.parent)
+		if err != nil {
+			return nil, fmt.Errorf("creating database subnet in %s for network %s: %w", zone, name, err)
+		}
+		if _, err := ec2.NewRouteTableAssociation(b.ctx, name+"-database-"+suffix, &ec2.RouteTableAssociationArgs{
+			SubnetId: sn.ID(), RouteTableId: rt.ID(),
+		}, b.parent); err != nil {
+			return nil, fmt.Errorf("routing database subnet in %s for network %s: %w", zone, name, err)
+		}
+		ids = append(ids, sn.ID())
+	}
+	return ids, nil
 }
 
 // flowLogPolicy lets the flow-log service write to the group (created here, so no logs:CreateLogGroup) and list

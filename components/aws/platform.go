@@ -37,9 +37,36 @@ type PlatformArgs struct {
 	// TLS terminates HTTPS at the load balancer with CertificateARN, or the issued certificate.
 	TLS            bool
 	CertificateARN string
+	// Managed turns on EKS's managed metrics and log shipping for the app.
+	Managed ManagedArgs
+	// Database, when set, provisions the app's PostgreSQL (RDS) in database subnets of its own; the platform fills
+	// in the VPC, the subnets, the client security group and the partition.
+	Database *DatabaseArgs
 	// Delivery, when set, grants the environment's delivery roles (made by infra/bootstrap with
 	// DeliveryIdentity) access to the cluster: the deploy role as an admin, the preview role as a viewer.
 	Delivery *DeliveryAccess
+}
+
+// ManagedArgs select EKS's managed services: an Amazon Managed Service for Prometheus workspace with a managed
+// scraper of the app's metrics port (Metrics: App's pods in the cluster's app namespace, port MetricsPortName),
+// CloudWatch Container Insights (ContainerInsights), and its container logs in CloudWatch Logs kept
+// LogRetentionDays days (Logs).
+type ManagedArgs struct {
+	Metrics, ContainerInsights, Logs bool
+	LogRetentionDays                 int
+	App, MetricsPortName             string
+}
+
+func (m ManagedArgs) validate(endpointPrivate bool) error {
+	switch {
+	case m.Logs && !m.ContainerInsights:
+		return fmt.Errorf("%w: logs are shipped by the Container Insights addon's Fluent Bit; turn Container Insights on", ErrInvalidArgs)
+	case m.Metrics && (m.App == "" || m.MetricsPortName == ""):
+		return fmt.Errorf("%w: the managed scraper needs the app's name and metrics port", ErrInvalidArgs)
+	case m.Metrics && !endpointPrivate:
+		return fmt.Errorf("%w: the managed scraper reaches the cluster through its private API endpoint; enable it", ErrInvalidArgs)
+	}
+	return nil
 }
 
 // DeliveryAccess names the delivery roles of one environment: Project-Environment-deploy and -preview in the
@@ -64,6 +91,14 @@ type Platform struct {
 func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...pulumi.ResourceOption) (*Platform, error) {
 	if args == nil || args.Region == "" {
 		return nil, fmt.Errorf("creating AWS platform %s: %w: a region is required", name, ErrInvalidArgs)
+	}
+	if err := args.Managed.validate(args.Cluster.EndpointPrivate); err != nil {
+		return nil, fmt.Errorf("creating AWS platform %s: %w", name, err)
+	}
+	if args.Database != nil {
+		if err := args.Database.validateSettings(); err != nil {
+			return nil, fmt.Errorf("creating AWS platform %s: database: %w", name, err)
+		}
 	}
 	p := &Platform{}
 	if err := ctx.RegisterComponentResource(PlatformType, name, p, opts...); err != nil {
@@ -115,6 +150,9 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 
 	netArgs := args.Network
 	netArgs.Zones = zones
+	if args.Database != nil {
+		netArgs.DatabasePrefix = netplan.DatabasePrefix(netArgs.PublicPrefix, netplan.MaxPrefixAWS)
+	}
 	netArgs.ClusterName = args.Cluster.ClusterName
 	p.Network, err = NewNetwork(ctx, name, &netArgs, child...)
 	if err != nil {
@@ -178,7 +216,36 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 		return nil, fmt.Errorf("creating AWS platform %s: %w: TLS needs a certificate ARN or a hosted zone to issue one in", name, ErrInvalidArgs)
 	}
 
+	var data platform.DataServices
+	if args.Database != nil {
+		dbArgs := *args.Database
+		dbArgs.VpcID, dbArgs.SubnetIDs = p.Network.VpcID, p.Network.DatabaseSubnetIDs
+		dbArgs.ClientSecurityGroupID, dbArgs.Partition = p.Cluster.NodeSecurityGroupID, partition.Partition
+		db, err := NewDatabase(ctx, name, &dbArgs, child...)
+		if err != nil {
+			return nil, err
+		}
+		data.Database = db.Endpoint
+	}
+	var scraper platform.Scraper
+	if mg := args.Managed; mg.Metrics || mg.ContainerInsights || mg.Logs {
+		obs, err := NewManagedObservability(ctx, name, &ObservabilityArgs{
+			ClusterName: args.Cluster.ClusterName, ClusterARN: p.Cluster.ARN, Partition: partition.Partition,
+			DependsOn: p.Cluster.Ready,
+			Metrics:   mg.Metrics, SubnetIDs: p.Network.PrivateSubnetIDs, CIDRs: netplan.CIDRsOf(p.Network.Plan, "private"),
+			SecurityGroupIDs: pulumi.StringArray{p.Cluster.NodeSecurityGroupID},
+			App:              mg.App, AppNamespace: args.Cluster.AppNamespace, MetricsPortName: mg.MetricsPortName,
+			ContainerInsights: mg.ContainerInsights, Addon: release.CloudWatchObservability,
+			Logs: mg.Logs, LogRetentionDays: mg.LogRetentionDays,
+		}, child...)
+		if err != nil {
+			return nil, err
+		}
+		scraper = obs.Scraper
+	}
 	p.Outputs = platform.Outputs{
+		Data:            data,
+		Scraper:         scraper,
 		Provider:        k8s,
 		Kubeconfig:      p.Cluster.Kubeconfig,
 		ClusterName:     p.Cluster.ClusterName,

@@ -32,6 +32,15 @@ func serviceTrust(service string) string {
 	})
 }
 
+// podIdentityTrust is the trust policy that lets EKS Pod Identity hand a role to the service accounts associated
+// with it (the association names them; the agent tags the session with cluster, namespace and account).
+func podIdentityTrust() string {
+	return policyDocument(statement{
+		Effect: "Allow", Principal: map[string]any{"Service": "pods.eks.amazonaws.com"},
+		Action: []string{"sts:AssumeRole", "sts:TagSession"},
+	})
+}
+
 // irsaTrust is the trust policy that lets one Kubernetes service account assume a role through the cluster's
 // OIDC provider (IRSA): only that namespace/name, only for the STS audience.
 func irsaTrust(oidcProviderARN, issuerURL, namespace, serviceAccount string) string {

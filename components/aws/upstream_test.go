@@ -11,12 +11,14 @@ import (
 	"time"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/acm"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/amp"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecr"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -157,6 +159,8 @@ func TestProviderRulesRefuseConflictingInput(t *testing.T) {
 // pulumiArgs maps each type with provider rules to its SDK input type, whose pulumi tags are the property names.
 var pulumiArgs = map[string]interface{ ElementType() reflect.Type }{
 	"aws:acm/certificate:Certificate":                         acm.CertificateArgs{},
+	"aws:amp/scraper:Scraper":                                 amp.ScraperArgs{},
+	"aws:amp/workspace:Workspace":                             amp.WorkspaceArgs{},
 	"aws:acm/certificateValidation:CertificateValidation":     acm.CertificateValidationArgs{},
 	"aws:cloudwatch/logGroup:LogGroup":                        cloudwatch.LogGroupArgs{},
 	"aws:ec2/defaultSecurityGroup:DefaultSecurityGroup":       ec2.DefaultSecurityGroupArgs{},
@@ -167,6 +171,7 @@ var pulumiArgs = map[string]interface{ ElementType() reflect.Type }{
 	"aws:ec2/natGateway:NatGateway":                           ec2.NatGatewayArgs{},
 	"aws:ec2/routeTable:RouteTable":                           ec2.RouteTableArgs{},
 	"aws:ec2/routeTableAssociation:RouteTableAssociation":     ec2.RouteTableAssociationArgs{},
+	"aws:ec2/securityGroup:SecurityGroup":                     ec2.SecurityGroupArgs{},
 	"aws:ec2/subnet:Subnet":                                   ec2.SubnetArgs{},
 	"aws:ec2/vpc:Vpc":                                         ec2.VpcArgs{},
 	"aws:ecr/lifecyclePolicy:LifecyclePolicy":                 ecr.LifecyclePolicyArgs{},
@@ -182,6 +187,9 @@ var pulumiArgs = map[string]interface{ ElementType() reflect.Type }{
 	"aws:iam/rolePolicyAttachment:RolePolicyAttachment":       iam.RolePolicyAttachmentArgs{},
 	"aws:kms/alias:Alias":                                     kms.AliasArgs{},
 	"aws:kms/key:Key":                                         kms.KeyArgs{},
+	"aws:rds/instance:Instance":                               rds.InstanceArgs{},
+	"aws:rds/parameterGroup:ParameterGroup":                   rds.ParameterGroupArgs{},
+	"aws:rds/subnetGroup:SubnetGroup":                         rds.SubnetGroupArgs{},
 	"aws:route53/record:Record":                               route53.RecordArgs{},
 }
 

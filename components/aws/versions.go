@@ -19,6 +19,9 @@ type EKSRelease struct {
 	StandardSupportEnd, ExtendedSupportEnd string
 	// Addons are the managed addons installed on a cluster of this version, pinned.
 	Addons []platform.Addon
+	// CloudWatchObservability is the amazon-cloudwatch-observability addon (CloudWatch Container Insights and
+	// its Fluent Bit log shipping), installed when the stack asks for Container Insights.
+	CloudWatchObservability platform.Addon
 	// MetricsServerChart is the metrics-server Helm chart (kubernetes-sigs.github.io/metrics-server) whose
 	// app version supports this Kubernetes version: the HorizontalPodAutoscaler reads pod CPU and memory from it.
 	MetricsServerChart string
@@ -49,6 +52,9 @@ var EKSReleases = []EKSRelease{
 			{Name: "kube-proxy", Version: "v1.33.0-eksbuild.2"},
 			{Name: "eks-pod-identity-agent", Version: "v1.3.7-eksbuild.2"},
 		},
+		// Chart 4.5.0 of aws-observability/helm-charts, the addon's source; Pod Identity since 3.1.0
+		// (testdata/upstream/eks-observability-facts.md).
+		CloudWatchObservability: platform.Addon{Name: CloudWatchObservabilityAddon, Version: "v4.5.0-eksbuild.1"},
 		// Chart 3.12.2 is metrics-server 0.7.2, which supports Kubernetes 1.27 and later.
 		MetricsServerChart: "3.12.2",
 	},

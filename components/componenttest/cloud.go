@@ -106,11 +106,24 @@ func (c *Cloud) Outputs(typ, name string, inputs resource.PropertyMap) (string, 
 		str("name", physical)
 		str("endpoint", fmt.Sprintf("https://%s.gr7.%s.eks.amazonaws.com", strings.ToUpper(shortHash(name)), c.Region))
 		out["certificateAuthority"] = resource.NewObjectProperty(resource.PropertyMap{"data": resource.NewStringProperty(FakeCA)})
+		// EKS makes the cluster security group (attached to the control plane's interfaces and managed nodes).
+		vpc := resource.PropertyMap{}
+		if v, ok := inputs["vpcConfig"]; ok && v.IsObject() {
+			vpc = v.ObjectValue().Copy()
+		}
+		vpc["clusterSecurityGroupId"] = resource.NewStringProperty("sg-" + shortHash(name+"-cluster"))
+		out["vpcConfig"] = resource.NewObjectProperty(vpc)
 		out["identities"] = resource.NewArrayProperty([]resource.PropertyValue{resource.NewObjectProperty(resource.PropertyMap{
 			"oidcs": resource.NewArrayProperty([]resource.PropertyValue{resource.NewObjectProperty(resource.PropertyMap{
 				"issuer": resource.NewStringProperty(fmt.Sprintf("https://oidc.eks.%s.amazonaws.com/id/%s", c.Region, strings.ToUpper(shortHash(name)))),
 			})}),
 		})})
+	case "aws:rds/instance:Instance":
+		// RDS names the endpoint after the identifier, the account's hash and the region.
+		id = "db-" + strings.ToUpper(shortHash(name))
+		str("address", fmt.Sprintf("%s.c%s.%s.rds.amazonaws.com", physicalOf(inputs, "identifier", name), shortHash(name), c.Region))
+		str("resourceId", id)
+		out["port"] = resource.NewNumberProperty(5432)
 	case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
 		url := ""
 		if v, ok := inputs["url"]; ok && v.IsString() {
@@ -338,4 +351,12 @@ func lastSegment(typ string) string {
 func shortHash(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])[:12]
+}
+
+// physicalOf is the string input key of a resource, or name when it has none.
+func physicalOf(inputs resource.PropertyMap, key, name string) string {
+	if v, ok := inputs[resource.PropertyKey(key)]; ok && v.IsString() {
+		return v.StringValue()
+	}
+	return name
 }

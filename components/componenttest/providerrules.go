@@ -169,14 +169,31 @@ func (r *ProviderRule) Check(inputs resource.PropertyMap) []string {
 			bad("%s and %s are both set; the provider accepts one of them", r.Path, r.Arg)
 		}
 	case "exactlyOneOf", "atLeastOneOf":
-		var set []string
-		for _, p := range strings.Split(r.Path, ",") {
-			if isSet(inputs, p) {
-				set = append(set, p)
+		// Paths inside one list (routes[*].a,routes[*].b) are a rule for each element: a list without elements
+		// has nothing to check.
+		paths := strings.Split(r.Path, ",")
+		scopes := []resource.PropertyMap{inputs}
+		if list, ok := commonList(paths); ok {
+			scopes = nil
+			for _, v := range values(inputs, list+"[*]") {
+				if v.known && v.v.IsObject() {
+					scopes = append(scopes, v.v.ObjectValue())
+				}
+			}
+			for i := range paths {
+				paths[i] = strings.TrimPrefix(paths[i], list+"[*].")
 			}
 		}
-		if len(set) == 0 || (r.Kind == "exactlyOneOf" && len(set) > 1) {
-			bad("%s set among %s; the provider wants %s", orNone(set), r.Path, map[string]string{"exactlyOneOf": "exactly one", "atLeastOneOf": "at least one"}[r.Kind])
+		for _, scope := range scopes {
+			var set []string
+			for _, p := range paths {
+				if isSet(scope, p) {
+					set = append(set, p)
+				}
+			}
+			if len(set) == 0 || (r.Kind == "exactlyOneOf" && len(set) > 1) {
+				bad("%s set among %s; the provider wants %s", orNone(set), r.Path, map[string]string{"exactlyOneOf": "exactly one", "atLeastOneOf": "at least one"}[r.Kind])
+			}
 		}
 	case "requiredWith":
 		if isSet(inputs, r.Path) {
@@ -210,6 +227,20 @@ func (r *ProviderRule) Check(inputs resource.PropertyMap) []string {
 		}
 	}
 	return out
+}
+
+// commonList is the list all paths lie in (routes of routes[*].a and routes[*].b), when they share one.
+func commonList(paths []string) (string, bool) {
+	list, _, ok := strings.Cut(paths[0], "[*].")
+	if !ok {
+		return "", false
+	}
+	for _, p := range paths[1:] {
+		if !strings.HasPrefix(p, list+"[*].") {
+			return "", false
+		}
+	}
+	return list, true
 }
 
 func orNone(s []string) string {

@@ -155,6 +155,17 @@ func AWSTiers(privatePrefix, publicPrefix int) []Tier {
 	return []Tier{{Name: "private", Prefix: privatePrefix}, {Name: "public", Prefix: publicPrefix}}
 }
 
+// AWSDatabaseTier is the tier of database subnets (a managed database's subnet group): placed after the private
+// and public tiers, so that adding it to a planned VPC leaves their subnets where they are, provided its prefix
+// is no shorter than theirs (DatabasePrefix).
+const AWSDatabaseTier = "database"
+
+// DatabasePrefix sizes database subnets: /24 (a managed database needs few addresses), never larger than the
+// public subnets so that the existing tiers keep their places, and at most maxPrefix.
+func DatabasePrefix(publicPrefix, maxPrefix int) int {
+	return min(maxPrefix, max(publicPrefix, 24))
+}
+
 // AlicloudTiers are the VSwitch tiers of an Alibaba Cloud VPC: a worker VSwitch per zone and, with Terway
 // (podPrefix > 0), a pod VSwitch.
 func AlicloudTiers(workerPrefix, podPrefix int) []Tier {

@@ -37,6 +37,9 @@ type MonitoringArgs struct {
 	Labels map[string]string
 	// PrometheusOperator creates the ServiceMonitor and PrometheusRule (the operator's CRDs must exist).
 	PrometheusOperator bool
+	// ServiceMonitor creates the ServiceMonitor alone, for a managed scraper that discovers targets through
+	// ServiceMonitors but takes its alerts elsewhere (ACK's ARMS Prometheus, which installs the CRD).
+	ServiceMonitor bool
 	// Dashboard creates the Grafana dashboard ConfigMap.
 	Dashboard bool
 	// Thresholds of the alerts.
@@ -64,7 +67,7 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 	meta := func(n string, labels map[string]string) *metav1.ObjectMetaArgs {
 		return &metav1.ObjectMetaArgs{Name: pulumi.String(n), Namespace: pulumi.String(t.Namespace), Labels: pulumi.ToStringMap(labels)}
 	}
-	if args.PrometheusOperator {
+	if args.PrometheusOperator || args.ServiceMonitor {
 		interval := args.ScrapeInterval
 		if interval == "" {
 			interval = "30s"
@@ -82,6 +85,8 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 		}, parent); err != nil {
 			return nil, fmt.Errorf("creating monitoring %s: service monitor: %w", name, err)
 		}
+	}
+	if args.PrometheusOperator {
 		var rules []any
 		for _, a := range signals.Alerts(t, args.Thresholds) {
 			rule := map[string]any{

@@ -48,9 +48,19 @@ type Outputs struct {
 	// ingress controller (so the app believes their X-Forwarded-For and nobody else's); nil when the platform
 	// cannot know them.
 	TrustedProxies []string
+	// Scraper is the cloud's managed metrics scraper (empty when the stack uses none): the workload admits it
+	// to the app's metrics port.
+	Scraper Scraper
 	// PullWithCredentials tells the workload to pull with an image pull secret made from Registry (nodes of
 	// the cluster are not otherwise authorised to pull from it).
 	PullWithCredentials bool
+}
+
+// Scraper is where a managed metrics scraper connects from: the namespaces of its in-cluster agents, or the
+// address blocks its network interfaces live in (an agentless scraper outside the cluster).
+type Scraper struct {
+	Namespaces []string
+	CIDRs      []string
 }
 
 // Addon is a managed cluster addon: a name, a pinned version (required on EKS) and its configuration JSON.

@@ -94,9 +94,12 @@ type WorkloadArgs struct {
 	// (RolloutBudget).
 	ProgressDeadlineSeconds int
 	// MetricsPort serves /metrics (default contract.DefaultMetricsPort): a Service port inside the cluster,
-	// never behind the Ingress, reachable only from ScraperNamespace (nobody when empty).
+	// never behind the Ingress, reachable only from ScraperNamespace and the platform's managed scraper (nobody
+	// when both are empty).
 	MetricsPort      int
 	ScraperNamespace string
+	// Scraper is the cloud's managed scraper, admitted to the metrics port besides ScraperNamespace.
+	Scraper platform.Scraper
 }
 
 // Workload is the deployed app.
@@ -760,13 +763,19 @@ func (b *builder) networkPolicies(ns pulumi.StringOutput, opts []pulumi.Resource
 	ingress := networkingv1.NetworkPolicyIngressRuleArray{networkingv1.NetworkPolicyIngressRuleArgs{
 		Ports: networkingv1.NetworkPolicyPortArray{tcp(a.Port)},
 	}}
-	if a.ScraperNamespace != "" {
-		ingress = append(ingress, networkingv1.NetworkPolicyIngressRuleArgs{
-			From: networkingv1.NetworkPolicyPeerArray{networkingv1.NetworkPolicyPeerArgs{
-				NamespaceSelector: &metav1.LabelSelectorArgs{MatchLabels: pulumi.StringMap{"kubernetes.io/metadata.name": pulumi.String(a.ScraperNamespace)}},
-			}},
-			Ports: networkingv1.NetworkPolicyPortArray{tcp(a.MetricsPort)},
-		})
+	var scrapers networkingv1.NetworkPolicyPeerArray
+	for _, ns := range slices.Compact(slices.Sorted(slices.Values(append([]string{a.ScraperNamespace}, a.Scraper.Namespaces...)))) {
+		if ns != "" {
+			scrapers = append(scrapers, networkingv1.NetworkPolicyPeerArgs{
+				NamespaceSelector: &metav1.LabelSelectorArgs{MatchLabels: pulumi.StringMap{"kubernetes.io/metadata.name": pulumi.String(ns)}},
+			})
+		}
+	}
+	for _, cidr := range a.Scraper.CIDRs {
+		scrapers = append(scrapers, networkingv1.NetworkPolicyPeerArgs{IpBlock: &networkingv1.IPBlockArgs{Cidr: pulumi.String(cidr)}})
+	}
+	if len(scrapers) > 0 {
+		ingress = append(ingress, networkingv1.NetworkPolicyIngressRuleArgs{From: scrapers, Ports: networkingv1.NetworkPolicyPortArray{tcp(a.MetricsPort)}})
 	}
 	_, err = networkingv1.NewNetworkPolicy(b.ctx, b.name+"-app", &networkingv1.NetworkPolicyArgs{
 		Metadata: b.meta(b.names.app, ns, nil),
@@ -774,7 +783,7 @@ func (b *builder) networkPolicies(ns pulumi.StringOutput, opts []pulumi.Resource
 			PodSelector: &metav1.LabelSelectorArgs{MatchLabels: b.selector()},
 			PolicyTypes: pulumi.StringArray{pulumi.String("Ingress"), pulumi.String("Egress")},
 			// The HTTP port from anywhere (ingress controller, load balancer targets, probes); the metrics port only
-			// from the scraper's namespace.
+			// from the scrapers.
 			Ingress: ingress,
 			Egress:  egress,
 		},

@@ -48,7 +48,11 @@ var awsProfile = cloudProfile{
 	// EKS needs subnets in two zones.
 	minZones: 2,
 	subnetTiers: func(c *Config) []netplan.Tier {
-		return netplan.AWSTiers(c.Network.PrivateSubnetPrefix, c.Network.PublicSubnetPrefix)
+		tiers := netplan.AWSTiers(c.Network.PrivateSubnetPrefix, c.Network.PublicSubnetPrefix)
+		if c.Database.Provision {
+			tiers = append(tiers, netplan.Tier{Name: netplan.AWSDatabaseTier, Prefix: netplan.DatabasePrefix(c.Network.PublicSubnetPrefix, netplan.MaxPrefixAWS)})
+		}
+		return tiers
 	},
 	maxSubnetPrefix: netplan.MaxPrefixAWS,
 	pinnedAddons:    true,

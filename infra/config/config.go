@@ -51,6 +51,7 @@ type Config struct {
 	Registry      Registry          `json:"registry" doc:"Container registry (ECR or ACR)."`
 	Existing      Existing          `json:"existing" doc:"Existing cluster and registry (cloud: existing)."`
 	App           App               `json:"app" doc:"The deployed WeChat backend."`
+	Database      Database          `json:"database" doc:"The app's PostgreSQL when the stack provisions it (otherwise the databaseUrl secret names one)."`
 	Observability Observability     `json:"observability" doc:"Metrics scraping, alerts, dashboard and tracing."`
 	Protect       bool              `json:"protect" doc:"Protect stateful resources (VPC, cluster, KMS key, registry) from deletion."`
 	Tags          map[string]string `json:"tags" doc:"Extra tags on every cloud resource (project, stack and environment tags are always added)."`
@@ -161,6 +162,20 @@ type App struct {
 	LogLevel             string            `json:"logLevel" doc:"App log level: debug, info, warn or error."`
 }
 
+// Database is the app's PostgreSQL provisioned by the stack (aws: RDS for PostgreSQL).
+type Database struct {
+	Provision           bool   `json:"provision" doc:"Create the app's PostgreSQL with the stack (aws: RDS for PostgreSQL in database subnets of its own, encrypted, TLS enforced, reachable from the cluster only); the master password is the databasePassword secret. false: set the databaseUrl secret (production needs one of the two)."`
+	InstanceClass       string `json:"instanceClass" doc:"Instance class (aws: db.m6g.large); default db.m6g.large in production, db.t4g.medium otherwise (production refuses burstable classes)."`
+	StorageGiB          int    `json:"storageGiB" doc:"Allocated gp3 storage in GiB (20-65536); it grows by itself up to four times this."`
+	Name                string `json:"name" doc:"Database name; defaults to the app name with '_' for '-'."`
+	Username            string `json:"username" doc:"Master user the app connects as."`
+	BackupRetentionDays int    `json:"backupRetentionDays" doc:"Days of automated backups (0-35; production at least 7); default 14 in production, 7 otherwise."`
+	MultiAZ             *bool  `json:"multiAz" doc:"Keep a standby in another zone; default: production."`
+	DeletionProtection  *bool  `json:"deletionProtection" doc:"Refuse deletion and keep a final snapshot; default: production."`
+	PerformanceInsights *bool  `json:"performanceInsights" doc:"Performance Insights (7 days, encrypted with the database's key); default: production."`
+	MonitoringInterval  *int   `json:"monitoringInterval" doc:"Enhanced monitoring interval in seconds (0, 1, 5, 10, 15, 30 or 60; 0 is off); default 60 in production, 0 otherwise."`
+}
+
 // Observability is how the app is watched: scraped by Prometheus, alerted on, charted, traced.
 type Observability struct {
 	PrometheusOperator bool               `json:"prometheusOperator" doc:"Create a ServiceMonitor and a PrometheusRule with the golden-signal alerts (the cluster runs the Prometheus Operator and kube-state-metrics)."`
@@ -169,7 +184,19 @@ type Observability struct {
 	Dashboard          *bool              `json:"dashboard" doc:"Create the Grafana dashboard as a ConfigMap labelled grafana_dashboard: \"1\" for Grafana's sidecar."`
 	Alerts             signals.Thresholds `json:"alerts" doc:"Alert thresholds."`
 	Tracing            Tracing            `json:"tracing" doc:"OpenTelemetry tracing; off unless an endpoint is set."`
+	Managed            Managed            `json:"managed" doc:"The cloud's own metrics and log services (aws and alicloud; all off by default: they are billed)."`
 }
+
+// Managed turns on the cloud's own monitoring and log shipping for the cluster and the app.
+type Managed struct {
+	Metrics           bool `json:"metrics" doc:"aws: an Amazon Managed Service for Prometheus workspace and an agentless AMP scraper of the app's metrics port (the app's NetworkPolicy admits the scraper from the private subnets); alicloud: ARMS Prometheus (the ACK arms-prometheus addon) scraping through a ServiceMonitor (the NetworkPolicy admits its namespace, arms-prom)."`
+	ContainerInsights bool `json:"containerInsights" doc:"aws: CloudWatch Container Insights, the amazon-cloudwatch-observability EKS addon with an IRSA role of its own: node, pod and container metrics."`
+	Logs              bool `json:"logs" doc:"Ship container logs: aws to CloudWatch Logs (/aws/containerinsights/<cluster>/application, by the Container Insights addon's Fluent Bit: needs containerInsights); alicloud to a Simple Log Service logstore (the logtail-ds addon collecting the app namespace's stdout and stderr)."`
+	LogRetentionDays  int  `json:"logRetentionDays" doc:"Retention of the shipped container logs in days (aws: a period CloudWatch Logs offers; alicloud: 1-3650)."`
+}
+
+// Any reports whether any managed service is on.
+func (m Managed) Any() bool { return m.Metrics || m.ContainerInsights || m.Logs }
 
 // Tracing configures OpenTelemetry export.
 type Tracing struct {
@@ -220,6 +247,8 @@ type Secrets struct {
 	JWTSigningKey       pulumi.StringOutput
 	DatabaseURL         pulumi.StringOutput
 	HasDatabaseURL      bool
+	DatabasePassword    pulumi.StringOutput
+	HasDatabasePassword bool
 	RegistryPassword    pulumi.StringOutput
 	HasRegistryPassword bool
 	Kubeconfig          pulumi.StringOutput

@@ -3,6 +3,7 @@ package config
 import (
 	"github.com/wechat-deploy/wechat-deploy/components/observability/signals"
 	"slices"
+	"strings"
 
 	"github.com/wechat-deploy/wechat-deploy/components/netplan"
 )
@@ -28,6 +29,10 @@ const (
 	DefaultLogLevel             = "info"
 	DefaultScraperNamespace     = "monitoring"
 	DefaultTraceSamplePercent   = 10
+	DefaultManagedLogRetention  = 30
+	DefaultDatabaseClass        = "db.t4g.medium"
+	DefaultDatabaseClassProd    = "db.m6g.large"
+	DefaultDatabaseUser         = "wechat"
 	DefaultCPURequest           = "100m"
 	DefaultMemoryRequest        = "128Mi"
 	DefaultCPULimit             = "500m"
@@ -163,6 +168,28 @@ func applyDefaults(c *Config) {
 	if g.KeepImages == 0 {
 		g.KeepImages = DefaultKeepImages
 	}
+	if d := &c.Database; d.Provision {
+		prod := c.IsProduction()
+		d.InstanceClass = orDefault(d.InstanceClass, map[bool]string{true: DefaultDatabaseClassProd, false: DefaultDatabaseClass}[prod])
+		if d.StorageGiB == 0 {
+			d.StorageGiB = map[bool]int{true: 100, false: 20}[prod]
+		}
+		d.Name = orDefault(d.Name, strings.ReplaceAll(a.Name, "-", "_"))
+		d.Username = orDefault(d.Username, DefaultDatabaseUser)
+		if d.BackupRetentionDays == 0 {
+			d.BackupRetentionDays = map[bool]int{true: 14, false: 7}[prod]
+		}
+		for _, b := range []**bool{&d.MultiAZ, &d.DeletionProtection, &d.PerformanceInsights} {
+			if *b == nil {
+				v := prod
+				*b = &v
+			}
+		}
+		if d.MonitoringInterval == nil {
+			v := map[bool]int{true: 60, false: 0}[prod]
+			d.MonitoringInterval = &v
+		}
+	}
 	o := &c.Observability
 	o.ScraperNamespace = orDefault(o.ScraperNamespace, DefaultScraperNamespace)
 	if o.Dashboard == nil {
@@ -181,6 +208,9 @@ func applyDefaults(c *Config) {
 		if *f.v == 0 {
 			*f.v = f.def
 		}
+	}
+	if o.Managed.LogRetentionDays == 0 {
+		o.Managed.LogRetentionDays = DefaultManagedLogRetention
 	}
 	if o.Tracing.SamplePercent == 0 {
 		o.Tracing.SamplePercent = DefaultTraceSamplePercent

@@ -71,6 +71,7 @@ func Parse(project, stack string, src Source) (Config, error) {
 	p.decodeObject(src, "registry", &c.Registry)
 	p.decodeObject(src, "existing", &c.Existing)
 	p.decodeObject(src, "app", &c.App)
+	p.decodeObject(src, "database", &c.Database)
 	p.decodeObject(src, "observability", &c.Observability)
 	p.decodeObject(src, "tags", &c.Tags)
 	for _, spec := range SecretSpecs {
@@ -128,6 +129,8 @@ func readSecrets(c *Config, src Source, p *problems) {
 			c.Secrets.JWTSigningKey = out
 		case KeyDatabaseURL:
 			c.Secrets.DatabaseURL, c.Secrets.HasDatabaseURL = out, true
+		case KeyDatabasePassword:
+			c.Secrets.DatabasePassword, c.Secrets.HasDatabasePassword = out, true
 		case KeyRegistryPassword:
 			c.Secrets.RegistryPassword, c.Secrets.HasRegistryPassword = out, true
 		case KeyKubeconfig:

@@ -47,10 +47,13 @@ func Reference() []Entry {
 	}
 	for _, s := range SecretSpecs {
 		def := "(optional)"
-		if s.Required(&Config{Cloud: CloudAWS}) {
+		switch {
+		case s.Required(&Config{Cloud: CloudAWS}):
 			def = "(required)"
-		} else if s.Key == KeyDatabaseURL {
-			def = "(required in production)"
+		case s.Key == KeyDatabaseURL:
+			def = "(required in production without database.provision)"
+		case s.Key == KeyDatabasePassword:
+			def = "(required with database.provision)"
 		}
 		out = append(out, Entry{Key: s.Key, Type: "string", Doc: s.Doc, Secret: true, Default: def})
 	}

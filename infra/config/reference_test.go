@@ -20,7 +20,7 @@ const (
 
 // optionalSecrets cannot be declared in Pulumi.yaml: the CLI would require them (no default) or reject the
 // default (not encrypted).
-var optionalSecrets = map[string]bool{"databaseUrl": true, "registryPassword": true, "kubeconfig": true}
+var optionalSecrets = map[string]bool{"databaseUrl": true, "databasePassword": true, "registryPassword": true, "kubeconfig": true}
 
 // TestREADMEConfigReference fails when the README's table drifts from the program's keys and defaults.
 func TestREADMEConfigReference(t *testing.T) {

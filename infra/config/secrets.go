@@ -26,6 +26,13 @@ type SecretSpec struct {
 
 var wechatAppIDPattern = regexp.MustCompile(`^wx[0-9a-f]{16}$`)
 
+// The length of a provisioned database's master password: RDS allows 8-128 characters; below 16 a password is
+// guessable offline from a leaked hash.
+const (
+	minDatabasePassword = 16
+	maxDatabasePassword = 128
+)
+
 // minJWTKeyBytes is the HS256 key floor: a key shorter than the hash output weakens the MAC.
 const minJWTKeyBytes = 32
 
@@ -35,6 +42,7 @@ const (
 	KeyWeChatAppSecret  = "wechatAppSecret"
 	KeyJWTSigningKey    = "jwtSigningKey"
 	KeyDatabaseURL      = "databaseUrl"
+	KeyDatabasePassword = "databasePassword"
 	KeyRegistryPassword = "registryPassword"
 	KeyKubeconfig       = "kubeconfig"
 )
@@ -83,10 +91,13 @@ var SecretSpecs = []SecretSpec{
 	},
 	{
 		Key:         KeyDatabaseURL,
-		Doc:         "PostgreSQL URL of the app's database; without it the app keeps users in memory (not allowed in production).",
+		Doc:         "PostgreSQL URL of an external database for the app; without it (and without database.provision) the app keeps users in memory, which production refuses.",
 		Placeholder: "postgres://USER:PASSWORD@HOST:5432/DB?sslmode=require",
-		Required:    func(c *Config) bool { return c.IsProduction() },
+		Required:    func(c *Config) bool { return c.IsProduction() && !c.Database.Provision },
 		Check: func(c *Config, v string) string {
+			if c.Database.Provision {
+				return "is set, but database.provision creates the app's database: one database only; unset this secret (pulumi config rm --stack " + c.Stack + " " + Namespace + ":" + KeyDatabaseURL + ") or set database.provision: false"
+			}
 			u, err := url.Parse(v)
 			if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
 				return "is not a PostgreSQL URL (want postgres://user:password@host:5432/db)"
@@ -94,6 +105,26 @@ var SecretSpecs = []SecretSpec{
 			// TLS everywhere but the sandbox (the policy pack's rule k8s-database-tls, the same test).
 			if problem := rules.DatabaseTLSProblem(v); problem != "" && (c.IsProduction() || c.Stack != "local") {
 				return problem
+			}
+			return ""
+		},
+	},
+	{
+		Key:         KeyDatabasePassword,
+		Doc:         "Master password of the database the stack provisions (database.provision): 16-128 printable ASCII characters without '/', '@', '\"', ' or spaces (RDS's rule).",
+		Placeholder: "\"$(openssl rand -hex 24)\"",
+		Required:    func(c *Config) bool { return c.Database.Provision },
+		Check: func(c *Config, v string) string {
+			if !c.Database.Provision {
+				return "is set, but the stack provisions no database (database.provision is false)"
+			}
+			if len(v) < minDatabasePassword || len(v) > maxDatabasePassword {
+				return fmt.Sprintf("is %d characters; use %d to %d", len(v), minDatabasePassword, maxDatabasePassword)
+			}
+			for _, r := range v {
+				if r < '!' || r > '~' || strings.ContainsRune(`/@"'`, r) {
+					return "has a character RDS refuses in a master password (only printable ASCII without '/', '@', '\"', ' and spaces)"
+				}
 			}
 			return ""
 		},

@@ -70,6 +70,7 @@ func validate(c *Config, p *problems) {
 	}
 	validateApp(c, p)
 	validateObservability(c, p)
+	validateDatabase(c, p)
 	validateTags(c, prof, p)
 	if prof.provisions {
 		validateRegion(c, prof, p)
@@ -673,6 +674,7 @@ func validateObservability(c *Config, p *problems) {
 			p.add("observability.alerts."+b.key, "%d is outside %d..%d", b.v, b.lo, b.hi)
 		}
 	}
+	validateManaged(c, p)
 	t := o.Tracing
 	if t.SamplePercent < 1 || t.SamplePercent > 100 {
 		p.add("observability.tracing.samplePercent", "%d is outside 1..100", t.SamplePercent)
@@ -687,3 +689,98 @@ func validateObservability(c *Config, p *problems) {
 		}
 	}
 }
+
+// validateManaged checks that the managed services asked for exist on the stack's cloud and fit together.
+func validateManaged(c *Config, p *problems) {
+	m := c.Observability.Managed
+	const key = "observability.managed."
+	switch c.Cloud {
+	case CloudAWS:
+		if m.Metrics && !c.Cluster.Endpoint.Private {
+			p.add(key+"metrics", "is true, but the managed Prometheus scraper reaches the cluster through its private API endpoint: set cluster.endpoint.private: true")
+		}
+		if m.Logs && !m.ContainerInsights {
+			p.add(key+"logs", "is true, but on aws the logs are shipped by the Container Insights addon's Fluent Bit: set observability.managed.containerInsights: true as well")
+		}
+		if days := limitInts(CloudAWS, "cloudwatch_log_retention_days_api"); m.Logs && !slices.Contains(days, m.LogRetentionDays) {
+			p.add(key+"logRetentionDays", "%d is not a period CloudWatch Logs offers; allowed: %v", m.LogRetentionDays, days)
+		}
+	case CloudAlicloud:
+		if m.ContainerInsights {
+			p.add(key+"containerInsights", "is CloudWatch Container Insights, an AWS service; on alicloud, observability.managed.metrics turns on ARMS Prometheus")
+		}
+		if r := limitRange(CloudAlicloud, "sls_logstore_retention_days"); m.Logs && (m.LogRetentionDays < r[0] || m.LogRetentionDays > r[1]) {
+			p.add(key+"logRetentionDays", "%d is outside the %d..%d days a Simple Log Service logstore keeps logs", m.LogRetentionDays, r[0], r[1])
+		}
+	default:
+		for _, f := range []struct {
+			name string
+			on   bool
+		}{{"metrics", m.Metrics}, {"containerInsights", m.ContainerInsights}, {"logs", m.Logs}} {
+			if f.on {
+				p.add(key+f.name, "is true, but the stack's cloud is %s: the managed services belong to aws and alicloud; point your own agents at an existing cluster", c.Cloud)
+			}
+		}
+	}
+}
+
+// rdsPostgresFamilies are the RDS instance class families the program accepts for PostgreSQL: those of the
+// pinned SDK's rds.InstanceType enum (pulumi-aws v6.83.4) in current generations; burstable ones (t) not in
+// production.
+var rdsPostgresFamilies = []string{"t3", "t4g", "m5", "m6g", "r5", "r6g"}
+
+// validateDatabase checks the provisioned database's settings against RDS's rules, and production's.
+func validateDatabase(c *Config, p *problems) {
+	d := c.Database
+	if !d.Provision {
+		for _, f := range []struct {
+			key string
+			set bool
+		}{{"instanceClass", d.InstanceClass != ""}, {"storageGiB", d.StorageGiB != 0}, {"name", d.Name != ""}, {"username", d.Username != ""},
+			{"backupRetentionDays", d.BackupRetentionDays != 0}, {"multiAz", d.MultiAZ != nil}, {"deletionProtection", d.DeletionProtection != nil},
+			{"performanceInsights", d.PerformanceInsights != nil}, {"monitoringInterval", d.MonitoringInterval != nil}} {
+			if f.set {
+				p.add("database."+f.key, "is set, but database.provision is false: nothing would use it")
+			}
+		}
+		return
+	}
+	if c.Cloud != CloudAWS {
+		p.add("database.provision", "is true, but this version provisions databases on aws only; on %s set the databaseUrl secret to an external database", c.Cloud)
+		return
+	}
+	family, size, ok := strings.Cut(strings.TrimPrefix(d.InstanceClass, "db."), ".")
+	switch {
+	case !strings.HasPrefix(d.InstanceClass, "db.") || !ok || size == "" || !slices.Contains(rdsPostgresFamilies, family):
+		p.add("database.instanceClass", "%q is not an RDS class of a family the program runs PostgreSQL on (db.<family>.<size>; families %v)", d.InstanceClass, rdsPostgresFamilies)
+	case c.IsProduction() && strings.HasPrefix(family, "t"):
+		p.add("database.instanceClass", "%q is burstable: production runs on a fixed-performance class (db.m6g.large)", d.InstanceClass)
+	}
+	if d.StorageGiB < 20 || d.StorageGiB > 65536 {
+		p.add("database.storageGiB", "%d is outside gp3's 20..65536 GiB", d.StorageGiB)
+	}
+	if !rdsName.MatchString(d.Name) {
+		p.add("database.name", "%q is not a database name RDS accepts (a letter, then letters, digits or '_'; at most 63)", d.Name)
+	}
+	if !rdsName.MatchString(d.Username) || slices.Contains([]string{"rdsadmin", "rdsrepladmin", "postgres", "admin"}, strings.ToLower(d.Username)) {
+		p.add("database.username", "%q is reserved or not a user name RDS accepts (a letter, then letters, digits or '_')", d.Username)
+	}
+	if d.BackupRetentionDays < 0 || d.BackupRetentionDays > 35 {
+		p.add("database.backupRetentionDays", "%d is outside RDS's 0..35", d.BackupRetentionDays)
+	} else if c.IsProduction() && d.BackupRetentionDays < 7 {
+		p.add("database.backupRetentionDays", "is %d, but production keeps at least 7 days of backups", d.BackupRetentionDays)
+	}
+	if m := *d.MonitoringInterval; !slices.Contains([]int{0, 1, 5, 10, 15, 30, 60}, m) {
+		p.add("database.monitoringInterval", "%d is not one RDS offers (0, 1, 5, 10, 15, 30, 60)", m)
+	}
+	if c.IsProduction() {
+		if !*d.MultiAZ {
+			p.add("database.multiAz", "is false, but production keeps a standby in another zone")
+		}
+		if !*d.DeletionProtection {
+			p.add("database.deletionProtection", "is false, but production refuses to delete its database")
+		}
+	}
+}
+
+var rdsName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,62}$`)

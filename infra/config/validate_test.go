@@ -341,6 +341,22 @@ func TestParseBadConfig(t *testing.T) {
 		{name: "collector endpoint with credentials", base: baseLocal, mutate: func(m map[string]any) {
 			set(m, "observability.tracing.endpoint", "https://user:pass@collector.example.com")
 		}, key: "observability.tracing.endpoint", hint: "must not carry credentials"},
+		{name: "managed metrics on an existing cluster", base: baseLocal, mutate: func(m map[string]any) { set(m, "observability.managed.metrics", true) },
+			key: "observability.managed.metrics", hint: "belong to aws and alicloud"},
+		{name: "aws scraper without a private endpoint", base: baseAWSProd, mutate: func(m map[string]any) {
+			set(m, "cluster.endpoint.private", false)
+			set(m, "observability.managed.metrics", true)
+		}, key: "observability.managed.metrics", hint: "cluster.endpoint.private: true"},
+		{name: "aws logs without the addon that ships them", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "observability.managed.logs", true) },
+			key: "observability.managed.logs", hint: "containerInsights: true"},
+		{name: "aws log retention CloudWatch does not offer", base: baseAWSProd, mutate: func(m map[string]any) {
+			set(m, "observability.managed", map[string]any{"containerInsights": true, "logs": true, "logRetentionDays": 45})
+		}, key: "observability.managed.logRetentionDays", hint: "not a period CloudWatch Logs offers"},
+		{name: "container insights on alicloud", base: baseAlicloudDev, mutate: func(m map[string]any) { set(m, "observability.managed.containerInsights", true) },
+			key: "observability.managed.containerInsights", hint: "an AWS service"},
+		{name: "sls retention over ten years", base: baseAlicloudDev, mutate: func(m map[string]any) {
+			set(m, "observability.managed", map[string]any{"logs": true, "logRetentionDays": 4000})
+		}, key: "observability.managed.logRetentionDays", hint: "outside the 1..3650 days"},
 		{name: "sample share above 100%", base: baseLocal, mutate: func(m map[string]any) { set(m, "observability.tracing.samplePercent", 101) },
 			key: "observability.tracing.samplePercent", hint: "outside 1..100"},
 		{name: "production unprotected", base: baseAWSProd, mutate: func(m map[string]any) { m["protect"] = "false" }, key: "protect", hint: "must protect"},

@@ -200,9 +200,9 @@ func TestWorkflows(t *testing.T) {
 					}
 					ranTest = ranTest || (name == "ci.yml" && m[1] == "test")
 				}
-				if strings.HasPrefix(step.Uses, "pulumi/actions@") {
-					pulumiPreview = step.With["command"] == "preview" && step.With["comment-on-pr"] == true &&
-						step.With["edit-pr-comment"] == true && step.With["policyPacks"] == "bin/policy-pack"
+				if strings.HasPrefix(step.Uses, "pulumi/actions@") && name == "preview.yml" {
+					pulumiPreview = pulumiPreview || (step.With["command"] == "preview" && step.With["comment-on-pr"] == true &&
+						step.With["edit-pr-comment"] == true && step.With["policyPacks"] == "bin/policy-pack")
 				}
 				if strings.Contains(step.Run, "AWS_SECRET_ACCESS_KEY") || step.With["aws-secret-access-key"] != nil {
 					t.Errorf("%s uses long-lived AWS keys", name)
@@ -212,6 +212,43 @@ func TestWorkflows(t *testing.T) {
 	}
 	if !ranTest || !pulumiPreview {
 		t.Errorf("ci.yml runs make test: %v; preview.yml previews with the pack and comments in place: %v", ranTest, pulumiPreview)
+	}
+	checkE2EJob(t, ci.Jobs["e2e"])
+}
+
+// checkE2EJob: on GitHub's runners the e2e job takes the official pulumi CLI (pulumi/actions, install only) and
+// the Kubernetes provider plugin at the pins of infra/tools/versions.env, which tools.sh then adopts instead of
+// building; it runs make e2e as root (the real node) and never builds the tools on its own.
+func checkE2EJob(t *testing.T, job workflowJob) {
+	t.Helper()
+	pins := map[string]string{}
+	b, err := os.ReadFile(filepath.Join(root, "infra", "tools", "versions.env"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.Lines(string(b)) {
+		if k, v, ok := strings.Cut(strings.TrimSpace(line), "="); ok && !strings.HasPrefix(k, "#") {
+			pins[k] = v
+		}
+	}
+	var pinsStep, cli, plugin, e2e bool
+	for _, step := range job.Steps {
+		switch {
+		case strings.Contains(step.Run, "infra/tools/versions.env") && strings.Contains(step.Run, "GITHUB_OUTPUT"):
+			pinsStep = true
+		case strings.HasPrefix(step.Uses, "pulumi/actions@"):
+			cli = step.With["command"] == nil && step.With["pulumi-version"] == "${{ steps.pins.outputs.PULUMI_VERSION }}" && pins["PULUMI_VERSION"] != ""
+		case strings.Contains(step.Run, "pulumi plugin install resource kubernetes"):
+			plugin = strings.Contains(step.Run, `"v${{ steps.pins.outputs.PULUMI_K8S_VERSION }}"`) && pins["PULUMI_K8S_VERSION"] != ""
+		case strings.Contains(step.Run, "make tools"):
+			t.Errorf("the e2e job builds the tools itself: %q", step.Run)
+		case strings.Contains(step.Run, "make e2e"):
+			e2e = strings.HasPrefix(step.Run, "sudo ")
+		}
+	}
+	if !pinsStep || !cli || !plugin || !e2e {
+		t.Errorf("e2e job: pins read %v, pulumi CLI from pulumi/actions at the pin %v, provider plugin at the pin %v, make e2e as root %v",
+			pinsStep, cli, plugin, e2e)
 	}
 }
 

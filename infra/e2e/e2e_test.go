@@ -35,7 +35,7 @@ var secrets = map[string]string{
 }
 
 type env struct {
-	t         *testing.T
+	t         testing.TB
 	root      string
 	stateDir  string
 	stackFile string
@@ -91,7 +91,7 @@ func (e *env) editStack(f func(app map[string]any)) {
 	}
 }
 
-func repoRoot(t *testing.T) string {
+func repoRoot(t testing.TB) string {
 	wd, _ := os.Getwd()
 	root, ok := sandbox.ProjectRoot(wd)
 	if !ok {
@@ -100,13 +100,23 @@ func repoRoot(t *testing.T) string {
 	return root
 }
 
-// TestLocalStackEndToEnd runs the local stack on the sandbox's real node, through the release driver with the
-// policy pack enforced: the app's image (built without Docker) serves logins, users and metrics through its
-// Service; image updates and secret rotations roll with no failed request; a wrong secret breaks login; a release
-// that never becomes ready fails up in bounded time while the old pods serve, and the earlier release comes back;
-// the state holds no plain secret; destroy leaves nothing on the node, and stopping the sandbox nothing on the
-// host. Then the same objects with kubectl, for comparison.
-func TestLocalStackEndToEnd(t *testing.T) {
+// AppSecrets the fake WeChat accepts (s1, s2) and one it refuses.
+const s1, s2, wrong = "e2e-app-secret-1-3f1c9a7d5b2e8f4a", "e2e-app-secret-2-8c0d6b1e4f7a2c9d", "e2e-wrong-secret-5a2d7c1e"
+
+// world is what a test or benchmark of the local stack runs against: the sandbox with its real node (stopped at
+// cleanup, checked to leave nothing on the host), the stand-ins for WeChat and the database, three images of
+// the app imported into the node (ref1 and ref2 differ only in their digest; bad never becomes ready), and the
+// test's copy of the stack file deploying ref1.
+type world struct {
+	*env
+	sb              *sandbox.State
+	wx              *fakeWeChat
+	ref1, ref2, bad string
+	sbTime          time.Duration
+}
+
+func newWorld(t testing.TB) *world {
+	t.Helper()
 	root := repoRoot(t)
 	tmp := t.TempDir()
 	ctx := context.Background()
@@ -147,7 +157,6 @@ func TestLocalStackEndToEnd(t *testing.T) {
 	}
 
 	// Stand-ins for the outside world, on the host end of the node's veth.
-	const s1, s2, wrong = "e2e-app-secret-1-3f1c9a7d5b2e8f4a", "e2e-app-secret-2-8c0d6b1e4f7a2c9d", "e2e-wrong-secret-5a2d7c1e"
 	wx := startFakeWeChat(t, sb.Node, secrets["wechatAppId"], s1, s2)
 	dbAddr := forwardTCP(t, sb.Node.HostIP, "127.0.0.1:5432")
 	secrets["wechatAppSecret"] = s1
@@ -181,6 +190,20 @@ func TestLocalStackEndToEnd(t *testing.T) {
 		app["env"] = map[string]any{"RATE_LIMIT_RPS": "10000", "RATE_LIMIT_BURST": "10000"}
 		app["progressDeadlineSeconds"] = badReleaseDeadline
 	})
+
+	return &world{env: e, sb: sb, wx: wx, ref1: ref1, ref2: ref2, bad: bad, sbTime: sbTime}
+}
+
+// TestLocalStackEndToEnd runs the local stack on the sandbox's real node, through the release driver with the
+// policy pack enforced: the app's image (built without Docker) serves logins, users and metrics through its
+// Service; image updates and secret rotations roll with no failed request; a wrong secret breaks login; a release
+// that never becomes ready fails up in bounded time while the old pods serve, and the earlier release comes back;
+// the state holds no plain secret; destroy leaves nothing on the node, and stopping the sandbox nothing on the
+// host. Then the same objects with kubectl, for comparison.
+func TestLocalStackEndToEnd(t *testing.T) {
+	w := newWorld(t)
+	e, sb, wx, ref1, ref2, bad, sbTime := w.env, w.sb, w.wx, w.ref1, w.ref2, w.bad, w.sbTime
+	ctx := context.Background()
 
 	// 1. up creates everything; the pods run on the real node.
 	up, upTime := e.must(release.OpUp, nil)
@@ -262,7 +285,7 @@ func TestLocalStackEndToEnd(t *testing.T) {
 		t.Fatalf("login with a wrong AppSecret: HTTP %d, %v; WeChat was sent %q", status, err, wx.lastSecret())
 	}
 	secrets["wechatAppSecret"] = s2
-	good, _ := os.ReadFile(stackFile)
+	good, _ := os.ReadFile(e.stackFile)
 	e.must(release.OpUp, nil)
 
 	// 5. a release that never becomes ready fails up within the progress deadline while the old pods serve.
@@ -302,7 +325,7 @@ func TestLocalStackEndToEnd(t *testing.T) {
 		t.Errorf("rollback did not say what it rolls back to:\n%s", e.out.String())
 	}
 	// The stack file goes back too (in a repository: revert the bad commit), so the next preview is a no-op.
-	if err := os.WriteFile(stackFile, good, 0o600); err != nil {
+	if err := os.WriteFile(e.stackFile, good, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if out, _ := e.kube("-n", namespace, "get", "deployment/wechat-api", "-o", "jsonpath={.spec.template.spec.containers[0].image} {.status.readyReplicas}"); out != ref2+" 2" {
@@ -324,12 +347,12 @@ func TestLocalStackEndToEnd(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "k8s-ingress-tls") || !strings.Contains(err.Error(), "mandatory") {
 		t.Fatalf("non-compliant preview: error %v\n%s", err, e.out.String())
 	}
-	if err := os.WriteFile(stackFile, good, 0o600); err != nil {
+	if err := os.WriteFile(e.stackFile, good, 0o600); err != nil {
 		t.Fatal(err)
 	}
 
 	// 8. the state holds no secret in plain text.
-	state, err := release.Export(ctx, release.Options{Root: root, Stack: stack, StackFile: stackFile, StateDir: e.stateDir})
+	state, err := release.Export(ctx, release.Options{Root: e.root, Stack: stack, StackFile: e.stackFile, StateDir: e.stateDir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -357,6 +380,7 @@ func TestLocalStackEndToEnd(t *testing.T) {
 	e.waitNamespaceGone()
 	e.waitNodeEmpty(sb)
 	applyTime := e.kubectlApply(manifests)
+	e.kubectlDelete()
 	e.waitNodeEmpty(sb)
 
 	t.Logf("FIGURES: sandbox start %s (real node Ready %s after containerd); pods Ready %s after up began; "+
@@ -444,9 +468,13 @@ func (e *env) kubectlApply(manifests []byte) time.Duration {
 	if out, err := e.kube("-n", namespace, "rollout", "status", "deployment/wechat-api", "--timeout=120s"); err != nil {
 		e.t.Fatalf("kubectl rollout status: %v\n%s", err, out)
 	}
-	d := time.Since(start)
+	return time.Since(start)
+}
+
+// kubectlDelete removes what kubectlApply created.
+func (e *env) kubectlDelete() {
+	e.t.Helper()
 	if out, err := e.kube("delete", "namespace", namespace, "--wait=true", "--timeout=60s"); err != nil {
 		e.t.Logf("cleaning up the kubectl objects: %v %s", err, out)
 	}
-	return d
 }

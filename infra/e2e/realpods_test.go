@@ -84,7 +84,7 @@ func (f *fakeWeChat) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // startFakeWeChat serves the fake on <HostIP>:443 with a certificate for wechatHost, and answers DNS on
 // <HostIP>:53 (A for wechatHost; nothing else exists).
-func startFakeWeChat(t *testing.T, node *sandbox.NodeState, appID string, accept ...string) *fakeWeChat {
+func startFakeWeChat(t testing.TB, node *sandbox.NodeState, appID string, accept ...string) *fakeWeChat {
 	t.Helper()
 	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "e2e WeChat stand-in CA"},
@@ -160,7 +160,7 @@ func serveDNS(pc net.PacketConn, name string, addr [4]byte) {
 
 // forwardTCP listens on <host>:0 and forwards each connection to target (the machine's PostgreSQL, which listens
 // on loopback only, for the pods). It returns the listening address.
-func forwardTCP(t *testing.T, host, target string) string {
+func forwardTCP(t testing.TB, host, target string) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
 	if err != nil {
@@ -192,7 +192,7 @@ func forwardTCP(t *testing.T, host, target string) string {
 
 // buildApp builds the app's image without Docker (trusting caPEM besides the machine's roots), imports it into the
 // node and returns its name@sha256 reference. created varies the image (and so its digest) without changing code.
-func buildApp(t *testing.T, root string, node *sandbox.NodeState, pkg string, caPEM []byte, created time.Time) string {
+func buildApp(t testing.TB, root string, node *sandbox.NodeState, pkg string, caPEM []byte, created time.Time) string {
 	t.Helper()
 	bundle := filepath.Join(t.TempDir(), "ca.pem")
 	system, err := os.ReadFile(image.CACertificates)
@@ -333,7 +333,7 @@ func poll(timeout time.Duration, f func() error) error {
 }
 
 // psql runs statements on the machine's PostgreSQL (the database the pods reach through forwardTCP).
-func psql(t *testing.T, statements ...string) {
+func psql(t testing.TB, statements ...string) {
 	t.Helper()
 	for _, s := range statements {
 		if out, err := exec.Command("psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", s).CombinedOutput(); err != nil {

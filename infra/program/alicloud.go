@@ -63,6 +63,10 @@ func alicloudArgs(cfg *config.Config) (*alicloud.PlatformArgs, error) {
 			Protect:            cfg.Protect,
 		},
 	}
+	if m := cfg.Observability.Managed; m.Any() {
+		// Log projects are unique per region: named after the cluster, like the flow logs'.
+		args.Managed = alicloud.ManagedArgs{Metrics: m.Metrics, Logs: m.Logs, LogProject: clusterName(cfg) + "-app-logs", LogRetentionDays: m.LogRetentionDays}
+	}
 	if t := cfg.App.TLS; t.Enabled && t.ACMEEmail != "" {
 		args.ACME = &alicloud.ACMEArgs{Issuer: t.ClusterIssuer, Email: t.ACMEEmail, IngressClass: cfg.App.IngressClass}
 	}

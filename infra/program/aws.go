@@ -3,6 +3,7 @@ package program
 import (
 	"github.com/wechat-deploy/wechat-deploy/components/aws"
 	"github.com/wechat-deploy/wechat-deploy/components/platform"
+	"github.com/wechat-deploy/wechat-deploy/components/workload"
 	"github.com/wechat-deploy/wechat-deploy/infra/config"
 )
 
@@ -53,6 +54,21 @@ func awsArgs(cfg *config.Config) *aws.PlatformArgs {
 		Domain:         cfg.App.Domain,
 		TLS:            cfg.App.TLS.Enabled,
 		CertificateARN: cfg.App.TLS.CertificateARN,
+	}
+	if d := cfg.Database; d.Provision {
+		args.Database = &aws.DatabaseArgs{
+			Identifier: clusterName(cfg), InstanceClass: d.InstanceClass, StorageGiB: d.StorageGiB,
+			DatabaseName: d.Name, Username: d.Username, Password: cfg.Secrets.DatabasePassword,
+			BackupRetentionDays: d.BackupRetentionDays, MultiAZ: *d.MultiAZ, DeletionProtection: *d.DeletionProtection,
+			PerformanceInsights: *d.PerformanceInsights, MonitoringInterval: *d.MonitoringInterval,
+			LogConnections: cfg.IsProduction(), Protect: cfg.Protect,
+		}
+	}
+	if m := cfg.Observability.Managed; m.Any() {
+		args.Managed = aws.ManagedArgs{
+			Metrics: m.Metrics, ContainerInsights: m.ContainerInsights, Logs: m.Logs, LogRetentionDays: m.LogRetentionDays,
+			App: cfg.App.Name, MetricsPortName: workload.MetricsPortName,
+		}
 	}
 	if *k.DeliveryRoles {
 		args.Delivery = &aws.DeliveryAccess{Project: cfg.Project, Environment: cfg.Stack}

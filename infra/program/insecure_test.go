@@ -48,7 +48,9 @@ func (o insecureOutcome) mandatory() []string {
 // key) replace the fakes and are handed to the program as secrets, as `pulumi config set --secret` would.
 func runPolicyStack(t *testing.T, stack string, config map[string]any) insecureOutcome {
 	t.Helper()
-	secrets := fakeSecrets(t)
+	db, _ := config[rules.Namespace+":database"].(map[string]any)
+	provision, _ := db["provision"].(bool)
+	secrets := withDatabaseSecret(fakeSecrets(t), provision)
 	config = maps.Clone(config)
 	for k := range secrets {
 		key := rules.Namespace + ":" + k

@@ -3,6 +3,7 @@ package program
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/wechat-deploy/wechat-deploy/app/contract"
@@ -29,9 +30,34 @@ func TestMetricsAreNotPublic(t *testing.T) {
 			if np.Num("spec.ingress[0].ports[0].port") == contract.DefaultMetricsPort || np.Has("spec.ingress[0].from") {
 				t.Errorf("the open ingress rule reaches the metrics port: %v", np.Inputs["spec"])
 			}
-			if np.Num("spec.ingress[1].ports[0].port") != contract.DefaultMetricsPort ||
-				np.StringMap("spec.ingress[1].from[0].namespaceSelector.matchLabels")["kubernetes.io/metadata.name"] != "monitoring" {
-				t.Errorf("metrics not limited to the scraper namespace: %v", np.Inputs["spec"])
+			if np.Num("spec.ingress[1].ports[0].port") != contract.DefaultMetricsPort || np.Has("spec.ingress[2]") {
+				t.Errorf("metrics port rule: %v", np.Inputs["spec"])
+			}
+			// Admitted: the scraper namespace, and the cloud's managed scraper where the stack turns it on (prod:
+			// AMP's interfaces in the private subnets; prod-cn: ARMS's agents).
+			var namespaces, blocks, private []string
+			for i := 0; np.Has(fmt.Sprintf("spec.ingress[1].from[%d]", i)); i++ {
+				if ns := np.StringMap(fmt.Sprintf("spec.ingress[1].from[%d].namespaceSelector.matchLabels", i))["kubernetes.io/metadata.name"]; ns != "" {
+					namespaces = append(namespaces, ns)
+				}
+				if c := np.Str(fmt.Sprintf("spec.ingress[1].from[%d].ipBlock.cidr", i)); c != "" {
+					blocks = append(blocks, c)
+				}
+			}
+			for _, s := range run.Find("aws:ec2/subnet:Subnet") {
+				if strings.Contains(s.Name, "private") {
+					private = append(private, s.Str("cidrBlock"))
+				}
+			}
+			wantNS, wantBlocks := []string{"monitoring"}, []string(nil)
+			switch stack {
+			case "prod":
+				wantBlocks = private
+			case "prod-cn":
+				wantNS = []string{"arms-prom", "monitoring"}
+			}
+			if !slices.Equal(namespaces, wantNS) || !slices.Equal(slices.Sorted(slices.Values(blocks)), slices.Sorted(slices.Values(wantBlocks))) {
+				t.Errorf("metrics port admitted from namespaces %v and blocks %v, want %v and %v", namespaces, blocks, wantNS, wantBlocks)
 			}
 			cfg := run.MustOne(t, "kubernetes:core/v1:ConfigMap", "wechat-api-config")
 			if cfg.Str("data."+contract.EnvMetricsAddr) != ":9090" || cfg.Has("data."+contract.EnvOTLPEndpoint) {
@@ -75,5 +101,21 @@ func TestObservabilitySwitchedOn(t *testing.T) {
 	}
 	if !slices.Contains(ports, 4318) {
 		t.Errorf("egress ports %v lack the collector's 4318", ports)
+	}
+}
+
+// TestARMSScrapesThroughAServiceMonitor: with ARMS Prometheus on (prod-cn), the app gets the ServiceMonitor
+// ARMS discovers targets by, without the Prometheus Operator's alert rules (ARMS takes its alerts elsewhere);
+// stacks without a ServiceMonitor reader get none.
+func TestARMSScrapesThroughAServiceMonitor(t *testing.T) {
+	for stack, want := range map[string]bool{"prod-cn": true, "dev-cn": false, "prod": false} {
+		run := runStack(t, stack, fakeSecrets(t), nil)
+		sms := run.Find("kubernetes:monitoring.coreos.com/v1:ServiceMonitor")
+		if (len(sms) == 1) != want || len(run.Find("kubernetes:monitoring.coreos.com/v1:PrometheusRule")) != 0 {
+			t.Errorf("%s: %d ServiceMonitors (want one: %v), %d PrometheusRules", stack, len(sms), want, len(run.Find("kubernetes:monitoring.coreos.com/v1:PrometheusRule")))
+		}
+		if want && len(sms) == 1 && sms[0].Str("spec.endpoints[0].port") != workload.MetricsPortName {
+			t.Errorf("%s: ServiceMonitor scrapes %v", stack, sms[0].Inputs["spec"])
+		}
 	}
 }

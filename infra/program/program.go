@@ -311,7 +311,9 @@ func collectorPort(endpoint string) int {
 // monitoring registers the app's ServiceMonitor, alerts and dashboard as the stack's observability settings ask.
 func monitoring(ctx *pulumi.Context, cfg *config.Config, plat platform.Outputs, wl *workload.Workload) error {
 	o := cfg.Observability
-	if !o.PrometheusOperator && !*o.Dashboard {
+	// ARMS Prometheus finds its targets through ServiceMonitors (its addon installs the CRD).
+	armsScrapes := cfg.Cloud == config.CloudAlicloud && o.Managed.Metrics
+	if !o.PrometheusOperator && !*o.Dashboard && !armsScrapes {
 		return nil
 	}
 	a := cfg.App
@@ -321,7 +323,7 @@ func monitoring(ctx *pulumi.Context, cfg *config.Config, plat platform.Outputs, 
 	}
 	_, err := observability.NewMonitoring(ctx, a.Name+"-monitoring", &observability.MonitoringArgs{
 		Target: target, Selector: workload.SelectorLabels(a.Name, cfg.Stack), Labels: o.MonitorLabels,
-		PrometheusOperator: o.PrometheusOperator, Dashboard: *o.Dashboard, Thresholds: o.Alerts,
+		PrometheusOperator: o.PrometheusOperator, ServiceMonitor: armsScrapes, Dashboard: *o.Dashboard, Thresholds: o.Alerts,
 	}, pulumi.Provider(plat.Provider), pulumi.DependsOn([]pulumi.Resource{wl}))
 	return err
 }
@@ -369,6 +371,7 @@ func workloadArgs(cfg *config.Config, plat platform.Outputs, imageRef pulumi.Str
 		Services:                  services(cfg, plat),
 		MetricsPort:               contract.DefaultMetricsPort,
 		ScraperNamespace:          cfg.Observability.ScraperNamespace,
+		Scraper:                   plat.Scraper,
 		ServiceAccountAnnotations: plat.ServiceAccountAnnotations,
 		NamespaceLabels:           plat.NamespaceLabels,
 		Domain:                    a.Domain,

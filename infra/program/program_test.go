@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"gopkg.in/yaml.v3"
 
 	"github.com/wechat-deploy/wechat-deploy/app/contract"
 	"github.com/wechat-deploy/wechat-deploy/components/componenttest"
@@ -32,6 +33,44 @@ func fakeSecrets(t testing.TB) map[string]string {
 	}
 }
 
+// databaseSecrets keeps the one database secret a stack takes: the provisioned database's password, or the
+// external database's URL (the configuration refuses the other).
+func databaseSecrets(t testing.TB, stack string, secrets map[string]string) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(root, "stacks", "Pulumi."+stack+".yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Config struct {
+			Database struct {
+				Provision bool `yaml:"provision"`
+			} `yaml:"wechat-deploy:database"`
+		} `yaml:"config"`
+	}
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	return withDatabaseSecret(secrets, doc.Config.Database.Provision)
+}
+
+// fakeDatabasePassword stands in for the databasePassword secret of a stack that provisions its database.
+const fakeDatabasePassword = "fake-db-master-password-6512bd43d9caa6e0"
+
+// withDatabaseSecret gives a stack that provisions its database the password secret instead of the external
+// database's URL (the configuration refuses the URL there, and the password elsewhere).
+func withDatabaseSecret(secrets map[string]string, provision bool) map[string]string {
+	out := make(map[string]string, len(secrets)+1)
+	for k, v := range secrets {
+		out[k] = v
+	}
+	if provision {
+		delete(out, "databaseUrl")
+		out["databasePassword"] = fakeDatabasePassword
+	}
+	return out
+}
+
 // stackRun is one whole-program mock run.
 type stackRun struct {
 	*componenttest.Result
@@ -41,7 +80,7 @@ type stackRun struct {
 // runStack runs the whole program for a stack file under mocks, with the given secrets.
 func runStack(t testing.TB, stack string, secrets map[string]string, edit func(opts *componenttest.Options)) stackRun {
 	t.Helper()
-	opts, err := componenttest.StackOptions(root, stack, secrets)
+	opts, err := componenttest.StackOptions(root, stack, databaseSecrets(t, stack, secrets))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +135,8 @@ func TestStacks(t *testing.T) {
 			if orphans := run.Orphans(); len(orphans) > 0 {
 				t.Errorf("resources not parented under a component:\n  %s", strings.Join(orphans, "\n  "))
 			}
-			needles := map[string]string{"kube token": "fake-kube-token-7f3a9c2e5b1d", "EKS token": componenttest.FakeEKSToken("ap-southeast-1")}
+			needles := map[string]string{"kube token": "fake-kube-token-7f3a9c2e5b1d", "EKS token": componenttest.FakeEKSToken("ap-southeast-1"),
+				"databasePassword": fakeDatabasePassword}
 			for k, v := range secrets {
 				needles[k] = v
 			}

@@ -98,6 +98,9 @@ type Step struct {
 	Type  string
 	URN   string
 	Diffs []string
+	// Began is when the engine started the step, counted from the start of the operation; Took how long the
+	// step ran until the engine had its outputs (0 when it reported none: a failed or skipped step).
+	Began, Took time.Duration
 }
 
 // PolicyViolation is a policy finding the engine reported.
@@ -151,7 +154,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	opDone := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go func() { defer wg.Done(); collect(evs, opDone, res) }()
+	go func() { defer wg.Done(); collect(evs, opDone, res, start) }()
 	policy := []string{}
 	if !o.NoPolicy {
 		policy = append(policy, o.PolicyPack)
@@ -218,11 +221,20 @@ func summary(m map[apitype.OpType]int) map[string]int {
 
 // collect records steps and policy findings from the engine's event stream until the stream closes, or until
 // the operation has returned and no event arrived for a moment.
-func collect(evs <-chan events.EngineEvent, opDone <-chan struct{}, res *Result) {
+func collect(evs <-chan events.EngineEvent, opDone <-chan struct{}, res *Result, start time.Time) {
+	open := map[string]int{} // URN to the index of its step that has no outputs yet
 	record := func(ev events.EngineEvent) {
+		now := time.Since(start)
 		if e := ev.ResourcePreEvent; e != nil {
 			m := e.Metadata
-			res.Steps = append(res.Steps, Step{Op: string(m.Op), Type: m.Type, URN: m.URN, Diffs: m.Diffs})
+			open[m.URN] = len(res.Steps)
+			res.Steps = append(res.Steps, Step{Op: string(m.Op), Type: m.Type, URN: m.URN, Diffs: m.Diffs, Began: now})
+		}
+		if e := ev.ResOutputsEvent; e != nil {
+			if i, ok := open[e.Metadata.URN]; ok {
+				res.Steps[i].Took = now - res.Steps[i].Began
+				delete(open, e.Metadata.URN)
+			}
 		}
 		if e := ev.PolicyEvent; e != nil {
 			res.Violations = append(res.Violations, PolicyViolation{

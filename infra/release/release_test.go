@@ -6,7 +6,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"gopkg.in/yaml.v3"
 )
 
@@ -77,5 +80,47 @@ func TestPrepareWorkDir(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(stackFile); strings.Contains(string(b), "salt") {
 		t.Error("the repository's stack file was written")
+	}
+}
+
+// TestCollectTimesSteps: each step gets when it began and how long it ran until its outputs arrived, matched by
+// URN even when steps overlap; a step without outputs keeps no duration.
+func TestCollectTimesSteps(t *testing.T) {
+	evs := make(chan events.EngineEvent)
+	opDone := make(chan struct{})
+	res := &Result{}
+	start := time.Now()
+	done := make(chan struct{})
+	go func() { collect(evs, opDone, res, start); close(done) }()
+	pre := func(urn string) events.EngineEvent {
+		return events.EngineEvent{EngineEvent: apitype.EngineEvent{ResourcePreEvent: &apitype.ResourcePreEvent{
+			Metadata: apitype.StepEventMetadata{Op: apitype.OpCreate, URN: urn, Type: "kubernetes:apps/v1:Deployment"}}}}
+	}
+	outputs := func(urn string) events.EngineEvent {
+		return events.EngineEvent{EngineEvent: apitype.EngineEvent{ResOutputsEvent: &apitype.ResOutputsEvent{
+			Metadata: apitype.StepEventMetadata{Op: apitype.OpCreate, URN: urn}}}}
+	}
+	evs <- pre("urn:a")
+	time.Sleep(20 * time.Millisecond)
+	evs <- pre("urn:b")
+	evs <- pre("urn:failed")
+	time.Sleep(30 * time.Millisecond)
+	evs <- outputs("urn:a")
+	evs <- outputs("urn:b")
+	evs <- outputs("urn:unknown")
+	close(evs)
+	<-done
+	if len(res.Steps) != 3 {
+		t.Fatalf("steps %+v", res.Steps)
+	}
+	a, b, failed := res.Steps[0], res.Steps[1], res.Steps[2]
+	if a.Took < 50*time.Millisecond || b.Took < 30*time.Millisecond || b.Took >= a.Took {
+		t.Errorf("durations: a %s (ran ≥ 50ms), b %s (ran ≥ 30ms, less than a)", a.Took, b.Took)
+	}
+	if b.Began < a.Began+20*time.Millisecond || a.Began > time.Since(start) {
+		t.Errorf("began: a %s, b %s (≥ 20ms after a)", a.Began, b.Began)
+	}
+	if failed.Took != 0 {
+		t.Errorf("a step without outputs took %s", failed.Took)
 	}
 }

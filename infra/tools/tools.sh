@@ -6,6 +6,8 @@
 #
 # Cache: $WECHAT_DEPLOY_TOOLS (default ~/.cache/wechat-deploy/tools), one directory per tool and version.
 # Clear it with: rm -rf ~/.cache/wechat-deploy/tools
+# A pulumi CLI on PATH of the pinned version, and the Kubernetes provider plugin of the pinned version installed by
+# `pulumi plugin install`, are used instead of building them (WECHAT_DEPLOY_BUILD_TOOLS=1 builds anyway).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -40,6 +42,32 @@ build_once() {
 	touch "$tmp/.complete"
 	rm -rf "$dir" && mv "$tmp" "$dir"
 	log "built $(basename "$dir") in $((SECONDS - start))s"
+}
+
+# adopt <dir> <binary> <path> <what>: a binary of the pinned version that is already installed (pulumi/actions and
+# `pulumi plugin install` on GitHub's runners, a release download) becomes the cache entry, linked, instead of a
+# build. An adopted entry whose binary has gone is dropped, so the next call adopts or builds again.
+adopt() {
+	local dir=$1 bin=$2 src=$3 what=$4
+	if [ -f "$dir/adopted-from" ] && [ ! -x "$dir/bin/$bin" ]; then rm -rf "$dir"; fi
+	if [ -f "$dir/.complete" ] || [ -n "${WECHAT_DEPLOY_BUILD_TOOLS:-}" ] || [ ! -x "$src" ]; then return 0; fi
+	local tmp="$dir.tmp.$$"
+	rm -rf "$tmp" && mkdir -p "$tmp/bin"
+	ln -s "$src" "$tmp/bin/$bin"
+	echo "$src" >"$tmp/adopted-from"
+	touch "$tmp/.complete"
+	rm -rf "$dir" && mv "$tmp" "$dir"
+	log "using $what $src (the pinned version: no build)"
+}
+
+# installed_pulumi prints the pulumi CLI on PATH when it is the pinned version and not one of this cache's.
+installed_pulumi() {
+	local p
+	p=$(command -v pulumi 2>/dev/null) || return 0
+	p=$(readlink -f "$p")
+	case $p in "$cache"/*) return 0 ;; esac
+	[ "$("$p" version 2>/dev/null)" = "v$PULUMI_VERSION" ] && echo "$p"
+	return 0
 }
 
 build_pulumi() {
@@ -178,8 +206,17 @@ tool_dir() {
 }
 
 ensure() {
-	local t=$1
-	build_once "$(tool_dir "$t")" "build_${t//-/_}"
+	local t=$1 dir
+	dir=$(tool_dir "$t")
+	case $t in
+	pulumi) adopt "$dir" pulumi "$(installed_pulumi)" "the pulumi CLI" ;;
+	k8s-provider)
+		adopt "$dir" pulumi-resource-kubernetes \
+			"${PULUMI_HOME:-$HOME/.pulumi}/plugins/resource-kubernetes-v$PULUMI_K8S_VERSION/pulumi-resource-kubernetes" \
+			"the Kubernetes provider plugin"
+		;;
+	esac
+	build_once "$dir" "build_${t//-/_}"
 }
 
 all_tools="pulumi k8s-provider kubernetes kubernetes-node etcd kwok"

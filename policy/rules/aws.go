@@ -28,6 +28,12 @@ const (
 	MinImageAgeDays = 90
 )
 
+// MinBackupDays is the fewest days of automated database backups production keeps: a week, so that a problem
+// found after a weekend can still be rolled back to before it.
+const MinBackupDays = 7
+
+const rdsInstance = "aws:rds/instance:Instance"
+
 // coversAdminPort reports whether a rule with protocol and from/to ports reaches an admin port (or all ports).
 func coversAdminPort(protocol string, from, to float64, ports []int) (string, bool) {
 	if protocol == "-1" || protocol == "all" {
@@ -275,6 +281,83 @@ func awsRules() []Rule {
 						out = append(out, fmt.Sprintf("rule %d keeps only %g %s images; keep at least %d", i+1, sel.CountNumber, sel.TagStatus, MinKeptImages))
 					case sel.CountType == "sinceImagePushed" && sel.CountNumber < MinImageAgeDays:
 						out = append(out, fmt.Sprintf("rule %d expires %s images %g days after push; the running image may be older (at least %d)", i+1, sel.TagStatus, sel.CountNumber, MinImageAgeDays))
+					}
+				}
+				return out
+			},
+		},
+		{
+			Name: "aws-rds-private", Group: "aws", Level: Mandatory,
+			Description: "RDS instances are not publicly accessible.",
+			Why:         "A public endpoint puts the database's login in front of the internet's password guessers; the app reaches it inside the VPC.",
+			Types:       []string{rdsInstance},
+			Check: func(r Resource, _ Config) []string {
+				if on, _ := boolean(r.Props, "publiclyAccessible"); on {
+					return []string{"publiclyAccessible must be false"}
+				}
+				return nil
+			},
+		},
+		{
+			Name: "aws-rds-encrypted", Group: "aws", Level: Mandatory,
+			Description: "RDS instances encrypt their storage (and so their snapshots and backups).",
+			Why:         "Unencrypted storage cannot be encrypted later without a snapshot copy and a restore.",
+			Types:       []string{rdsInstance},
+			Check: func(r Resource, _ Config) []string {
+				if on, _ := boolean(r.Props, "storageEncrypted"); !on && known(r.Props, "storageEncrypted") {
+					return []string{"storageEncrypted must be true"}
+				}
+				if !r.Props.HasValue("storageEncrypted") {
+					return []string{"storageEncrypted is not set (RDS's default is false)"}
+				}
+				return nil
+			},
+		},
+		{
+			Name: "aws-rds-backups", Group: "aws", Level: Mandatory, ProductionOnly: true,
+			Description: fmt.Sprintf("Production RDS instances keep at least %d days of automated backups, with deletion protection and a final snapshot.", MinBackupDays),
+			Why:         "Point-in-time recovery reaches back only as far as the backups; protection and a final snapshot keep a mistaken delete from taking the data with it.",
+			Types:       []string{rdsInstance},
+			Check: func(r Resource, _ Config) []string {
+				var out []string
+				if days, ok := number(r.Props, "backupRetentionPeriod"); (ok && days < MinBackupDays) || !r.Props.HasValue("backupRetentionPeriod") {
+					out = append(out, fmt.Sprintf("backupRetentionPeriod must be at least %d days", MinBackupDays))
+				}
+				if on, _ := boolean(r.Props, "deletionProtection"); !on && known(r.Props, "deletionProtection") {
+					out = append(out, "deletionProtection must be true")
+				}
+				if skip, _ := boolean(r.Props, "skipFinalSnapshot"); skip {
+					out = append(out, "skipFinalSnapshot must be false (keep a final snapshot)")
+				}
+				return out
+			},
+		},
+		{
+			Name: "aws-rds-tls", Group: "aws", Level: Mandatory,
+			Description: "PostgreSQL parameter groups keep rds.force_ssl on, and production ones log connections and disconnections.",
+			Why:         "Without force_ssl a client may send the password in clear; the connection log is the record of who logged in to the data.",
+			Types:       []string{"aws:rds/parameterGroup:ParameterGroup"},
+			Check: func(r Resource, cfg Config) []string {
+				if !strings.HasPrefix(str(r.Props, "family"), "postgres") {
+					return nil
+				}
+				values := map[string]string{}
+				if v, ok := r.Props["parameters"]; ok && v.IsArray() {
+					for _, p := range v.ArrayValue() {
+						if p.IsObject() {
+							values[str(p.ObjectValue(), "name")] = str(p.ObjectValue(), "value")
+						}
+					}
+				}
+				var out []string
+				if values["rds.force_ssl"] != "1" {
+					out = append(out, "rds.force_ssl must be set to 1")
+				}
+				if cfg.Production {
+					for _, p := range []string{"log_connections", "log_disconnections"} {
+						if values[p] != "1" {
+							out = append(out, p+" must be set to 1 in production")
+						}
 					}
 				}
 				return out

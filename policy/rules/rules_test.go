@@ -122,6 +122,30 @@ func cases() map[string][]ruleCase {
 			{"not JSON", "aws:ecr/lifecyclePolicy:LifecyclePolicy", map[string]any{"policy": "keep 30"}, false, true},
 			{"keeps thirty", "aws:ecr/lifecyclePolicy:LifecyclePolicy", map[string]any{"policy": lifecycle(30, "")}, false, false},
 		},
+		"aws-rds-private": {
+			{"public", rdsInstance, map[string]any{"publiclyAccessible": true, "storageEncrypted": true}, false, true},
+			{"private", rdsInstance, map[string]any{"publiclyAccessible": false, "storageEncrypted": true}, false, false},
+		},
+		"aws-rds-encrypted": {
+			{"unencrypted", rdsInstance, map[string]any{"storageEncrypted": false}, false, true},
+			{"left to the default", rdsInstance, map[string]any{"instanceClass": "db.t4g.medium"}, false, true},
+			{"encrypted", rdsInstance, map[string]any{"storageEncrypted": true}, false, false},
+		},
+		"aws-rds-backups": {
+			{"a day of backups", rdsInstance, map[string]any{"backupRetentionPeriod": 1, "deletionProtection": true, "skipFinalSnapshot": false}, true, true},
+			{"no protection", rdsInstance, map[string]any{"backupRetentionPeriod": 14, "deletionProtection": false, "skipFinalSnapshot": false}, true, true},
+			{"no final snapshot", rdsInstance, map[string]any{"backupRetentionPeriod": 14, "deletionProtection": true, "skipFinalSnapshot": true}, true, true},
+			{"production", rdsInstance, map[string]any{"backupRetentionPeriod": 14, "deletionProtection": true, "skipFinalSnapshot": false}, true, false},
+			{"dev without backups", rdsInstance, map[string]any{"backupRetentionPeriod": 0, "skipFinalSnapshot": true}, false, false},
+		},
+		"aws-rds-tls": {
+			{"ssl not forced", "aws:rds/parameterGroup:ParameterGroup", map[string]any{"family": "postgres17", "parameters": []any{map[string]any{"name": "rds.force_ssl", "value": "0"}}}, false, true},
+			{"production without connection logs", "aws:rds/parameterGroup:ParameterGroup", map[string]any{"family": "postgres17", "parameters": []any{map[string]any{"name": "rds.force_ssl", "value": "1"}}}, true, true},
+			{"forced", "aws:rds/parameterGroup:ParameterGroup", map[string]any{"family": "postgres17", "parameters": []any{map[string]any{"name": "rds.force_ssl", "value": "1"}}}, false, false},
+			{"production", "aws:rds/parameterGroup:ParameterGroup", map[string]any{"family": "postgres17", "parameters": []any{
+				map[string]any{"name": "rds.force_ssl", "value": "1"}, map[string]any{"name": "log_connections", "value": "1"}, map[string]any{"name": "log_disconnections", "value": "1"}}}, true, false},
+			{"mysql is another rule's business", "aws:rds/parameterGroup:ParameterGroup", map[string]any{"family": "mysql8.0"}, true, false},
+		},
 		"aws-kms-key-rotation": {
 			{"no rotation", "aws:kms/key:Key", map[string]any{"enableKeyRotation": false}, false, true},
 			{"rotation", "aws:kms/key:Key", map[string]any{"enableKeyRotation": true}, false, false},

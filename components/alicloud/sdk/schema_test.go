@@ -15,6 +15,7 @@ import (
 	"github.com/wechat-deploy/wechat-deploy/components/alicloud/sdk/ecs"
 	"github.com/wechat-deploy/wechat-deploy/components/alicloud/sdk/internal"
 	"github.com/wechat-deploy/wechat-deploy/components/alicloud/sdk/kms"
+	"github.com/wechat-deploy/wechat-deploy/components/alicloud/sdk/log"
 	"github.com/wechat-deploy/wechat-deploy/components/alicloud/sdk/ram"
 	"github.com/wechat-deploy/wechat-deploy/components/alicloud/sdk/vpc"
 	"github.com/wechat-deploy/wechat-deploy/components/componenttest"
@@ -121,6 +122,12 @@ func bindings() []binding {
 			_, e := cs.NewRegistryEnterpriseRepo(c, "r", &cs.RegistryEnterpriseRepoArgs{InstanceId: s, Namespace: s, RepoType: s, Summary: s})
 			return e
 		}},
+		{&cs.KubernetesAddon{}, cs.KubernetesAddonArgs{}, func(c *pulumi.Context) error {
+			_, e := cs.NewKubernetesAddon(c, "a", &cs.KubernetesAddonArgs{ClusterId: s, Name: s})
+			return e
+		}},
+		{&log.Project{}, log.ProjectArgs{}, func(c *pulumi.Context) error { _, e := log.NewProject(c, "p", &log.ProjectArgs{}); return e }},
+		{&log.Store{}, log.StoreArgs{}, func(c *pulumi.Context) error { _, e := log.NewStore(c, "s", &log.StoreArgs{}); return e }},
 		{&cr.RegistryEnterpriseInstance{}, cr.RegistryEnterpriseInstanceArgs{}, func(c *pulumi.Context) error {
 			_, e := cr.NewRegistryEnterpriseInstance(c, "i", &cr.RegistryEnterpriseInstanceArgs{InstanceName: s, InstanceType: s, PaymentType: s, Password: s})
 			return e

@@ -47,11 +47,12 @@ type Store struct {
 }
 
 type storeArgs struct {
-	ProjectName     *string `pulumi:"projectName"`
-	LogstoreName    *string `pulumi:"logstoreName"`
-	RetentionPeriod *int    `pulumi:"retentionPeriod"`
-	ShardCount      *int    `pulumi:"shardCount"`
-	AutoSplit       *bool   `pulumi:"autoSplit"`
+	ProjectName        *string `pulumi:"projectName"`
+	LogstoreName       *string `pulumi:"logstoreName"`
+	RetentionPeriod    *int    `pulumi:"retentionPeriod"`
+	ShardCount         *int    `pulumi:"shardCount"`
+	AutoSplit          *bool   `pulumi:"autoSplit"`
+	MaxSplitShardCount *int    `pulumi:"maxSplitShardCount"`
 }
 
 // StoreArgs configure a logstore.
@@ -61,6 +62,8 @@ type StoreArgs struct {
 	RetentionPeriod pulumi.IntPtrInput
 	ShardCount      pulumi.IntPtrInput
 	AutoSplit       pulumi.BoolPtrInput
+	// MaxSplitShardCount bounds automatic splitting (0-256).
+	MaxSplitShardCount pulumi.IntPtrInput
 }
 
 // ElementType implements pulumi.Input.
