@@ -91,15 +91,17 @@ func verdict(met bool) string {
 // breakdown says where an operation's engine time went: before the first step (the program's run, the plugins'
 // start), the slowest steps, and after the last step's outputs (the snapshot's last write, the program's exit).
 func breakdown(res *release.Result) string {
-	if len(res.Steps) == 0 {
+	// The stack's own step spans the whole run: the resources' steps say where the time went.
+	steps := slices.DeleteFunc(slices.Clone(res.Steps), func(s release.Step) bool { return s.Type == "pulumi:pulumi:Stack" })
+	if len(steps) == 0 {
 		return fmt.Sprintf("%s, no step", res.Duration.Round(time.Millisecond))
 	}
-	first, last := res.Steps[0].Began, time.Duration(0)
-	for _, s := range res.Steps {
+	first, last := steps[0].Began, time.Duration(0)
+	for _, s := range steps {
 		first = min(first, s.Began)
 		last = max(last, s.Began+s.Took)
 	}
-	slow := slices.Clone(res.Steps)
+	slow := steps
 	slices.SortStableFunc(slow, func(a, b release.Step) int { return cmp.Compare(b.Took, a.Took) })
 	var top []string
 	for _, s := range slow[:min(4, len(slow))] {
@@ -112,6 +114,6 @@ func breakdown(res *release.Result) string {
 		top = []string{"none over 50ms"}
 	}
 	return fmt.Sprintf("%s in all: %s before the first step, %d steps over %s (slowest: %s), %s after the last",
-		res.Duration.Round(time.Millisecond), first.Round(time.Millisecond), len(res.Steps), (last - first).Round(time.Millisecond),
+		res.Duration.Round(time.Millisecond), first.Round(time.Millisecond), len(steps), (last - first).Round(time.Millisecond),
 		strings.Join(top, ", "), max(0, res.Duration-last).Round(time.Millisecond))
 }
