@@ -12,6 +12,7 @@ import (
 	"github.com/wechat-deploy/wechat-deploy/components/alicloud/sdk/cs"
 	"github.com/wechat-deploy/wechat-deploy/components/alicloud/sdk/log"
 	"github.com/wechat-deploy/wechat-deploy/components/platform"
+	"github.com/wechat-deploy/wechat-deploy/components/workload"
 )
 
 // ObservabilityType is the type token of the ManagedObservability component.
@@ -38,14 +39,11 @@ type ObservabilityArgs struct {
 	// ClusterID is the ACK cluster; DependsOn what must exist before components are installed into it.
 	ClusterID pulumi.StringInput
 	DependsOn []pulumi.Resource
-	// Metrics installs ARMS Prometheus (the arms-prometheus component).
-	Metrics bool
-	// Logs ships the stdout and stderr of the containers in Namespaces to the logstore AppLogstore of the Simple
-	// Log Service project LogProject (a name unique in the region), kept LogRetentionDays days.
-	Logs             bool
-	LogProject       string
-	LogRetentionDays int
-	Namespaces       []string
+	// ManagedArgs select the services: Metrics installs ARMS Prometheus (the arms-prometheus component); Logs
+	// ships the stdout and stderr of the containers in Namespaces to the logstore AppLogstore of the Simple Log
+	// Service project LogProject (a name unique in the region), kept LogRetentionDays days.
+	ManagedArgs
+	Namespaces []string
 	// Tags go on the log project.
 	Tags pulumi.StringMap
 }
@@ -65,16 +63,22 @@ func (a *ObservabilityArgs) validate() error {
 	if a.ClusterID == nil {
 		return fmt.Errorf("%w: a cluster id is required", ErrInvalidArgs)
 	}
-	if a.Logs {
-		if !slsProjectName.MatchString(a.LogProject) {
-			return fmt.Errorf("%w: log project %q is not a Simple Log Service project name (3-63 lower-case letters, digits, '-')", ErrInvalidArgs, a.LogProject)
-		}
-		if a.LogRetentionDays < 1 || a.LogRetentionDays > 3650 {
-			return fmt.Errorf("%w: log retention %d is outside 1..3650 days", ErrInvalidArgs, a.LogRetentionDays)
-		}
-		if len(a.Namespaces) == 0 {
-			return fmt.Errorf("%w: no namespace to collect logs from", ErrInvalidArgs)
-		}
+	if a.Logs && len(a.Namespaces) == 0 {
+		return fmt.Errorf("%w: no namespace to collect logs from", ErrInvalidArgs)
+	}
+	return a.ManagedArgs.validate()
+}
+
+// validate checks what the stack decides, so that the platform can refuse it before it registers anything.
+func (m ManagedArgs) validate() error {
+	if !m.Logs {
+		return nil
+	}
+	if !slsProjectName.MatchString(m.LogProject) {
+		return fmt.Errorf("%w: log project %q is not a Simple Log Service project name (3-63 lower-case letters, digits, '-')", ErrInvalidArgs, m.LogProject)
+	}
+	if m.LogRetentionDays < 1 || m.LogRetentionDays > 3650 {
+		return fmt.Errorf("%w: log retention %d is outside 1..3650 days", ErrInvalidArgs, m.LogRetentionDays)
 	}
 	return nil
 }
@@ -99,7 +103,7 @@ func NewManagedObservability(ctx *pulumi.Context, name string, args *Observabili
 		}, child...); err != nil {
 			return nil, fmt.Errorf("creating ACK observability %s: ARMS Prometheus: %w", name, err)
 		}
-		m.Scraper.Namespaces = []string{ARMSNamespace}
+		m.Scraper = platform.Scraper{Namespaces: []string{ARMSNamespace}, ServiceMonitors: true}
 	}
 	if args.Logs {
 		if err := m.logs(ctx, name, args, child); err != nil {
@@ -165,7 +169,7 @@ func LogPipeline(project, logstore string, namespaces []string) (map[string]any,
 	}
 	filter := "^("
 	for i, ns := range namespaces {
-		if !dnsLabelRE.MatchString(ns) {
+		if !workload.DNSLabel.MatchString(ns) {
 			return nil, fmt.Errorf("%w: %q is not a namespace name", ErrInvalidArgs, ns)
 		}
 		if i > 0 {
@@ -188,5 +192,3 @@ func LogPipeline(project, logstore string, namespaces []string) (map[string]any,
 		},
 	}, nil
 }
-
-var dnsLabelRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)

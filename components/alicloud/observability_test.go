@@ -50,7 +50,7 @@ func TestManagedObservability(t *testing.T) {
 		cr.Str("spec.config.inputs[0].ContainerFilters.K8sNamespaceRegex") != "^(wechat-api)$" {
 		t.Errorf("collection config %v", cr.Inputs["spec"])
 	}
-	if got := p.Outputs.Scraper; len(got.Namespaces) != 1 || got.Namespaces[0] != ARMSNamespace || len(got.CIDRs) != 0 {
+	if got := p.Outputs.Scraper; len(got.Namespaces) != 1 || got.Namespaces[0] != ARMSNamespace || len(got.CIDRs) != 0 || !got.ServiceMonitors {
 		t.Errorf("scraper %+v, want the %s namespace", got, ARMSNamespace)
 	}
 

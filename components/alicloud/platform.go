@@ -72,13 +72,8 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 	if args == nil || args.Region == "" {
 		return nil, fmt.Errorf("creating Alibaba Cloud platform %s: %w: a region is required", name, ErrInvalidArgs)
 	}
-	if mg := args.Managed; mg.Logs {
-		// What the observability component would refuse, refused before anything is registered.
-		check := ObservabilityArgs{ClusterID: pulumi.String("-"), Logs: true, LogProject: mg.LogProject, LogRetentionDays: mg.LogRetentionDays,
-			Namespaces: []string{args.Cluster.AppNamespace}}
-		if err := check.validate(); err != nil {
-			return nil, fmt.Errorf("creating Alibaba Cloud platform %s: %w", name, err)
-		}
+	if err := args.Managed.validate(); err != nil {
+		return nil, fmt.Errorf("creating Alibaba Cloud platform %s: %w", name, err)
 	}
 	p := &Platform{}
 	if err := ctx.RegisterComponentResource(PlatformType, name, p, opts...); err != nil {
@@ -164,8 +159,7 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 	var scraper platform.Scraper
 	if mg := args.Managed; mg.Metrics || mg.Logs {
 		obs, err := NewManagedObservability(ctx, name, &ObservabilityArgs{
-			ClusterID: p.Cluster.ClusterID, DependsOn: p.Cluster.Ready,
-			Metrics: mg.Metrics, Logs: mg.Logs, LogProject: mg.LogProject, LogRetentionDays: mg.LogRetentionDays,
+			ClusterID: p.Cluster.ClusterID, DependsOn: p.Cluster.Ready, ManagedArgs: mg,
 			Namespaces: []string{args.Cluster.AppNamespace}, Tags: pulumi.ToStringMap(args.Cluster.Tags),
 		}, pulumi.Parent(p), pulumi.Providers(provider, k8s))
 		if err != nil {

@@ -22,13 +22,23 @@ const DatabaseType = "wechat-deploy:aws:Database"
 // version and its parameter group family (testdata/upstream/rds-facts.md).
 var RDSPostgres = struct{ Version, Family string }{Version: "17.7", Family: "postgres17"}
 
-// Limits of RDS for PostgreSQL the component checks before registering anything (testdata/upstream/rds-facts.md).
+// Limits of RDS for PostgreSQL (testdata/upstream/rds-facts.md): the component checks them before registering
+// anything, and the stack configuration names the key that breaks one.
 var (
-	rdsIdentifier    = regexp.MustCompile(`^[a-z](?:[0-9a-z]|-[0-9a-z])*$`) // the provider's validIdentifier
-	rdsDatabaseName  = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,62}$`)
-	rdsMasterUser    = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,62}$`)
-	rdsMonitoring    = []int{0, 1, 5, 10, 15, 30, 60}
-	rdsReservedUsers = []string{"rdsadmin", "rdsrepladmin", "postgres", "admin"}
+	rdsIdentifier = regexp.MustCompile(`^[a-z](?:[0-9a-z]|-[0-9a-z])*$`) // the provider's validIdentifier
+	// RDSName is the form of a database name and of the master user's.
+	RDSName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,62}$`)
+	// RDSReservedUsers cannot be the master user (compared in lower case).
+	RDSReservedUsers = []string{"rdsadmin", "rdsrepladmin", "postgres", "admin"}
+	// RDSMonitoringIntervals are the enhanced monitoring intervals RDS offers, in seconds (0 is off).
+	RDSMonitoringIntervals = []int{0, 1, 5, 10, 15, 30, 60}
+)
+
+// Storage (gp3, GiB) and automated backup retention (days) bounds of an RDS instance.
+const (
+	RDSMinStorageGiB = 20
+	RDSMaxStorageGiB = 65536
+	RDSMaxBackupDays = 35
 )
 
 // DatabaseArgs configure RDS for PostgreSQL for the app.
@@ -94,20 +104,20 @@ func (a *DatabaseArgs) validateSettings() error {
 	if !strings.HasPrefix(a.InstanceClass, "db.") {
 		add("instance class %q is not an RDS class (db.m6g.large)", a.InstanceClass)
 	}
-	if a.StorageGiB < 20 || a.StorageGiB > 65536 {
-		add("storage %d GiB is outside gp3's 20-65536", a.StorageGiB)
+	if a.StorageGiB < RDSMinStorageGiB || a.StorageGiB > RDSMaxStorageGiB {
+		add("storage %d GiB is outside gp3's %d-%d", a.StorageGiB, RDSMinStorageGiB, RDSMaxStorageGiB)
 	}
-	if !rdsDatabaseName.MatchString(a.DatabaseName) {
+	if !RDSName.MatchString(a.DatabaseName) {
 		add("database name %q is not a PostgreSQL name RDS accepts (a letter, then letters, digits, '_'; at most 63)", a.DatabaseName)
 	}
-	if !rdsMasterUser.MatchString(a.Username) || slices.Contains(rdsReservedUsers, strings.ToLower(a.Username)) {
+	if !RDSName.MatchString(a.Username) || slices.Contains(RDSReservedUsers, strings.ToLower(a.Username)) {
 		add("master user %q is reserved or not a name RDS accepts", a.Username)
 	}
-	if a.BackupRetentionDays < 0 || a.BackupRetentionDays > 35 {
-		add("backup retention %d is outside 0-35 days", a.BackupRetentionDays)
+	if a.BackupRetentionDays < 0 || a.BackupRetentionDays > RDSMaxBackupDays {
+		add("backup retention %d is outside 0-%d days", a.BackupRetentionDays, RDSMaxBackupDays)
 	}
-	if !slices.Contains(rdsMonitoring, a.MonitoringInterval) {
-		add("monitoring interval %d is not one of %v", a.MonitoringInterval, rdsMonitoring)
+	if !slices.Contains(RDSMonitoringIntervals, a.MonitoringInterval) {
+		add("monitoring interval %d is not one of %v", a.MonitoringInterval, RDSMonitoringIntervals)
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("%w: %s", ErrInvalidArgs, strings.Join(problems, "; "))

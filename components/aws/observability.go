@@ -36,23 +36,18 @@ type ObservabilityArgs struct {
 	ClusterARN  pulumi.StringInput
 	Partition   string
 	DependsOn   []pulumi.Resource
-	// Metrics creates an Amazon Managed Service for Prometheus workspace and an agentless scraper whose network
-	// interfaces live in SubnetIDs (CIDRs: their address blocks, which the app's NetworkPolicy admits) with
-	// SecurityGroupIDs, scraping the metrics port named MetricsPortName of the pods labelled
-	// app.kubernetes.io/name=App in AppNamespace.
-	Metrics          bool
+	// ManagedArgs select the services. Metrics creates an Amazon Managed Service for Prometheus workspace and an
+	// agentless scraper whose network interfaces live in SubnetIDs (CIDRs: their address blocks, which the app's
+	// NetworkPolicy admits) with SecurityGroupIDs, scraping the metrics port named MetricsPortName of the pods
+	// labelled app.kubernetes.io/name=App in AppNamespace. ContainerInsights installs Addon
+	// (amazon-cloudwatch-observability) with a Pod Identity role of its own; Logs lets its Fluent Bit ship
+	// container logs to CloudWatch Logs, kept LogRetentionDays days.
+	ManagedArgs
 	SubnetIDs        pulumi.StringArrayInput
 	CIDRs            []string
 	SecurityGroupIDs pulumi.StringArrayInput
-	App              string
 	AppNamespace     string
-	MetricsPortName  string
-	// ContainerInsights installs Addon (amazon-cloudwatch-observability) with a Pod Identity role of its own;
-	// Logs lets its Fluent Bit ship container logs to CloudWatch Logs, kept LogRetentionDays days.
-	ContainerInsights bool
-	Addon             platform.Addon
-	Logs              bool
-	LogRetentionDays  int
+	Addon            platform.Addon
 }
 
 // ManagedObservability is EKS's managed monitoring and log shipping for the cluster and the app.
@@ -71,14 +66,12 @@ func (a *ObservabilityArgs) validate() error {
 	switch {
 	case a.ClusterName == "" || a.ClusterARN == nil || a.Partition == "":
 		return fmt.Errorf("%w: cluster name, ARN and partition are required", ErrInvalidArgs)
-	case a.Metrics && (a.SubnetIDs == nil || len(a.CIDRs) == 0 || a.App == "" || a.AppNamespace == "" || a.MetricsPortName == ""):
-		return fmt.Errorf("%w: the scraper needs subnets, their CIDRs, and the app's name, namespace and metrics port", ErrInvalidArgs)
-	case a.Logs && !a.ContainerInsights:
-		return fmt.Errorf("%w: logs are shipped by the Container Insights addon's Fluent Bit; turn Container Insights on", ErrInvalidArgs)
+	case a.Metrics && (a.SubnetIDs == nil || len(a.CIDRs) == 0 || a.AppNamespace == ""):
+		return fmt.Errorf("%w: the scraper needs subnets, their CIDRs and the app's namespace", ErrInvalidArgs)
 	case a.ContainerInsights && (a.Addon.Name != CloudWatchObservabilityAddon || a.Addon.Version == ""):
 		return fmt.Errorf("%w: Container Insights needs the %s addon with a pinned version", ErrInvalidArgs, CloudWatchObservabilityAddon)
 	}
-	return nil
+	return a.ManagedArgs.validate()
 }
 
 // NewManagedObservability registers the workspace, scraper, addon and log groups through the AWS provider in

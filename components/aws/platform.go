@@ -57,14 +57,13 @@ type ManagedArgs struct {
 	App, MetricsPortName             string
 }
 
-func (m ManagedArgs) validate(endpointPrivate bool) error {
+// validate checks what the stack decides, so that the platform can refuse it before it registers anything.
+func (m ManagedArgs) validate() error {
 	switch {
 	case m.Logs && !m.ContainerInsights:
 		return fmt.Errorf("%w: logs are shipped by the Container Insights addon's Fluent Bit; turn Container Insights on", ErrInvalidArgs)
 	case m.Metrics && (m.App == "" || m.MetricsPortName == ""):
 		return fmt.Errorf("%w: the managed scraper needs the app's name and metrics port", ErrInvalidArgs)
-	case m.Metrics && !endpointPrivate:
-		return fmt.Errorf("%w: the managed scraper reaches the cluster through its private API endpoint; enable it", ErrInvalidArgs)
 	}
 	return nil
 }
@@ -92,8 +91,11 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 	if args == nil || args.Region == "" {
 		return nil, fmt.Errorf("creating AWS platform %s: %w: a region is required", name, ErrInvalidArgs)
 	}
-	if err := args.Managed.validate(args.Cluster.EndpointPrivate); err != nil {
+	if err := args.Managed.validate(); err != nil {
 		return nil, fmt.Errorf("creating AWS platform %s: %w", name, err)
+	}
+	if args.Managed.Metrics && !args.Cluster.EndpointPrivate {
+		return nil, fmt.Errorf("creating AWS platform %s: %w: the managed scraper reaches the cluster through its private API endpoint; enable it", name, ErrInvalidArgs)
 	}
 	if args.Database != nil {
 		if err := args.Database.validateSettings(); err != nil {
@@ -231,12 +233,10 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 	if mg := args.Managed; mg.Metrics || mg.ContainerInsights || mg.Logs {
 		obs, err := NewManagedObservability(ctx, name, &ObservabilityArgs{
 			ClusterName: args.Cluster.ClusterName, ClusterARN: p.Cluster.ARN, Partition: partition.Partition,
-			DependsOn: p.Cluster.Ready,
-			Metrics:   mg.Metrics, SubnetIDs: p.Network.PrivateSubnetIDs, CIDRs: netplan.CIDRsOf(p.Network.Plan, "private"),
+			DependsOn: p.Cluster.Ready, ManagedArgs: mg,
+			SubnetIDs: p.Network.PrivateSubnetIDs, CIDRs: netplan.CIDRsOf(p.Network.Plan, "private"),
 			SecurityGroupIDs: pulumi.StringArray{p.Cluster.NodeSecurityGroupID},
-			App:              mg.App, AppNamespace: args.Cluster.AppNamespace, MetricsPortName: mg.MetricsPortName,
-			ContainerInsights: mg.ContainerInsights, Addon: release.CloudWatchObservability,
-			Logs: mg.Logs, LogRetentionDays: mg.LogRetentionDays,
+			AppNamespace:     args.Cluster.AppNamespace, Addon: release.CloudWatchObservability,
 		}, child...)
 		if err != nil {
 			return nil, err

@@ -57,10 +57,13 @@ type Outputs struct {
 }
 
 // Scraper is where a managed metrics scraper connects from: the namespaces of its in-cluster agents, or the
-// address blocks its network interfaces live in (an agentless scraper outside the cluster).
+// address blocks its network interfaces live in (an agentless scraper outside the cluster). ServiceMonitors is
+// true when it finds its targets through ServiceMonitors (without the Prometheus Operator's alert rules), so the
+// app needs one.
 type Scraper struct {
-	Namespaces []string
-	CIDRs      []string
+	Namespaces      []string
+	CIDRs           []string
+	ServiceMonitors bool
 }
 
 // Addon is a managed cluster addon: a name, a pinned version (required on EKS) and its configuration JSON.

@@ -119,8 +119,11 @@ type Workload struct {
 	LoadBalancerHost pulumi.StringOutput `pulumi:"-"`
 }
 
+// DNSLabel is the form of a Kubernetes namespace and of the names the workload gives its objects (RFC 1123
+// label: at most 63 lower-case letters, digits and '-', a letter or digit at both ends).
+var DNSLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
+
 var (
-	dnsLabel   = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
 	secretFile = regexp.MustCompile(`^[-._a-zA-Z0-9]+$`)
 	// ErrInvalidArgs is wrapped by every argument validation error.
 	ErrInvalidArgs = errors.New("invalid workload arguments")
@@ -144,10 +147,10 @@ func (a *WorkloadArgs) validate() error {
 	bad := func(format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrInvalidArgs}, args...)...))
 	}
-	if !dnsLabel.MatchString(a.Name) {
+	if !DNSLabel.MatchString(a.Name) {
 		bad("name %q is not a DNS label", a.Name)
 	}
-	if !dnsLabel.MatchString(a.Namespace) {
+	if !DNSLabel.MatchString(a.Namespace) {
 		bad("namespace %q is not a DNS label", a.Namespace)
 	}
 	if a.Image == nil {

@@ -14,13 +14,14 @@ import (
 	"time"
 
 	"github.com/wechat-deploy/wechat-deploy/app/contract"
+	awsc "github.com/wechat-deploy/wechat-deploy/components/aws"
 	"github.com/wechat-deploy/wechat-deploy/components/netplan"
 	"github.com/wechat-deploy/wechat-deploy/components/workload"
 	"github.com/wechat-deploy/wechat-deploy/policy/rules"
 )
 
 var (
-	dnsLabel       = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
+	dnsLabel       = workload.DNSLabel
 	k8sVersion     = regexp.MustCompile(`^1\.([0-9]{2})(\.[0-9]+(-aliyun\.[0-9]+)?)?$`)
 	envName        = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	imageDigest    = regexp.MustCompile(`@sha256:[0-9a-f]{64}$`)
@@ -756,22 +757,22 @@ func validateDatabase(c *Config, p *problems) {
 	case c.IsProduction() && strings.HasPrefix(family, "t"):
 		p.add("database.instanceClass", "%q is burstable: production runs on a fixed-performance class (db.m6g.large)", d.InstanceClass)
 	}
-	if d.StorageGiB < 20 || d.StorageGiB > 65536 {
-		p.add("database.storageGiB", "%d is outside gp3's 20..65536 GiB", d.StorageGiB)
+	if d.StorageGiB < awsc.RDSMinStorageGiB || d.StorageGiB > awsc.RDSMaxStorageGiB {
+		p.add("database.storageGiB", "%d is outside gp3's %d..%d GiB", d.StorageGiB, awsc.RDSMinStorageGiB, awsc.RDSMaxStorageGiB)
 	}
-	if !rdsName.MatchString(d.Name) {
+	if !awsc.RDSName.MatchString(d.Name) {
 		p.add("database.name", "%q is not a database name RDS accepts (a letter, then letters, digits or '_'; at most 63)", d.Name)
 	}
-	if !rdsName.MatchString(d.Username) || slices.Contains([]string{"rdsadmin", "rdsrepladmin", "postgres", "admin"}, strings.ToLower(d.Username)) {
+	if !awsc.RDSName.MatchString(d.Username) || slices.Contains(awsc.RDSReservedUsers, strings.ToLower(d.Username)) {
 		p.add("database.username", "%q is reserved or not a user name RDS accepts (a letter, then letters, digits or '_')", d.Username)
 	}
-	if d.BackupRetentionDays < 0 || d.BackupRetentionDays > 35 {
-		p.add("database.backupRetentionDays", "%d is outside RDS's 0..35", d.BackupRetentionDays)
+	if d.BackupRetentionDays < 0 || d.BackupRetentionDays > awsc.RDSMaxBackupDays {
+		p.add("database.backupRetentionDays", "%d is outside RDS's 0..%d", d.BackupRetentionDays, awsc.RDSMaxBackupDays)
 	} else if c.IsProduction() && d.BackupRetentionDays < 7 {
 		p.add("database.backupRetentionDays", "is %d, but production keeps at least 7 days of backups", d.BackupRetentionDays)
 	}
-	if m := *d.MonitoringInterval; !slices.Contains([]int{0, 1, 5, 10, 15, 30, 60}, m) {
-		p.add("database.monitoringInterval", "%d is not one RDS offers (0, 1, 5, 10, 15, 30, 60)", m)
+	if m := *d.MonitoringInterval; !slices.Contains(awsc.RDSMonitoringIntervals, m) {
+		p.add("database.monitoringInterval", "%d is not one RDS offers %v", m, awsc.RDSMonitoringIntervals)
 	}
 	if c.IsProduction() {
 		if !*d.MultiAZ {
@@ -782,5 +783,3 @@ func validateDatabase(c *Config, p *problems) {
 		}
 	}
 }
-
-var rdsName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,62}$`)

@@ -20,6 +20,9 @@ var validSecrets = map[string]string{
 	"databaseUrl":     "postgres://app:pw@db.internal:5432/app?sslmode=require",
 }
 
+// dbSecrets are the secrets of a stack that provisions its database: its password instead of a URL.
+var dbSecrets = with(without(validSecrets, "databaseUrl"), "databasePassword", "k3Q9vX2mZ7pL4rT8wN1yB6cF0hJ5sDaE")
+
 func baseAWSProd() map[string]any {
 	return map[string]any{
 		"cloud":      "aws",
@@ -396,6 +399,39 @@ func TestParseBadConfig(t *testing.T) {
 		{name: "bad app id", base: baseLocal, secrets: with(validSecrets, "wechatAppId", "app123"), key: "wechatAppId", hint: "not a WeChat AppID"},
 		{name: "database url not postgres", base: baseLocal, secrets: with(validSecrets, "databaseUrl", "mysql://x@y/z"), key: "databaseUrl", hint: "not a PostgreSQL URL"},
 		{name: "production database without tls", base: baseAWSProd, secrets: with(validSecrets, "databaseUrl", "postgres://a:b@h:5432/d?sslmode=disable"), key: "databaseUrl", hint: "sslmode to disable"},
+		{name: "database settings without provision", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "database.instanceClass", "db.m6g.large") },
+			key: "database.instanceClass", hint: "database.provision is false"},
+		{name: "database provisioned on alicloud", base: baseAlicloudDev, secrets: dbSecrets, mutate: func(m map[string]any) { set(m, "database.provision", true) },
+			key: "database.provision", hint: "on aws only"},
+		{name: "burstable database in production", base: baseAWSProd, secrets: dbSecrets, mutate: func(m map[string]any) {
+			set(m, "database", map[string]any{"provision": true, "instanceClass": "db.t4g.medium"})
+		}, key: "database.instanceClass", hint: "burstable"},
+		{name: "database class of no RDS family", base: baseAWSProd, secrets: dbSecrets, mutate: func(m map[string]any) {
+			set(m, "database", map[string]any{"provision": true, "instanceClass": "db.x9.large"})
+		}, key: "database.instanceClass", hint: "not an RDS class"},
+		{name: "database storage below gp3's minimum", base: baseAWSProd, secrets: dbSecrets, mutate: func(m map[string]any) {
+			set(m, "database", map[string]any{"provision": true, "storageGiB": 10})
+		}, key: "database.storageGiB", hint: "outside gp3's 20..65536"},
+		{name: "reserved master user", base: baseAWSProd, secrets: dbSecrets, mutate: func(m map[string]any) {
+			set(m, "database", map[string]any{"provision": true, "username": "postgres"})
+		}, key: "database.username", hint: "reserved"},
+		{name: "production backups for three days", base: baseAWSProd, secrets: dbSecrets, mutate: func(m map[string]any) {
+			set(m, "database", map[string]any{"provision": true, "backupRetentionDays": 3})
+		}, key: "database.backupRetentionDays", hint: "at least 7 days"},
+		{name: "monitoring interval RDS lacks", base: baseAWSProd, secrets: dbSecrets, mutate: func(m map[string]any) {
+			set(m, "database", map[string]any{"provision": true, "monitoringInterval": 20})
+		}, key: "database.monitoringInterval", hint: "not one RDS offers"},
+		{name: "production database without a standby", base: baseAWSProd, secrets: dbSecrets, mutate: func(m map[string]any) {
+			set(m, "database", map[string]any{"provision": true, "multiAz": false})
+		}, key: "database.multiAz", hint: "standby in another zone"},
+		{name: "provisioned database and an external url", base: baseAWSProd, secrets: with(validSecrets, "databasePassword", dbSecrets["databasePassword"]),
+			mutate: func(m map[string]any) { set(m, "database.provision", true) }, key: "databaseUrl", hint: "one database only"},
+		{name: "database password without a database", base: baseLocal, secrets: with(validSecrets, "databasePassword", dbSecrets["databasePassword"]),
+			key: "databasePassword", hint: "provisions no database"},
+		{name: "short database password", base: baseAWSProd, secrets: with(dbSecrets, "databasePassword", "short-pass"),
+			mutate: func(m map[string]any) { set(m, "database.provision", true) }, key: "databasePassword", hint: "use 16 to 128"},
+		{name: "database password with an at sign", base: baseAWSProd, secrets: with(dbSecrets, "databasePassword", "k3Q9vX2mZ7pL4@T8wN1yB6cF"),
+			mutate: func(m map[string]any) { set(m, "database.provision", true) }, key: "databasePassword", hint: "RDS refuses"},
 	}
 	if len(tests) < 30 {
 		t.Fatalf("only %d bad-config cases", len(tests))

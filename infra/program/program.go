@@ -276,7 +276,8 @@ func orgOf(ctx *pulumi.Context) string {
 	return "organization"
 }
 
-// services are the backing services the app is bound to: an external database named by URL.
+// services are the backing services the app is bound to: the database (an external one named by URL, or the
+// platform's), and the trace collector's port.
 func services(cfg *config.Config, plat platform.Outputs) []platform.Binding {
 	var out []platform.Binding
 	switch {
@@ -311,9 +312,9 @@ func collectorPort(endpoint string) int {
 // monitoring registers the app's ServiceMonitor, alerts and dashboard as the stack's observability settings ask.
 func monitoring(ctx *pulumi.Context, cfg *config.Config, plat platform.Outputs, wl *workload.Workload) error {
 	o := cfg.Observability
-	// ARMS Prometheus finds its targets through ServiceMonitors (its addon installs the CRD).
-	armsScrapes := cfg.Cloud == config.CloudAlicloud && o.Managed.Metrics
-	if !o.PrometheusOperator && !*o.Dashboard && !armsScrapes {
+	// A managed scraper that reads ServiceMonitors (ACK's ARMS Prometheus, whose addon installs the CRD).
+	managedReadsMonitors := plat.Scraper.ServiceMonitors
+	if !o.PrometheusOperator && !*o.Dashboard && !managedReadsMonitors {
 		return nil
 	}
 	a := cfg.App
@@ -323,7 +324,7 @@ func monitoring(ctx *pulumi.Context, cfg *config.Config, plat platform.Outputs, 
 	}
 	_, err := observability.NewMonitoring(ctx, a.Name+"-monitoring", &observability.MonitoringArgs{
 		Target: target, Selector: workload.SelectorLabels(a.Name, cfg.Stack), Labels: o.MonitorLabels,
-		PrometheusOperator: o.PrometheusOperator, ServiceMonitor: armsScrapes, Dashboard: *o.Dashboard, Thresholds: o.Alerts,
+		PrometheusOperator: o.PrometheusOperator, ServiceMonitor: managedReadsMonitors, Dashboard: *o.Dashboard, Thresholds: o.Alerts,
 	}, pulumi.Provider(plat.Provider), pulumi.DependsOn([]pulumi.Resource{wl}))
 	return err
 }
