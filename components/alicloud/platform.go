@@ -33,6 +33,9 @@ type PlatformArgs struct {
 	ACME *ACMEArgs
 	// Managed turns on ACK's managed metrics and log shipping for the app's namespace.
 	Managed ManagedArgs
+	// Database, when set, provisions the app's PostgreSQL (ApsaraDB RDS) on the worker VSwitches, whitelisting the
+	// cluster's node and pod networks; the platform fills in the placement and the whitelist.
+	Database *DatabaseArgs
 	// OIDC, when set, is how the provider gets credentials: the token in OIDC.TokenFile exchanged for the RAM
 	// role (Pulumi Deployments, CI); otherwise the provider's default chain (access keys, profile) applies.
 	OIDC *OIDCCredentials
@@ -74,6 +77,14 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 	}
 	if err := args.Managed.validate(); err != nil {
 		return nil, fmt.Errorf("creating Alibaba Cloud platform %s: %w", name, err)
+	}
+	if args.Database != nil {
+		// What the platform wires in is checked with the component; the stack's settings now, before anything.
+		settings := *args.Database
+		settings.ZoneIDs, settings.ClientCIDRs = []string{"zone"}, []string{"10.0.0.0/8"}
+		if err := settings.validateSettings(); err != nil {
+			return nil, fmt.Errorf("creating Alibaba Cloud platform %s: database: %w", name, err)
+		}
 	}
 	p := &Platform{}
 	if err := ctx.RegisterComponentResource(PlatformType, name, p, opts...); err != nil {
@@ -156,6 +167,18 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 			return nil, err
 		}
 	}
+	var data platform.DataServices
+	if args.Database != nil {
+		dbArgs := *args.Database
+		dbArgs.VSwitchIDs, dbArgs.ZoneIDs = p.Network.WorkerVSwitchIDs, zones
+		// The whitelist: the nodes' VSwitches and the pods' (Terway) or the pod CIDR (flannel).
+		dbArgs.ClientCIDRs = append(netplan.CIDRsOf(p.Network.Plan, "worker"), ingressControllerRanges(args.Network, p.Network.Plan)...)
+		db, err := NewDatabase(ctx, name, &dbArgs, child...)
+		if err != nil {
+			return nil, err
+		}
+		data.Database = db.Endpoint
+	}
 	var scraper platform.Scraper
 	if mg := args.Managed; mg.Metrics || mg.Logs {
 		obs, err := NewManagedObservability(ctx, name, &ObservabilityArgs{
@@ -168,6 +191,7 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 		scraper = obs.Scraper
 	}
 	p.Outputs = platform.Outputs{
+		Data:            data,
 		Scraper:         scraper,
 		Provider:        k8s,
 		Kubeconfig:      p.Cluster.Kubeconfig,

@@ -118,6 +118,22 @@ func (c *Cloud) Outputs(typ, name string, inputs resource.PropertyMap) (string, 
 				"issuer": resource.NewStringProperty(fmt.Sprintf("https://oidc.eks.%s.amazonaws.com/id/%s", c.Region, strings.ToUpper(shortHash(name)))),
 			})}),
 		})})
+	case "kubernetes:core/v1:Service":
+		// The API server allocates a ClusterIP Service its address from the service range.
+		spec := resource.PropertyMap{}
+		if v, ok := inputs["spec"]; ok && v.IsObject() {
+			spec = v.ObjectValue().Copy()
+		}
+		if _, ok := spec["clusterIP"]; !ok && (spec["type"].IsNull() || spec["type"].StringValue() == "ClusterIP") {
+			h := sha256.Sum256([]byte(name))
+			spec["clusterIP"] = resource.NewStringProperty(fmt.Sprintf("10.96.%d.%d", h[0], max(h[1], 1)))
+		}
+		out["spec"] = resource.NewObjectProperty(spec)
+	case "alicloud:rds/instance:Instance":
+		// ApsaraDB names the private endpoint after the instance id (pgm-…).
+		id = "pgm-" + shortHash(name)
+		str("connectionString", id+".pg.rds.aliyuncs.com")
+		str("port", "5432")
 	case "aws:rds/instance:Instance":
 		// RDS names the endpoint after the identifier, the account's hash and the region.
 		id = "db-" + strings.ToUpper(shortHash(name))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/wechat-deploy/wechat-deploy/components/incluster"
 	"github.com/wechat-deploy/wechat-deploy/components/kube"
 	"github.com/wechat-deploy/wechat-deploy/components/platform"
 )
@@ -34,6 +35,8 @@ type PlatformArgs struct {
 	Repository string
 	// PullWithCredentials makes workloads pull with an image pull secret from the registry credentials.
 	PullWithCredentials bool
+	// Database runs the app's PostgreSQL in the cluster when set (nil: the stack names an external one).
+	Database *incluster.PostgresArgs
 }
 
 // Platform is an existing cluster and registry.
@@ -126,6 +129,13 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 		OIDCProviderARN:           pulumi.String("").ToStringOutput(),
 		ServiceAccountAnnotations: pulumi.StringMap{}.ToStringMapOutput(),
 		PullWithCredentials:       args.PullWithCredentials,
+	}
+	if args.Database != nil {
+		db, err := incluster.NewPostgres(ctx, name+"-postgres", args.Database, pulumi.Parent(p), pulumi.Provider(provider))
+		if err != nil {
+			return nil, fmt.Errorf("creating existing platform %s: %w", name, err)
+		}
+		p.Outputs.Data.Database = db.Endpoint
 	}
 	if err := ctx.RegisterResourceOutputs(p, pulumi.Map{
 		"clusterName":     p.Outputs.ClusterName,

@@ -29,6 +29,11 @@ const NonRootUID = 65532
 // CACertificates is where Go's crypto/x509 (and the Debian family) read the system roots.
 const CACertificates = "/etc/ssl/certs/ca-certificates.crt"
 
+// Builder assembles an image in process (GoBuild, PostgresBuild).
+type Builder interface {
+	Build(ctx context.Context) (v1.Image, error)
+}
+
 // GoBuild describes a Go main package built into a minimal image without a Docker daemon: the static binary, CA
 // certificates, /etc/passwd and /etc/group naming the non-root user, and nothing else (no shell, no package
 // manager) — what the Dockerfile's distroless/static stage gives, built in process with go-containerregistry.
@@ -61,19 +66,7 @@ func (g GoBuild) Build(ctx context.Context) (v1.Image, error) {
 	if g.Binary == "" || !strings.HasPrefix(g.Binary, "/") {
 		return nil, fmt.Errorf("building %s: binary path %q must be absolute", g.Package, g.Binary)
 	}
-	tmp, err := os.MkdirTemp("", "gobuild-")
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = os.RemoveAll(tmp) }()
-	bin := filepath.Join(tmp, "bin")
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-tags", "timetzdata", "-ldflags", "-s -w -buildid=", "-o", bin, g.Package)
-	cmd.Dir = g.Root
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+g.Arch)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("building %s: %w\n%s", g.Package, err, out)
-	}
-	binary, err := os.ReadFile(bin)
+	binary, err := goBinary(ctx, g.Root, g.Package, g.Arch, "")
 	if err != nil {
 		return nil, err
 	}
@@ -82,17 +75,7 @@ func (g GoBuild) Build(ctx context.Context) (v1.Image, error) {
 		return nil, fmt.Errorf("reading the CA bundle for the image: %w", err)
 	}
 	uid := strconv.Itoa(NonRootUID)
-	base, err := layer(g.Created, []file{
-		{path: "etc/", mode: 0o755, dir: true},
-		{path: "etc/ssl/", mode: 0o755, dir: true},
-		{path: "etc/ssl/certs/", mode: 0o755, dir: true},
-		{path: strings.TrimPrefix(CACertificates, "/"), mode: 0o644, data: ca},
-		{path: "etc/passwd", mode: 0o644, data: []byte("root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:" + uid + ":" + uid + ":nonroot:/home/nonroot:/sbin/nologin\n")},
-		{path: "etc/group", mode: 0o644, data: []byte("root:x:0:\nnonroot:x:" + uid + ":\n")},
-		{path: "home/", mode: 0o755, dir: true},
-		{path: "home/nonroot/", mode: 0o700, dir: true, uid: NonRootUID},
-		{path: "tmp/", mode: 0o1777, dir: true},
-	})
+	base, err := layer(g.Created, baseFiles(ca))
 	if err != nil {
 		return nil, err
 	}
@@ -159,6 +142,41 @@ func WriteArchive(img v1.Image, ref, path string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// goBinary builds a Go main package as a static, stripped, reproducible binary for linux/arch (with ldflags
+// added to -s -w) and returns its bytes.
+func goBinary(ctx context.Context, root, pkg, arch, ldflags string) ([]byte, error) {
+	tmp, err := os.MkdirTemp("", "gobuild-")
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = os.RemoveAll(tmp) }()
+	bin := filepath.Join(tmp, "bin")
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-tags", "timetzdata", "-ldflags", strings.TrimSpace("-s -w -buildid= "+ldflags), "-o", bin, pkg)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+arch)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("building %s: %w\n%s", pkg, err, out)
+	}
+	return os.ReadFile(bin)
+}
+
+// baseFiles are the files every image of the project starts from: /etc/passwd and /etc/group naming root and
+// the non-root user, its home, /tmp, and the CA bundle when ca is not nil.
+func baseFiles(ca []byte) []file {
+	uid := strconv.Itoa(NonRootUID)
+	files := []file{{path: "etc/", mode: 0o755, dir: true}}
+	if ca != nil {
+		files = append(files, file{path: "etc/ssl/", mode: 0o755, dir: true}, file{path: "etc/ssl/certs/", mode: 0o755, dir: true},
+			file{path: strings.TrimPrefix(CACertificates, "/"), mode: 0o644, data: ca})
+	}
+	return append(files,
+		file{path: "etc/passwd", mode: 0o644, data: []byte("root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:" + uid + ":" + uid + ":nonroot:/home/nonroot:/sbin/nologin\n")},
+		file{path: "etc/group", mode: 0o644, data: []byte("root:x:0:\nnonroot:x:" + uid + ":\n")},
+		file{path: "home/", mode: 0o755, dir: true},
+		file{path: "home/nonroot/", mode: 0o700, dir: true, uid: NonRootUID},
+		file{path: "tmp/", mode: 0o1777, dir: true})
 }
 
 // file is one entry of a layer.

@@ -162,11 +162,13 @@ type App struct {
 	LogLevel             string            `json:"logLevel" doc:"App log level: debug, info, warn or error."`
 }
 
-// Database is the app's PostgreSQL provisioned by the stack (aws: RDS for PostgreSQL).
+// Database is the app's PostgreSQL provisioned by the stack (aws: RDS for PostgreSQL; existing: in the cluster).
 type Database struct {
-	Provision           bool   `json:"provision" doc:"Create the app's PostgreSQL with the stack (aws: RDS for PostgreSQL in database subnets of its own, encrypted, TLS enforced, reachable from the cluster only); the master password is the databasePassword secret. false: set the databaseUrl secret (production needs one of the two)."`
-	InstanceClass       string `json:"instanceClass" doc:"Instance class (aws: db.m6g.large); default db.m6g.large in production, db.t4g.medium otherwise (production refuses burstable classes)."`
-	StorageGiB          int    `json:"storageGiB" doc:"Allocated gp3 storage in GiB (20-65536); it grows by itself up to four times this."`
+	Provision           bool   `json:"provision" doc:"Create the app's PostgreSQL with the stack (aws: RDS for PostgreSQL in database subnets of its own, encrypted, TLS enforced, reachable from the cluster only; existing: a StatefulSet on a persistent volume in the namespace <app namespace>-db, TLS and SCRAM only, reachable from the app's pods only, not for production); the password is the databasePassword secret. false: set the databaseUrl secret (production needs one of the two)."`
+	InstanceClass       string `json:"instanceClass" doc:"Instance class (aws: db.m6g.large); default db.m6g.large in production, db.t4g.medium otherwise (production refuses burstable classes). Managed databases only."`
+	StorageGiB          int    `json:"storageGiB" doc:"Storage in GiB. aws: allocated gp3 (20-65536; it grows by itself up to four times this), default 100 in production, 20 otherwise. existing: the data volume claim (1-1024), default 1."`
+	Image               string `json:"image" doc:"existing: the in-cluster database image pinned by digest (name@sha256:...), built by image.PostgresBuild; make up into the sandbox builds it from the machine's Debian PostgreSQL and sets it."`
+	StorageClass        string `json:"storageClass" doc:"existing: storage class of the data volume; default: the cluster's default class."`
 	Name                string `json:"name" doc:"Database name; defaults to the app name with '_' for '-'."`
 	Username            string `json:"username" doc:"Master user the app connects as."`
 	BackupRetentionDays int    `json:"backupRetentionDays" doc:"Days of automated backups (0-35; production at least 7); default 14 in production, 7 otherwise."`

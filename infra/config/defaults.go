@@ -33,6 +33,12 @@ const (
 	DefaultDatabaseClass        = "db.t4g.medium"
 	DefaultDatabaseClassProd    = "db.m6g.large"
 	DefaultDatabaseUser         = "wechat"
+	// DefaultApsaraDBClass (Basic Edition, 2 cores 4 GB) and DefaultApsaraDBClassHA (High-availability Edition)
+	// are ApsaraDB RDS for PostgreSQL's classes on alicloud.
+	DefaultApsaraDBClass   = "pg.n2.2c.1m"
+	DefaultApsaraDBClassHA = "pg.n2.2c.2m"
+	// DefaultInClusterDatabaseGiB sizes the in-cluster database's volume claim.
+	DefaultInClusterDatabaseGiB = 1
 	DefaultCPURequest           = "100m"
 	DefaultMemoryRequest        = "128Mi"
 	DefaultCPULimit             = "500m"
@@ -168,9 +174,26 @@ func applyDefaults(c *Config) {
 	if g.KeepImages == 0 {
 		g.KeepImages = DefaultKeepImages
 	}
-	if d := &c.Database; d.Provision {
+	if d := &c.Database; d.Provision && c.Cloud == CloudExisting {
+		if d.StorageGiB == 0 {
+			d.StorageGiB = DefaultInClusterDatabaseGiB
+		}
+		d.Name = orDefault(d.Name, strings.ReplaceAll(a.Name, "-", "_"))
+		d.Username = orDefault(d.Username, DefaultDatabaseUser)
+	} else if d.Provision {
 		prod := c.IsProduction()
-		d.InstanceClass = orDefault(d.InstanceClass, map[bool]string{true: DefaultDatabaseClassProd, false: DefaultDatabaseClass}[prod])
+		for _, b := range []**bool{&d.MultiAZ, &d.DeletionProtection} {
+			if *b == nil {
+				v := prod
+				*b = &v
+			}
+		}
+		if c.Cloud == CloudAlicloud {
+			// The edition follows multiAz: a High-availability class with a standby, a Basic one without.
+			d.InstanceClass = orDefault(d.InstanceClass, map[bool]string{true: DefaultApsaraDBClassHA, false: DefaultApsaraDBClass}[*d.MultiAZ])
+		} else {
+			d.InstanceClass = orDefault(d.InstanceClass, map[bool]string{true: DefaultDatabaseClassProd, false: DefaultDatabaseClass}[prod])
+		}
 		if d.StorageGiB == 0 {
 			d.StorageGiB = map[bool]int{true: 100, false: 20}[prod]
 		}
@@ -179,11 +202,8 @@ func applyDefaults(c *Config) {
 		if d.BackupRetentionDays == 0 {
 			d.BackupRetentionDays = map[bool]int{true: 14, false: 7}[prod]
 		}
-		for _, b := range []**bool{&d.MultiAZ, &d.DeletionProtection, &d.PerformanceInsights} {
-			if *b == nil {
-				v := prod
-				*b = &v
-			}
+		if d.PerformanceInsights == nil && c.Cloud == CloudAWS {
+			d.PerformanceInsights = &prod
 		}
 		if d.MonitoringInterval == nil {
 			v := map[bool]int{true: 60, false: 0}[prod]

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 
+	alic "github.com/wechat-deploy/wechat-deploy/components/alicloud"
 	"github.com/wechat-deploy/wechat-deploy/policy/rules"
 )
 
@@ -110,13 +111,17 @@ var SecretSpecs = []SecretSpec{
 		},
 	},
 	{
-		Key:         KeyDatabasePassword,
-		Doc:         "Master password of the database the stack provisions (database.provision): 16-128 printable ASCII characters without '/', '@', '\"', ' or spaces (RDS's rule).",
-		Placeholder: "\"$(openssl rand -hex 24)\"",
+		Key: KeyDatabasePassword,
+		Doc: "Password of the database the stack provisions (database.provision). aws and existing: 16-128 printable ASCII characters without '/', '@', '\"', ' or spaces (RDS's rule). " +
+			"alicloud: 16-32 characters from letters, digits and !@#$%^&*()_+-=, with three of upper case, lower case, digits and those symbols (ApsaraDB's rule).",
+		Placeholder: "\"$(openssl rand -hex 12)Aa1-\"",
 		Required:    func(c *Config) bool { return c.Database.Provision },
 		Check: func(c *Config, v string) string {
 			if !c.Database.Provision {
 				return "is set, but the stack provisions no database (database.provision is false)"
+			}
+			if c.Cloud == CloudAlicloud {
+				return apsaraDBPasswordProblem(v)
 			}
 			if len(v) < minDatabasePassword || len(v) > maxDatabasePassword {
 				return fmt.Sprintf("is %d characters; use %d to %d", len(v), minDatabasePassword, maxDatabasePassword)
@@ -157,4 +162,31 @@ func SecretKeys() []string {
 // FixCommand is the exact command that sets a secret for a stack.
 func FixCommand(stack, key, placeholder string) string {
 	return fmt.Sprintf("pulumi config set --secret --stack %s %s:%s %s", stack, Namespace, key, placeholder)
+}
+
+// apsaraDBPasswordProblem checks an ApsaraDB account password: at most 32 characters (ApsaraDB's limit; the
+// program asks for at least 16), letters, digits and the symbols ApsaraDB takes, three of the four kinds.
+func apsaraDBPasswordProblem(v string) string {
+	if len(v) < minDatabasePassword || len(v) > alic.ApsaraDBMaxPassword {
+		return fmt.Sprintf("is %d characters; ApsaraDB takes %d to %d here", len(v), minDatabasePassword, alic.ApsaraDBMaxPassword)
+	}
+	kinds := map[string]bool{}
+	for _, r := range v {
+		switch {
+		case r >= 'a' && r <= 'z':
+			kinds["lower"] = true
+		case r >= 'A' && r <= 'Z':
+			kinds["upper"] = true
+		case r >= '0' && r <= '9':
+			kinds["digit"] = true
+		case strings.ContainsRune(alic.ApsaraDBPasswordSymbols, r):
+			kinds["symbol"] = true
+		default:
+			return fmt.Sprintf("has %q, which ApsaraDB refuses (letters, digits and %s only)", r, alic.ApsaraDBPasswordSymbols)
+		}
+	}
+	if len(kinds) < 3 {
+		return "uses fewer than three of upper case, lower case, digits and symbols, which ApsaraDB requires (e.g. \"$(openssl rand -hex 12)Aa1-\")"
+	}
+	return ""
 }

@@ -14,7 +14,9 @@ import (
 	"time"
 
 	"github.com/wechat-deploy/wechat-deploy/app/contract"
+	alic "github.com/wechat-deploy/wechat-deploy/components/alicloud"
 	awsc "github.com/wechat-deploy/wechat-deploy/components/aws"
+	"github.com/wechat-deploy/wechat-deploy/components/incluster"
 	"github.com/wechat-deploy/wechat-deploy/components/netplan"
 	"github.com/wechat-deploy/wechat-deploy/components/workload"
 	"github.com/wechat-deploy/wechat-deploy/policy/rules"
@@ -733,21 +735,39 @@ var rdsPostgresFamilies = []string{"t3", "t4g", "m5", "m6g", "r5", "r6g"}
 // validateDatabase checks the provisioned database's settings against RDS's rules, and production's.
 func validateDatabase(c *Config, p *problems) {
 	d := c.Database
+	// managed are the keys of a cloud's managed database, inCluster those of the in-cluster one.
+	managed := []setKey{{"instanceClass", d.InstanceClass != ""}, {"backupRetentionDays", d.BackupRetentionDays != 0},
+		{"multiAz", d.MultiAZ != nil}, {"deletionProtection", d.DeletionProtection != nil},
+		{"performanceInsights", d.PerformanceInsights != nil}, {"monitoringInterval", d.MonitoringInterval != nil}}
+	inCluster := []setKey{{"image", d.Image != ""}, {"storageClass", d.StorageClass != ""}}
 	if !d.Provision {
-		for _, f := range []struct {
-			key string
-			set bool
-		}{{"instanceClass", d.InstanceClass != ""}, {"storageGiB", d.StorageGiB != 0}, {"name", d.Name != ""}, {"username", d.Username != ""},
-			{"backupRetentionDays", d.BackupRetentionDays != 0}, {"multiAz", d.MultiAZ != nil}, {"deletionProtection", d.DeletionProtection != nil},
-			{"performanceInsights", d.PerformanceInsights != nil}, {"monitoringInterval", d.MonitoringInterval != nil}} {
+		common := []setKey{{"storageGiB", d.StorageGiB != 0}, {"name", d.Name != ""}, {"username", d.Username != ""}}
+		for _, f := range slices.Concat(common, managed, inCluster) {
 			if f.set {
 				p.add("database."+f.key, "is set, but database.provision is false: nothing would use it")
 			}
 		}
 		return
 	}
-	if c.Cloud != CloudAWS {
-		p.add("database.provision", "is true, but this version provisions databases on aws only; on %s set the databaseUrl secret to an external database", c.Cloud)
+	if c.Cloud == CloudExisting {
+		validateInClusterDatabase(c, managed, p)
+		return
+	}
+	for _, f := range inCluster {
+		if f.set {
+			p.add("database."+f.key, "is set, but it configures the in-cluster database of cloud existing; %s runs a managed one", c.Cloud)
+		}
+	}
+	if c.IsProduction() {
+		if !*d.MultiAZ {
+			p.add("database.multiAz", "is false, but production keeps a standby in another zone")
+		}
+		if !*d.DeletionProtection {
+			p.add("database.deletionProtection", "is false, but production refuses to delete its database")
+		}
+	}
+	if c.Cloud == CloudAlicloud {
+		validateApsaraDB(c, p)
 		return
 	}
 	family, size, ok := strings.Cut(strings.TrimPrefix(d.InstanceClass, "db."), ".")
@@ -774,12 +794,76 @@ func validateDatabase(c *Config, p *problems) {
 	if m := *d.MonitoringInterval; !slices.Contains(awsc.RDSMonitoringIntervals, m) {
 		p.add("database.monitoringInterval", "%d is not one RDS offers %v", m, awsc.RDSMonitoringIntervals)
 	}
+}
+
+// setKey is a key of a config block and whether the stack sets it.
+type setKey struct {
+	key string
+	set bool
+}
+
+// validateInClusterDatabase checks the in-cluster database (cloud existing): not for production, none of the
+// managed database's keys, an image pinned by digest, a volume size and names the image accepts.
+func validateInClusterDatabase(c *Config, managed []setKey, p *problems) {
+	d := c.Database
 	if c.IsProduction() {
-		if !*d.MultiAZ {
-			p.add("database.multiAz", "is false, but production keeps a standby in another zone")
+		p.add("database.provision", "is true on cloud existing, where it runs PostgreSQL in the cluster (one pod, no standby, no automated backups); production needs a managed database: set database.provision: false and the databaseUrl secret")
+	}
+	for _, f := range managed {
+		if f.set {
+			p.add("database."+f.key, "is set, but it configures a managed database (aws); the in-cluster database of cloud existing has no such setting")
 		}
-		if !*d.DeletionProtection {
-			p.add("database.deletionProtection", "is false, but production refuses to delete its database")
-		}
+	}
+	switch {
+	case d.Image == "":
+		p.add("database.image", "is required with database.provision on cloud existing: the in-cluster database image pinned by digest (name@sha256:...); make up into the sandbox builds one from the machine's PostgreSQL")
+	case !imageDigest.MatchString(d.Image):
+		p.add("database.image", "%q is not pinned by digest; use name@sha256:<64 hex digits>", d.Image)
+	}
+	if d.StorageGiB < incluster.PostgresMinStorageGiB || d.StorageGiB > incluster.PostgresMaxStorageGiB {
+		p.add("database.storageGiB", "%d is outside the in-cluster database's %d..%d GiB", d.StorageGiB, incluster.PostgresMinStorageGiB, incluster.PostgresMaxStorageGiB)
+	}
+	if d.StorageClass != "" && !workload.DNSLabel.MatchString(d.StorageClass) {
+		p.add("database.storageClass", "%q is not a storage class name (lower-case letters, digits and '-')", d.StorageClass)
+	}
+	if !incluster.PostgresName.MatchString(d.Name) {
+		p.add("database.name", "%q is not a database name the in-cluster database accepts (a letter or '_', then letters, digits or '_'; at most 63)", d.Name)
+	}
+	if !incluster.PostgresName.MatchString(d.Username) || slices.Contains(incluster.PostgresReservedUsers, d.Username) || strings.HasPrefix(d.Username, "pg_") {
+		p.add("database.username", "%q is reserved or not a user name the in-cluster database accepts (a letter or '_', then letters, digits or '_')", d.Username)
+	}
+	if ns := DatabaseNamespace(c); len(ns) > 63 {
+		p.add("app.namespace", "%q is too long for the database's namespace %q (at most 63 characters)", c.App.Namespace, ns)
+	}
+}
+
+// DatabaseNamespace is the namespace of the in-cluster database: the app's, with -db.
+func DatabaseNamespace(c *Config) string { return c.App.Namespace + "-db" }
+
+// validateApsaraDB checks the database of cloud alicloud against ApsaraDB RDS for PostgreSQL's rules (the limits
+// components/alicloud exports, from the provider's source and the API's documentation).
+func validateApsaraDB(c *Config, p *problems) {
+	d := c.Database
+	if d.PerformanceInsights != nil {
+		p.add("database.performanceInsights", "is set, but Performance Insights is an RDS (aws) feature; ApsaraDB has none")
+	}
+	if problem := alic.ApsaraDBClassProblem(d.InstanceClass, *d.MultiAZ); problem != "" {
+		p.add("database.instanceClass", "%q does not fit: %s (Basic Edition classes end in .1m, High-availability ones, with multiAz, in .2m or .2c; e.g. %s, %s)",
+			d.InstanceClass, problem, DefaultApsaraDBClass, DefaultApsaraDBClassHA)
+	}
+	if d.StorageGiB < alic.ApsaraDBMinStorageGB || d.StorageGiB > alic.ApsaraDBMaxStorageGB {
+		p.add("database.storageGiB", "%d is outside ESSD's %d..%d GB", d.StorageGiB, alic.ApsaraDBMinStorageGB, alic.ApsaraDBMaxStorageGB)
+	}
+	if !alic.ApsaraDBDatabaseName.MatchString(d.Name) || slices.Contains(alic.ApsaraDBReservedDatabases, d.Name) || slices.Contains(alic.PostgresReservedWords, d.Name) {
+		p.add("database.name", "%q is reserved or not a database name ApsaraDB accepts (2-63 lower-case letters, digits, '_' or '-', a letter first)", d.Name)
+	}
+	if u := d.Username; !alic.ApsaraDBAccountName.MatchString(u) || strings.HasPrefix(u, "pg") || slices.Contains(alic.ApsaraDBReservedUsers, u) || slices.Contains(alic.PostgresReservedWords, u) {
+		p.add("database.username", "%q is reserved or not an account name ApsaraDB accepts (2-63 lower-case letters, digits or '_', a letter first, not pg...)", u)
+	}
+	if d.BackupRetentionDays < alic.ApsaraDBMinBackupDays || d.BackupRetentionDays > alic.ApsaraDBMaxBackupDays {
+		p.add("database.backupRetentionDays", "%d is outside ApsaraDB's %d..%d days", d.BackupRetentionDays, alic.ApsaraDBMinBackupDays, alic.ApsaraDBMaxBackupDays)
+	}
+	if m := *d.MonitoringInterval; m != 0 && !slices.Contains(alic.ApsaraDBMonitoringPeriods, m) {
+		p.add("database.monitoringInterval", "%d is not 0 (the service's default) or one ApsaraDB offers %v", m, alic.ApsaraDBMonitoringPeriods)
 	}
 }

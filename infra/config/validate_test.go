@@ -401,8 +401,65 @@ func TestParseBadConfig(t *testing.T) {
 		{name: "production database without tls", base: baseAWSProd, secrets: with(validSecrets, "databaseUrl", "postgres://a:b@h:5432/d?sslmode=disable"), key: "databaseUrl", hint: "sslmode to disable"},
 		{name: "database settings without provision", base: baseAWSProd, mutate: func(m map[string]any) { set(m, "database.instanceClass", "db.m6g.large") },
 			key: "database.instanceClass", hint: "database.provision is false"},
-		{name: "database provisioned on alicloud", base: baseAlicloudDev, secrets: dbSecrets, mutate: func(m map[string]any) { set(m, "database.provision", true) },
-			key: "database.provision", hint: "on aws only"},
+		// alicloud: ApsaraDB's rules.
+		{name: "apsaradb class of the other edition", base: baseAlicloudProd, secrets: dbSecrets, mutate: func(m map[string]any) {
+			set(m, "database", map[string]any{"provision": true, "instanceClass": "pg.n2.2c.1m"})
+		}, key: "database.instanceClass", hint: "Basic Edition class"},
+		{name: "rds class on alicloud", base: baseAlicloudDev, secrets: dbSecrets, mutate: func(m map[string]any) {
+			set(m, "database", map[string]any{"provision": true, "instanceClass": "db.m6g.large"})
+		}, key: "database.instanceClass", hint: "not an ApsaraDB for PostgreSQL class"},
+		{name: "apsaradb backups below its minimum", base: baseAlicloudDev, secrets: dbSecrets, mutate: func(m map[string]any) {
+			set(m, "database", map[string]any{"provision": true, "backupRetentionDays": 3})
+		}, key: "database.backupRetentionDays", hint: "outside ApsaraDB's 7..730"},
+		{name: "apsaradb account starting with pg", base: baseAlicloudDev, secrets: dbSecrets, mutate: func(m map[string]any) {
+			set(m, "database", map[string]any{"provision": true, "username": "pgapp"})
+		}, key: "database.username", hint: "not pg"},
+		{name: "apsaradb upper-case database name", base: baseAlicloudDev, secrets: dbSecrets, mutate: func(m map[string]any) {
+			set(m, "database", map[string]any{"provision": true, "name": "WechatApi"})
+		}, key: "database.name", hint: "ApsaraDB accepts"},
+		{name: "performance insights on alicloud", base: baseAlicloudDev, secrets: dbSecrets, mutate: func(m map[string]any) {
+			set(m, "database", map[string]any{"provision": true, "performanceInsights": true})
+		}, key: "database.performanceInsights", hint: "ApsaraDB has none"},
+		{name: "apsaradb monitoring period", base: baseAlicloudDev, secrets: dbSecrets, mutate: func(m map[string]any) {
+			set(m, "database", map[string]any{"provision": true, "monitoringInterval": 30})
+		}, key: "database.monitoringInterval", hint: "one ApsaraDB offers"},
+		{name: "apsaradb production without protection", base: baseAlicloudProd, secrets: dbSecrets, mutate: func(m map[string]any) {
+			set(m, "database", map[string]any{"provision": true, "deletionProtection": false})
+		}, key: "database.deletionProtection", hint: "refuses to delete"},
+		{name: "apsaradb password over 32", base: baseAlicloudDev, secrets: with(dbSecrets, "databasePassword", "k3Q9vX2mZ7pL4rT8wN1yB6cF0hJ5sDaEx9"),
+			mutate: func(m map[string]any) { set(m, "database.provision", true) }, key: "databasePassword", hint: "ApsaraDB takes 16 to 32"},
+		{name: "apsaradb password with a slash", base: baseAlicloudDev, secrets: with(dbSecrets, "databasePassword", "k3Q9vX2mZ7pL4r/8wN1yB6cF"),
+			mutate: func(m map[string]any) { set(m, "database.provision", true) }, key: "databasePassword", hint: "ApsaraDB refuses"},
+		{name: "apsaradb password of two kinds", base: baseAlicloudDev, secrets: with(dbSecrets, "databasePassword", "k3q9vx2mz7pl4rt8wn1yb6cf"),
+			mutate: func(m map[string]any) { set(m, "database.provision", true) }, key: "databasePassword", hint: "three of"},
+		// existing: the in-cluster database.
+		{name: "in-cluster database without an image", base: baseLocal, secrets: dbSecrets, mutate: func(m map[string]any) { set(m, "database.provision", true) },
+			key: "database.image", hint: "is required"},
+		{name: "in-cluster database image by tag", base: baseLocal, secrets: dbSecrets, mutate: func(m map[string]any) {
+			set(m, "database", map[string]any{"provision": true, "image": "postgres:17"})
+		}, key: "database.image", hint: "not pinned by digest"},
+		{name: "in-cluster database with an rds class", base: baseLocal, secrets: dbSecrets, mutate: func(m map[string]any) {
+			set(m, "database", map[string]any{"provision": true, "image": "registry.local/wechat-postgres" + digest, "instanceClass": "db.t4g.medium"})
+		}, key: "database.instanceClass", hint: "managed database"},
+		{name: "in-cluster database too large", base: baseLocal, secrets: dbSecrets, mutate: func(m map[string]any) {
+			set(m, "database", map[string]any{"provision": true, "image": "registry.local/wechat-postgres" + digest, "storageGiB": 5000})
+		}, key: "database.storageGiB", hint: "outside the in-cluster database's 1..1024"},
+		{name: "in-cluster database user postgres", base: baseLocal, secrets: dbSecrets, mutate: func(m map[string]any) {
+			set(m, "database", map[string]any{"provision": true, "image": "registry.local/wechat-postgres" + digest, "username": "postgres"})
+		}, key: "database.username", hint: "reserved"},
+		{name: "in-cluster database storage class", base: baseLocal, secrets: dbSecrets, mutate: func(m map[string]any) {
+			set(m, "database", map[string]any{"provision": true, "image": "registry.local/wechat-postgres" + digest, "storageClass": "Fast SSD"})
+		}, key: "database.storageClass", hint: "not a storage class name"},
+		{name: "in-cluster database in production", stack: "prod", base: func() map[string]any {
+			m := baseLocal()
+			m["production"] = "true"
+			set(m, "app.replicas", 3)
+			set(m, "database", map[string]any{"provision": true, "image": "registry.local/wechat-postgres" + digest})
+			return m
+		}, secrets: dbSecrets, key: "database.provision", hint: "production needs a managed database"},
+		{name: "in-cluster image on aws", base: baseAWSProd, secrets: dbSecrets, mutate: func(m map[string]any) {
+			set(m, "database", map[string]any{"provision": true, "image": "registry.local/wechat-postgres" + digest})
+		}, key: "database.image", hint: "in-cluster database of cloud existing"},
 		{name: "burstable database in production", base: baseAWSProd, secrets: dbSecrets, mutate: func(m map[string]any) {
 			set(m, "database", map[string]any{"provision": true, "instanceClass": "db.t4g.medium"})
 		}, key: "database.instanceClass", hint: "burstable"},

@@ -158,38 +158,6 @@ func serveDNS(pc net.PacketConn, name string, addr [4]byte) {
 	}
 }
 
-// forwardTCP listens on <host>:0 and forwards each connection to target (the machine's PostgreSQL, which listens
-// on loopback only, for the pods). It returns the listening address.
-func forwardTCP(t testing.TB, host, target string) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer func() { _ = c.Close() }()
-				up, err := net.Dial("tcp", target)
-				if err != nil {
-					return
-				}
-				defer func() { _ = up.Close() }()
-				done := make(chan struct{}, 2)
-				go func() { _, _ = io.Copy(up, c); done <- struct{}{} }()
-				go func() { _, _ = io.Copy(c, up); done <- struct{}{} }()
-				<-done
-			}()
-		}
-	}()
-	return ln.Addr().String()
-}
-
 // buildApp builds the app's image without Docker (trusting caPEM besides the machine's roots), imports it into the
 // node and returns its name@sha256 reference. created varies the image (and so its digest) without changing code.
 func buildApp(t testing.TB, root string, node *sandbox.NodeState, pkg string, caPEM []byte, created time.Time) string {
@@ -329,16 +297,6 @@ func poll(timeout time.Duration, f func() error) error {
 			return fmt.Errorf("%w: %w", errNotReady, err)
 		}
 		time.Sleep(250 * time.Millisecond)
-	}
-}
-
-// psql runs statements on the machine's PostgreSQL (the database the pods reach through forwardTCP).
-func psql(t testing.TB, statements ...string) {
-	t.Helper()
-	for _, s := range statements {
-		if out, err := exec.Command("psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", s).CombinedOutput(); err != nil {
-			t.Fatalf("psql %s: %v\n%s", s, err, out)
-		}
 	}
 }
 

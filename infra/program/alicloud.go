@@ -63,6 +63,14 @@ func alicloudArgs(cfg *config.Config) (*alicloud.PlatformArgs, error) {
 			Protect:            cfg.Protect,
 		},
 	}
+	if d := cfg.Database; d.Provision {
+		args.Database = &alicloud.DatabaseArgs{
+			InstanceName: clusterName(cfg) + "-db", InstanceClass: d.InstanceClass, StorageGiB: d.StorageGiB,
+			DatabaseName: d.Name, Username: d.Username, Password: cfg.Secrets.DatabasePassword,
+			BackupRetentionDays: d.BackupRetentionDays, HighAvailability: *d.MultiAZ, DeletionProtection: *d.DeletionProtection,
+			MonitoringPeriod: *d.MonitoringInterval, LogConnections: cfg.IsProduction(), Tags: tags, Protect: cfg.Protect,
+		}
+	}
 	if m := cfg.Observability.Managed; m.Any() {
 		// Log projects are unique per region: named after the cluster, like the flow logs'.
 		args.Managed = alicloud.ManagedArgs{Metrics: m.Metrics, Logs: m.Logs, LogProject: clusterName(cfg) + "-app-logs", LogRetentionDays: m.LogRetentionDays}

@@ -55,7 +55,7 @@ func databaseSecrets(t testing.TB, stack string, secrets map[string]string) map[
 }
 
 // fakeDatabasePassword stands in for the databasePassword secret of a stack that provisions its database.
-const fakeDatabasePassword = "fake-db-master-password-6512bd43d9caa6e0"
+const fakeDatabasePassword = "Fake-db-Password-6512bd43d9"
 
 // withDatabaseSecret gives a stack that provisions its database the password secret instead of the external
 // database's URL (the configuration refuses the URL there, and the password elsewhere).

@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -561,6 +562,14 @@ func useSandboxIfUnconfigured(ctx context.Context, o *Options, workDir string) e
 		}
 		app["image"] = ref
 		stackFile.Config[config.Project+":app"] = app
+		if db, _ := stackFile.Config[config.Project+":database"].(map[string]any); db != nil && db["provision"] == true {
+			ref, err := st.Node.BuildImage(ctx, image.PostgresBuild{Root: o.Root}, SandboxDatabaseRepository)
+			if err != nil {
+				return fmt.Errorf("building the in-cluster database image for the sandbox: %w", err)
+			}
+			fmt.Fprintf(o.Out, "Built the in-cluster database image from this machine's PostgreSQL and imported it: %s\n", ref)
+			db["image"] = ref
+		}
 		if err := rewriteConfig(filepath.Join(workDir, "Pulumi."+o.Stack+".yaml"), stackFile.Config); err != nil {
 			return err
 		}
@@ -568,8 +577,12 @@ func useSandboxIfUnconfigured(ctx context.Context, o *Options, workDir string) e
 	return os.Setenv("KUBECONFIG", st.Kubeconfig)
 }
 
-// SandboxRepository names the app's images on the sandbox node (imported, never pulled).
-const SandboxRepository = "registry.local/wechat-api"
+// SandboxRepository names the app's images on the sandbox node (imported, never pulled), and
+// SandboxDatabaseRepository the in-cluster database's.
+const (
+	SandboxRepository         = "registry.local/wechat-api"
+	SandboxDatabaseRepository = "registry.local/wechat-postgres"
+)
 
 // sandboxSecrets sets throwaway values for the local stack's required secrets that are not set yet.
 func sandboxSecrets(ctx context.Context, stack auto.Stack, out io.Writer) error {
@@ -588,6 +601,16 @@ func sandboxSecrets(ctx context.Context, stack auto.Stack, out io.Writer) error 
 		config.KeyWeChatAppID:     "wx" + random(8),
 		config.KeyWeChatAppSecret: random(16),
 		config.KeyJWTSigningKey:   base64.StdEncoding.EncodeToString(key),
+	}
+	// The in-cluster database's password, when the stack provisions one (and only then: the config refuses it
+	// otherwise).
+	if v, ok := cfg[config.Project+":database"]; ok {
+		var db struct {
+			Provision bool `json:"provision"`
+		}
+		if json.Unmarshal([]byte(v.Value), &db) == nil && db.Provision {
+			values[config.KeyDatabasePassword] = random(24)
+		}
 	}
 	var set []string
 	for _, k := range slices.Sorted(maps.Keys(values)) {

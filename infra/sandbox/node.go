@@ -322,7 +322,7 @@ func (n *NodeState) Ctr(ctx context.Context, args ...string) (string, error) {
 
 // BuildImage builds g into an image named repository@<digest>, imports it into the node and returns that
 // reference: how the sandbox runs images without a registry.
-func (n *NodeState) BuildImage(ctx context.Context, g image.GoBuild, repository string) (string, error) {
+func (n *NodeState) BuildImage(ctx context.Context, g image.Builder, repository string) (string, error) {
 	img, err := g.Build(ctx)
 	if err != nil {
 		return "", err

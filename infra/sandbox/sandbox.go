@@ -293,6 +293,9 @@ func Start(ctx context.Context, o Options) (st *State, err error) {
 		if err := startNode(ctx, o, st, p, runVia); err != nil {
 			return nil, err
 		}
+		if err := createVolumes(ctx, admin, st.Server, filepath.Join(o.Dir, "node", "volumes")); err != nil {
+			return nil, fmt.Errorf("creating the sandbox's volumes: %w", err)
+		}
 	}
 	st.NodeReady = time.Since(start)
 	o.logf("sandbox: nodes Ready after %s; kubeconfig: %s\n", st.NodeReady.Round(time.Millisecond), st.Kubeconfig)
@@ -570,20 +573,7 @@ func createNode(ctx context.Context, client *http.Client, server string, tainted
 			"capacity":    map[string]string{"cpu": "32", "memory": "256Gi", "pods": "110"},
 		},
 	}
-	body, _ := json.Marshal(node)
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, server+"/api/v1/nodes", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := client.Do(req)
-	if err != nil {
-		return fmt.Errorf("creating node: %w", err)
-	}
-	// A response body is read-only: closing it frees the connection, and its error cannot change the answer.
-	defer func() { _ = resp.Body.Close() }()
-	if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusConflict {
-		b, _ := io.ReadAll(resp.Body)
-		return fmt.Errorf("creating node: HTTP %d: %s", resp.StatusCode, b)
-	}
-	return nil
+	return create(ctx, client, server, "/api/v1/nodes", node)
 }
 
 func nodeReady(body []byte) bool {
