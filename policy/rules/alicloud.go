@@ -184,5 +184,73 @@ func alicloudRules() []Rule {
 				return nil
 			},
 		},
+		{
+			Name: "alicloud-rds-private", Group: "alicloud", Level: Mandatory,
+			Description: "ApsaraDB RDS whitelists admit private networks only (the cluster's VSwitches), never the internet.",
+			Why:         "The whitelist is the database's only network fence: a public range puts its login in front of the internet's password guessers.",
+			Types:       []string{apsaraDBInstance},
+			Check: func(r Resource, _ Config) []string {
+				if !known(r.Props, "securityIps") {
+					return nil
+				}
+				var out []string
+				for _, ip := range stringList(r.Props, "securityIps") {
+					if p, ok := parseCIDR(ip); !ok || !p.Addr().Is4() || !p.Addr().IsPrivate() || p.Bits() < 8 {
+						out = append(out, fmt.Sprintf("securityIps entry %q is not a private IPv4 network (10/8, 172.16/12, 192.168/16)", ip))
+					}
+				}
+				if str(r.Props, "dbInstanceNetType") == "Internet" {
+					out = append(out, "dbInstanceNetType must not be Internet")
+				}
+				return out
+			},
+		},
+		{
+			Name: "alicloud-rds-tls", Group: "alicloud", Level: Mandatory,
+			Description: "ApsaraDB RDS instances have SSL on, and production ones log connections and disconnections.",
+			Why:         "Without SSL the password and the data cross the VPC in clear; the connection log is the record of who logged in to the data.",
+			Types:       []string{apsaraDBInstance},
+			Check: func(r Resource, cfg Config) []string {
+				var out []string
+				if known(r.Props, "sslAction") && str(r.Props, "sslAction") != "Open" {
+					out = append(out, `sslAction must be "Open"`)
+				}
+				if cfg.Production {
+					values := map[string]string{}
+					for _, p := range list(r.Props, "parameters") {
+						if p.IsObject() {
+							values[str(p.ObjectValue(), "name")] = str(p.ObjectValue(), "value")
+						}
+					}
+					for _, p := range []string{"log_connections", "log_disconnections"} {
+						if values[p] != "on" {
+							out = append(out, p+" must be on in production")
+						}
+					}
+				}
+				return out
+			},
+		},
+		{
+			Name: "alicloud-rds-backups", Group: "alicloud", Level: Mandatory, ProductionOnly: true,
+			Description: fmt.Sprintf("Production ApsaraDB RDS instances keep at least %d days of backups and refuse deletion.", MinBackupDays),
+			Why:         "Point-in-time recovery reaches back only as far as the backups; deletion protection keeps a mistaken release from taking the data with it.",
+			Types:       []string{apsaraDBInstance, "alicloud:rds/backupPolicy:BackupPolicy"},
+			Check: func(r Resource, _ Config) []string {
+				if r.Type == apsaraDBInstance {
+					if on, _ := boolean(r.Props, "deletionProtection"); !on && known(r.Props, "deletionProtection") {
+						return []string{"deletionProtection must be true"}
+					}
+					return nil
+				}
+				if days, ok := number(r.Props, "backupRetentionPeriod"); (ok && days < MinBackupDays) || !r.Props.HasValue("backupRetentionPeriod") {
+					return []string{fmt.Sprintf("backupRetentionPeriod must be at least %d days", MinBackupDays)}
+				}
+				return nil
+			},
+		},
 	}
 }
+
+// apsaraDBInstance is ApsaraDB RDS's instance type.
+const apsaraDBInstance = "alicloud:rds/instance:Instance"

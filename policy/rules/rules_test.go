@@ -151,6 +151,26 @@ func cases() map[string][]ruleCase {
 			{"rotation", "aws:kms/key:Key", map[string]any{"enableKeyRotation": true}, false, false},
 			{"asymmetric", "aws:kms/key:Key", map[string]any{"customerMasterKeySpec": "RSA_2048"}, false, false},
 		},
+		"alicloud-rds-private": {
+			{"the world", apsaraDBInstance, map[string]any{"securityIps": []any{"10.50.0.0/18", "0.0.0.0/0"}}, false, true},
+			{"a public office range", apsaraDBInstance, map[string]any{"securityIps": []any{"198.18.0.0/24"}}, false, true},
+			{"the internet endpoint", apsaraDBInstance, map[string]any{"securityIps": []any{"10.50.0.0/18"}, "dbInstanceNetType": "Internet"}, false, true},
+			{"the cluster's vswitches", apsaraDBInstance, map[string]any{"securityIps": []any{"10.50.0.0/18", "10.50.192.0/20"}}, false, false},
+		},
+		"alicloud-rds-tls": {
+			{"ssl closed", apsaraDBInstance, map[string]any{"sslAction": "Close"}, false, true},
+			{"production without connection logs", apsaraDBInstance, map[string]any{"sslAction": "Open", "parameters": []any{map[string]any{"name": "log_connections", "value": "off"}}}, true, true},
+			{"ssl open", apsaraDBInstance, map[string]any{"sslAction": "Open"}, false, false},
+			{"production", apsaraDBInstance, map[string]any{"sslAction": "Open", "parameters": []any{
+				map[string]any{"name": "log_connections", "value": "on"}, map[string]any{"name": "log_disconnections", "value": "on"}}}, true, false},
+		},
+		"alicloud-rds-backups": {
+			{"three days", "alicloud:rds/backupPolicy:BackupPolicy", map[string]any{"backupRetentionPeriod": 3}, true, true},
+			{"left to the default", "alicloud:rds/backupPolicy:BackupPolicy", map[string]any{"preferredBackupTime": "18:00Z-19:00Z"}, true, true},
+			{"unprotected", apsaraDBInstance, map[string]any{"deletionProtection": false}, true, true},
+			{"two weeks", "alicloud:rds/backupPolicy:BackupPolicy", map[string]any{"backupRetentionPeriod": 14}, true, false},
+			{"protected", apsaraDBInstance, map[string]any{"deletionProtection": true}, true, false},
+		},
 		"alicloud-no-public-admin-ingress": {
 			{"api server to world", "alicloud:ecs/securityGroupRule:SecurityGroupRule", map[string]any{"type": "ingress", "ipProtocol": "tcp", "portRange": "6443/6443", "cidrIp": "0.0.0.0/0", "policy": "accept"}, false, true},
 			{"all to world", "alicloud:ecs/securityGroupRule:SecurityGroupRule", map[string]any{"type": "ingress", "ipProtocol": "all", "portRange": "-1/-1", "cidrIp": "0.0.0.0/0"}, false, true},
