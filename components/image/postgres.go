@@ -37,7 +37,8 @@ type PostgresBuild struct {
 	Created time.Time
 }
 
-// postgresPrograms are the server programs the image carries: the server and initdb (the entrypoint runs both).
+// postgresPrograms are the server programs the image carries: the server and initdb (the entrypoint runs both;
+// initdb finds postgres beside itself).
 var postgresPrograms = []string{"postgres", "initdb"}
 
 // postgresLibs are the server's loadable modules initdb and a plain server need (PL/pgSQL, the snowball
@@ -63,6 +64,9 @@ func (p PostgresBuild) Build(ctx context.Context) (v1.Image, error) {
 	for _, lib := range postgresLibs {
 		files = append(files, base+"/lib/"+lib)
 	}
+	// initdb starts the server through popen(3), that is /bin/sh -c: the image needs a POSIX shell (Debian's
+	// dash, stored as /bin/sh), though nothing else in it runs one.
+	files = append(files, "/bin/sh")
 	libs, err := sharedLibraries(ctx, files...)
 	if err != nil {
 		return nil, fmt.Errorf("building the database image: %w", err)
