@@ -287,16 +287,7 @@ func statefulSetSpec(a *PostgresArgs, svc *corev1.Service, secret *corev1.Secret
 					StartupProbe:   readyProbe(2, 60),
 					ReadinessProbe: readyProbe(5, 2),
 					LivenessProbe:  readyProbe(10, 6),
-					SecurityContext: &corev1.SecurityContextArgs{
-						AllowPrivilegeEscalation: pulumi.Bool(false),
-						Privileged:               pulumi.Bool(false),
-						ReadOnlyRootFilesystem:   pulumi.Bool(true),
-						RunAsNonRoot:             pulumi.Bool(true),
-						RunAsUser:                uid,
-						RunAsGroup:               uid,
-						Capabilities:             &corev1.CapabilitiesArgs{Drop: pulumi.StringArray{pulumi.String("ALL")}},
-						SeccompProfile:           &corev1.SeccompProfileArgs{Type: pulumi.String("RuntimeDefault")},
-					},
+					SecurityContext: workload.RestrictedContainer(image.NonRootUID),
 					VolumeMounts: corev1.VolumeMountArray{
 						corev1.VolumeMountArgs{Name: pulumi.String("data"), MountPath: pulumi.String(dataMount)},
 						corev1.VolumeMountArgs{Name: pulumi.String("password"), MountPath: pulumi.String("/run/secrets/postgres"), ReadOnly: pulumi.Bool(true)},

@@ -251,6 +251,22 @@ type builder struct {
 	names  names
 }
 
+// RestrictedContainer is the security context every container of the project runs with (the restricted Pod
+// Security Standard and more): the non-root uid, no privilege escalation, no capabilities, a read-only root file
+// system, the runtime's default seccomp profile.
+func RestrictedContainer(uid int) *corev1.SecurityContextArgs {
+	return &corev1.SecurityContextArgs{
+		AllowPrivilegeEscalation: pulumi.Bool(false),
+		Privileged:               pulumi.Bool(false),
+		ReadOnlyRootFilesystem:   pulumi.Bool(true),
+		RunAsNonRoot:             pulumi.Bool(true),
+		RunAsUser:                pulumi.Int(uid),
+		RunAsGroup:               pulumi.Int(uid),
+		Capabilities:             &corev1.CapabilitiesArgs{Drop: pulumi.StringArray{pulumi.String("ALL")}},
+		SeccompProfile:           &corev1.SeccompProfileArgs{Type: pulumi.String("RuntimeDefault")},
+	}
+}
+
 // SelectorLabels are the labels that select the app's pods and its Service (a ServiceMonitor selects by them):
 // the immutable subset of the labels every object carries, which the Deployment selects on.
 func SelectorLabels(name, instance string) map[string]string {
@@ -617,16 +633,7 @@ func (b *builder) podSpec() *corev1.PodSpecArgs {
 			Lifecycle: &corev1.LifecycleArgs{
 				PreStop: &corev1.LifecycleHandlerArgs{Sleep: &corev1.SleepActionArgs{Seconds: pulumi.Int(preStopSleepSeconds)}},
 			},
-			SecurityContext: &corev1.SecurityContextArgs{
-				AllowPrivilegeEscalation: pulumi.Bool(false),
-				Privileged:               pulumi.Bool(false),
-				ReadOnlyRootFilesystem:   pulumi.Bool(true),
-				RunAsNonRoot:             pulumi.Bool(true),
-				RunAsUser:                uid,
-				RunAsGroup:               uid,
-				Capabilities:             &corev1.CapabilitiesArgs{Drop: pulumi.StringArray{pulumi.String("ALL")}},
-				SeccompProfile:           &corev1.SeccompProfileArgs{Type: pulumi.String("RuntimeDefault")},
-			},
+			SecurityContext: RestrictedContainer(contract.UID),
 			VolumeMounts: corev1.VolumeMountArray{
 				corev1.VolumeMountArgs{Name: pulumi.String(n.secretsVolume), MountPath: pulumi.String(contract.DefaultSecretsDir), ReadOnly: pulumi.Bool(true)},
 				corev1.VolumeMountArgs{Name: pulumi.String(n.tmpVolume), MountPath: pulumi.String("/tmp")},

@@ -449,34 +449,44 @@ func assertOnlyUpdated(t *testing.T, what string, res *release.Result, types ...
 // exportManifests captures the deployed objects as plain manifests (server-managed fields removed).
 func (e *env) exportManifests() []byte {
 	e.t.Helper()
-	out, err := exec.Command(e.kubectl, "-n", namespace, "get", "serviceaccount/wechat-api", "configmap/wechat-api-config",
-		"secret/wechat-api-secrets", "deployment/wechat-api", "service/wechat-api", "ingress/wechat-api",
-		"horizontalpodautoscaler/wechat-api", "poddisruptionbudget/wechat-api", "networkpolicy/default-deny",
-		"networkpolicy/wechat-api", "-o", "json").Output()
-	if err != nil {
-		e.t.Fatalf("exporting manifests: %v", err)
-	}
-	var list struct {
-		Items []map[string]any `json:"items"`
-	}
-	if err := json.Unmarshal(out, &list); err != nil {
-		e.t.Fatal(err)
-	}
-	nsDoc := map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": namespace}}
-	items := []any{nsDoc}
-	for _, it := range list.Items {
-		delete(it, "status")
-		meta := it["metadata"].(map[string]any)
-		for _, k := range []string{"uid", "resourceVersion", "creationTimestamp", "generation", "managedFields"} {
-			delete(meta, k)
+	var items []any
+	for _, ns := range []struct {
+		name    string
+		objects []string
+	}{
+		// The database first: the app's pods become ready only once it serves.
+		{dbNamespace, []string{"secret/postgres-password", "service/postgres", "networkpolicy/postgres", "statefulset/postgres"}},
+		{namespace, []string{"serviceaccount/wechat-api", "configmap/wechat-api-config",
+			"secret/wechat-api-secrets", "deployment/wechat-api", "service/wechat-api", "ingress/wechat-api",
+			"horizontalpodautoscaler/wechat-api", "poddisruptionbudget/wechat-api", "networkpolicy/default-deny",
+			"networkpolicy/wechat-api"}},
+	} {
+		out, err := exec.Command(e.kubectl, append([]string{"-n", ns.name, "get"}, append(ns.objects, "-o", "json")...)...).Output()
+		if err != nil {
+			e.t.Fatalf("exporting manifests of %s: %v", ns.name, err)
 		}
-		if it["kind"] == "Service" {
-			spec := it["spec"].(map[string]any)
-			for _, k := range []string{"clusterIP", "clusterIPs"} {
-				delete(spec, k)
+		var list struct {
+			Items []map[string]any `json:"items"`
+		}
+		if err := json.Unmarshal(out, &list); err != nil {
+			e.t.Fatal(err)
+		}
+		items = append(items, map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": ns.name}})
+		for _, it := range list.Items {
+			delete(it, "status")
+			meta := it["metadata"].(map[string]any)
+			for _, k := range []string{"uid", "resourceVersion", "creationTimestamp", "generation", "managedFields"} {
+				delete(meta, k)
 			}
+			// The app's Service takes a new address; the database's keeps its own, which the app's secret names.
+			if it["kind"] == "Service" && ns.name == namespace {
+				spec := it["spec"].(map[string]any)
+				for _, k := range []string{"clusterIP", "clusterIPs"} {
+					delete(spec, k)
+				}
+			}
+			items = append(items, it)
 		}
-		items = append(items, it)
 	}
 	b, _ := json.Marshal(map[string]any{"apiVersion": "v1", "kind": "List", "items": items})
 	return b
@@ -502,7 +512,7 @@ func (e *env) kubectlApply(manifests []byte) time.Duration {
 // kubectlDelete removes what kubectlApply created.
 func (e *env) kubectlDelete() {
 	e.t.Helper()
-	if out, err := e.kube("delete", "namespace", namespace, "--wait=true", "--timeout=60s"); err != nil {
+	if out, err := e.kube("delete", "namespace", namespace, dbNamespace, "--wait=true", "--timeout=90s"); err != nil {
 		e.t.Logf("cleaning up the kubectl objects: %v %s", err, out)
 	}
 }

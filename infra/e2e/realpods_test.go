@@ -437,11 +437,12 @@ func (e *env) checkHardening(node *sandbox.NodeState, p pod) {
 func (e *env) waitNamespaceGone() {
 	e.t.Helper()
 	if err := poll(90*time.Second, func() error {
-		out, err := e.kube("get", "namespace", namespace)
-		if err != nil && strings.Contains(out, "NotFound") {
-			return nil
+		for _, ns := range []string{namespace, dbNamespace} {
+			if out, err := e.kube("get", "namespace", ns); err == nil || !strings.Contains(out, "NotFound") {
+				return fmt.Errorf("namespace %s still there: %s", ns, out)
+			}
 		}
-		return fmt.Errorf("namespace still there: %s", out)
+		return nil
 	}); err != nil {
 		e.t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/wechat-deploy/wechat-deploy/components/alicloud/sdk/kms"
 	"github.com/wechat-deploy/wechat-deploy/components/alicloud/sdk/log"
 	"github.com/wechat-deploy/wechat-deploy/components/alicloud/sdk/ram"
+	"github.com/wechat-deploy/wechat-deploy/components/alicloud/sdk/rds"
 	"github.com/wechat-deploy/wechat-deploy/components/alicloud/sdk/vpc"
 	"github.com/wechat-deploy/wechat-deploy/components/componenttest"
 )
@@ -144,6 +145,23 @@ func bindings() []binding {
 			_, e := alicloud.NewProvider(c, "p", &alicloud.ProviderArgs{Region: s})
 			return e
 		}},
+		{&rds.Instance{}, rds.InstanceArgs{}, func(c *pulumi.Context) error {
+			_, e := rds.NewInstance(c, "i", &rds.InstanceArgs{Engine: s, EngineVersion: s, InstanceStorage: pulumi.Int(20), InstanceType: s})
+			return e
+		}},
+		{&rds.RdsAccount{}, rds.RdsAccountArgs{}, func(c *pulumi.Context) error { _, e := rds.NewRdsAccount(c, "a", &rds.RdsAccountArgs{}); return e }},
+		{&rds.Database{}, rds.DatabaseArgs{}, func(c *pulumi.Context) error {
+			_, e := rds.NewDatabase(c, "d", &rds.DatabaseArgs{InstanceId: s})
+			return e
+		}},
+		{&rds.AccountPrivilege{}, rds.AccountPrivilegeArgs{}, func(c *pulumi.Context) error {
+			_, e := rds.NewAccountPrivilege(c, "p", &rds.AccountPrivilegeArgs{AccountName: s, DbNames: pulumi.StringArray{s}, InstanceId: s})
+			return e
+		}},
+		{&rds.BackupPolicy{}, rds.BackupPolicyArgs{}, func(c *pulumi.Context) error {
+			_, e := rds.NewBackupPolicy(c, "b", &rds.BackupPolicyArgs{InstanceId: s})
+			return e
+		}},
 	}
 }
 
@@ -268,6 +286,7 @@ func TestInvokesAndNestedTypes(t *testing.T) {
 		"type:alicloud.GetZonesZone":                     alicloud.GetZonesZone{},
 		"type:alicloud.ProviderAssumeRoleWithOidc":       alicloud.ProviderAssumeRoleWithOidc{},
 		"type:ram.GetRolesRole":                          ram.GetRolesRole{},
+		"type:rds.InstanceParameter":                     rds.InstanceParameter{},
 	}
 	for key, s := range nested {
 		for _, n := range tags(reflect.TypeOf(s)) {
