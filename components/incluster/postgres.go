@@ -284,9 +284,9 @@ func statefulSetSpec(a *PostgresArgs, svc *corev1.Service, secret *corev1.Secret
 						Limits:   pulumi.StringMap{"cpu": pulumi.String("1"), "memory": pulumi.String("512Mi")},
 					},
 					// initdb on a new volume takes a few seconds: the startup probe allows two minutes.
-					StartupProbe:   readyProbe(2, 60),
-					ReadinessProbe: readyProbe(5, 2),
-					LivenessProbe:  readyProbe(10, 6),
+					StartupProbe:    readyProbe(2, 60),
+					ReadinessProbe:  readyProbe(5, 2),
+					LivenessProbe:   readyProbe(10, 6),
 					SecurityContext: workload.RestrictedContainer(image.NonRootUID),
 					VolumeMounts: corev1.VolumeMountArray{
 						corev1.VolumeMountArgs{Name: pulumi.String("data"), MountPath: pulumi.String(dataMount)},
