@@ -79,7 +79,7 @@ func (p PostgresBuild) Build(ctx context.Context) (v1.Image, error) {
 			}
 			if d.Type()&fs.ModeSymlink != 0 {
 				// zoneinfo's posix (a link to itself) and the like: the files are there under their own names.
-				if st, err := os.Stat(path); err != nil || st.IsDir() {
+				if st, err := os.Stat(path); err == nil && st.IsDir() {
 					return nil
 				}
 			}

@@ -241,7 +241,7 @@ func TestLocalStackEndToEnd(t *testing.T) {
 	if out, err := e.kube("-n", namespace, "get", "deployment/wechat-api", "-o", "jsonpath={.status.availableReplicas}/{.spec.replicas}"); err != nil || out != "2/2" {
 		t.Fatalf("deployment available/desired = %q, %v", out, err)
 	}
-	pods := e.pods()
+	e.pods() // two, running ready on the real node
 	podReady := e.podReadyTime()
 	if out, _ := e.kube("-n", namespace, "get", "configmap/wechat-api-config", "-o", "json"); strings.Contains(out, secrets["jwtSigningKey"]) {
 		t.Fatal("a secret value is in the ConfigMap")
@@ -277,7 +277,7 @@ func TestLocalStackEndToEnd(t *testing.T) {
 	if _, _, err := c.login("alice"); err != nil {
 		t.Fatalf("login after the pods were replaced: %v", err)
 	}
-	pods = e.pods()
+	pods := e.pods()
 	// /metrics answers on the metrics port of a pod, and not on the API port the Service and Ingress expose.
 	e.checkMetrics(sb.Node, c, pods[0])
 	e.checkHardening(sb.Node, pods[0])
