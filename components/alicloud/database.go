@@ -140,34 +140,45 @@ func (a *DatabaseArgs) validate() error {
 	if a.VSwitchIDs == nil || a.Password == nil {
 		return fmt.Errorf("%w: VSwitchIDs and Password are required", ErrInvalidArgs)
 	}
+	// What the platform wires in: the zones of the VSwitches and the whitelist.
+	if len(a.ZoneIDs) == 0 || slices.Contains(a.ZoneIDs, "") {
+		return fmt.Errorf("%w: ZoneIDs %q must name the zone of each VSwitch", ErrInvalidArgs, a.ZoneIDs)
+	}
+	if p := whitelistProblem(a.ClientCIDRs); p != "" {
+		return fmt.Errorf("%w: %s", ErrInvalidArgs, p)
+	}
 	return a.validateSettings()
 }
 
-// validateSettings checks what the stack decides (not what the platform wires in), so that the platform can
-// refuse bad settings before it registers anything.
+// ApsaraDBUsernameOK reports whether ApsaraDB takes u as the app's account: its name rule, not pg…, not reserved.
+func ApsaraDBUsernameOK(u string) bool {
+	return ApsaraDBAccountName.MatchString(u) && !strings.HasPrefix(u, "pg") && !slices.Contains(ApsaraDBReservedUsers, u) &&
+		!slices.Contains(PostgresReservedWords, u)
+}
+
+// ApsaraDBDatabaseNameOK reports whether ApsaraDB takes n as the app's database: its name rule, not reserved.
+func ApsaraDBDatabaseNameOK(n string) bool {
+	return ApsaraDBDatabaseName.MatchString(n) && !slices.Contains(ApsaraDBReservedDatabases, n) && !slices.Contains(PostgresReservedWords, n)
+}
+
+// validateSettings checks what the stack decides (not what the platform wires in: validate checks that), so that
+// the platform can refuse bad settings before it registers anything.
 func (a *DatabaseArgs) validateSettings() error {
 	var problems []string
 	add := func(format string, v ...any) { problems = append(problems, fmt.Sprintf(format, v...)) }
 	if !apsaraDBInstanceName.MatchString(a.InstanceName) {
 		add("InstanceName %q is not an instance name (2-256 letters, digits, '_', '-', a letter first)", a.InstanceName)
 	}
-	if len(a.ZoneIDs) == 0 || slices.Contains(a.ZoneIDs, "") {
-		add("ZoneIDs %q must name the zone of each VSwitch", a.ZoneIDs)
-	}
-	for _, p := range []string{whitelistProblem(a.ClientCIDRs), ApsaraDBClassProblem(a.InstanceClass, a.HighAvailability)} {
-		if p != "" {
-			problems = append(problems, p)
-		}
+	if p := ApsaraDBClassProblem(a.InstanceClass, a.HighAvailability); p != "" {
+		problems = append(problems, p)
 	}
 	if a.StorageGiB < ApsaraDBMinStorageGB || a.StorageGiB > ApsaraDBMaxStorageGB {
 		add("StorageGiB %d is outside ESSD PL1's %d-%d GB", a.StorageGiB, ApsaraDBMinStorageGB, ApsaraDBMaxStorageGB)
 	}
-	if !ApsaraDBDatabaseName.MatchString(a.DatabaseName) || slices.Contains(ApsaraDBReservedDatabases, a.DatabaseName) ||
-		slices.Contains(PostgresReservedWords, a.DatabaseName) {
+	if !ApsaraDBDatabaseNameOK(a.DatabaseName) {
 		add("DatabaseName %q is reserved or not a name ApsaraDB accepts (2-63 lower-case letters, digits, '_', '-', a letter first)", a.DatabaseName)
 	}
-	if u := a.Username; !ApsaraDBAccountName.MatchString(u) || strings.HasPrefix(u, "pg") || slices.Contains(ApsaraDBReservedUsers, u) ||
-		slices.Contains(PostgresReservedWords, u) {
+	if u := a.Username; !ApsaraDBUsernameOK(u) {
 		add("Username %q is reserved or not an account name ApsaraDB accepts (2-63 lower-case letters, digits, '_', a letter first, not pg…)", u)
 	}
 	if a.BackupRetentionDays < ApsaraDBMinBackupDays || a.BackupRetentionDays > ApsaraDBMaxBackupDays {

@@ -80,9 +80,7 @@ func NewPlatform(ctx *pulumi.Context, name string, args *PlatformArgs, opts ...p
 	}
 	if args.Database != nil {
 		// What the platform wires in is checked with the component; the stack's settings now, before anything.
-		settings := *args.Database
-		settings.ZoneIDs, settings.ClientCIDRs = []string{"zone"}, []string{"10.0.0.0/8"}
-		if err := settings.validateSettings(); err != nil {
+		if err := args.Database.validateSettings(); err != nil {
 			return nil, fmt.Errorf("creating Alibaba Cloud platform %s: database: %w", name, err)
 		}
 	}

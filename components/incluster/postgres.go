@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 
 	appsv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apps/v1"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
@@ -35,8 +36,13 @@ var (
 	PostgresReservedUsers = []string{"postgres", "public", "pg_monitor", "pg_read_all_data", "pg_write_all_data"}
 	// imageDigest: the image is pinned by digest, like the app's.
 	imageDigest = regexp.MustCompile(`^[a-z0-9][a-z0-9._/:-]*@sha256:[0-9a-f]{64}$`)
-	dnsLabel    = workload.DNSLabel
 )
+
+// PostgresUserOK reports whether u can be the app's user: the entrypoint's name form, not a reserved role, not
+// pg_ (PostgreSQL keeps that prefix for its own roles).
+func PostgresUserOK(u string) bool {
+	return PostgresName.MatchString(u) && !slices.Contains(PostgresReservedUsers, u) && !strings.HasPrefix(u, "pg_")
+}
 
 // Storage bounds of the data volume, GiB.
 const (
@@ -77,21 +83,21 @@ type PostgresArgs struct {
 // validate checks the arguments before anything is registered.
 func (a *PostgresArgs) validate() error {
 	switch {
-	case !dnsLabel.MatchString(a.Namespace):
+	case !workload.DNSLabel.MatchString(a.Namespace):
 		return fmt.Errorf("namespace %q is not a DNS label", a.Namespace)
 	case !imageDigest.MatchString(a.Image):
 		return fmt.Errorf("image %q is not pinned by digest (name@sha256:<64 hex>)", a.Image)
 	case !PostgresName.MatchString(a.DatabaseName):
 		return fmt.Errorf("database name %q is not a letter or '_' then up to 62 letters, digits or '_'", a.DatabaseName)
-	case !PostgresName.MatchString(a.Username) || slices.Contains(PostgresReservedUsers, a.Username) || len(a.Username) > 2 && a.Username[:3] == "pg_":
+	case !PostgresUserOK(a.Username):
 		return fmt.Errorf("user %q is reserved or not a letter or '_' then up to 62 letters, digits or '_'", a.Username)
 	case a.Password == nil:
 		return fmt.Errorf("a password is required")
 	case a.StorageGiB < PostgresMinStorageGiB || a.StorageGiB > PostgresMaxStorageGiB:
 		return fmt.Errorf("storage %d GiB is outside %d..%d", a.StorageGiB, PostgresMinStorageGiB, PostgresMaxStorageGiB)
-	case a.StorageClass != "" && !dnsLabel.MatchString(a.StorageClass):
+	case a.StorageClass != "" && !workload.DNSLabel.MatchString(a.StorageClass):
 		return fmt.Errorf("storage class %q is not a DNS label", a.StorageClass)
-	case !dnsLabel.MatchString(a.ClientNamespace) || len(a.ClientLabels) == 0:
+	case !workload.DNSLabel.MatchString(a.ClientNamespace) || len(a.ClientLabels) == 0:
 		return fmt.Errorf("the client namespace (%q) and pod labels are required: the NetworkPolicy admits those pods only", a.ClientNamespace)
 	}
 	return nil

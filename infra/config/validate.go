@@ -829,7 +829,7 @@ func validateInClusterDatabase(c *Config, managed []setKey, p *problems) {
 	if !incluster.PostgresName.MatchString(d.Name) {
 		p.add("database.name", "%q is not a database name the in-cluster database accepts (a letter or '_', then letters, digits or '_'; at most 63)", d.Name)
 	}
-	if !incluster.PostgresName.MatchString(d.Username) || slices.Contains(incluster.PostgresReservedUsers, d.Username) || strings.HasPrefix(d.Username, "pg_") {
+	if !incluster.PostgresUserOK(d.Username) {
 		p.add("database.username", "%q is reserved or not a user name the in-cluster database accepts (a letter or '_', then letters, digits or '_')", d.Username)
 	}
 	if ns := DatabaseNamespace(c); len(ns) > 63 {
@@ -854,10 +854,10 @@ func validateApsaraDB(c *Config, p *problems) {
 	if d.StorageGiB < alic.ApsaraDBMinStorageGB || d.StorageGiB > alic.ApsaraDBMaxStorageGB {
 		p.add("database.storageGiB", "%d is outside ESSD's %d..%d GB", d.StorageGiB, alic.ApsaraDBMinStorageGB, alic.ApsaraDBMaxStorageGB)
 	}
-	if !alic.ApsaraDBDatabaseName.MatchString(d.Name) || slices.Contains(alic.ApsaraDBReservedDatabases, d.Name) || slices.Contains(alic.PostgresReservedWords, d.Name) {
+	if !alic.ApsaraDBDatabaseNameOK(d.Name) {
 		p.add("database.name", "%q is reserved or not a database name ApsaraDB accepts (2-63 lower-case letters, digits, '_' or '-', a letter first)", d.Name)
 	}
-	if u := d.Username; !alic.ApsaraDBAccountName.MatchString(u) || strings.HasPrefix(u, "pg") || slices.Contains(alic.ApsaraDBReservedUsers, u) || slices.Contains(alic.PostgresReservedWords, u) {
+	if u := d.Username; !alic.ApsaraDBUsernameOK(u) {
 		p.add("database.username", "%q is reserved or not an account name ApsaraDB accepts (2-63 lower-case letters, digits or '_', a letter first, not pg...)", u)
 	}
 	if d.BackupRetentionDays < alic.ApsaraDBMinBackupDays || d.BackupRetentionDays > alic.ApsaraDBMaxBackupDays {
