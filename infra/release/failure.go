@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/diag/colors"
@@ -64,4 +65,48 @@ func failureReasons(res *Result) string {
 		}
 	}
 	return b.String()
+}
+
+// stallWatch ends an update as soon as Kubernetes has declared a Deployment's rollout stuck: its Progressing
+// condition turned False with reason ProgressDeadlineExceeded, which the Kubernetes provider reports only as a
+// warning before waiting on until its own timeout. That verdict is final for the rollout (nothing became ready
+// for a whole progress deadline), so waiting longer proves nothing; the old ReplicaSet keeps serving either way.
+type stallWatch struct {
+	// min is the earliest a verdict about this rollout can come after the Deployment's step began (the shortest
+	// progress deadline a stack may set): one read earlier is left over from an earlier failed rollout, before
+	// the controller has seen the new template.
+	min time.Duration
+	// stop is called once, with the Deployment's URN.
+	stop func(urn string)
+	// urn is the Deployment stopped on, once stop was called.
+	urn string
+}
+
+// observe looks at one engine event; now is the time since the operation began and res what was recorded so
+// far (the Deployment's step and when it began).
+func (w *stallWatch) observe(ev events.EngineEvent, res *Result, now time.Duration) {
+	e := ev.DiagnosticEvent
+	if w == nil || w.urn != "" || e == nil || (e.Severity != "warning" && e.Severity != "error") ||
+		!strings.Contains(e.URN, "kubernetes:apps/v1:Deployment::") || !strings.Contains(e.Message, "ProgressDeadlineExceeded") {
+		return
+	}
+	i := slices.IndexFunc(res.Steps, func(s Step) bool { return s.URN == e.URN })
+	if i < 0 || now-res.Steps[i].Began < w.min {
+		return
+	}
+	w.urn = e.URN
+	w.stop(e.URN)
+}
+
+// stalledError says why the driver stopped the update itself, around the engine's error (which then reads as
+// a cancellation).
+func (w *stallWatch) stalledError(res *Result, err error) error {
+	if w == nil || w.urn == "" || err == nil {
+		return err
+	}
+	if !slices.Contains(res.Failed, w.urn) {
+		res.Failed = append(res.Failed, w.urn)
+	}
+	return fmt.Errorf("stopped the update when Kubernetes declared the rollout of %s stuck (ProgressDeadlineExceeded: "+
+		"no new pod became ready within its progress deadline), instead of waiting for the provider's timeout: %w", shortURN(w.urn), err)
 }

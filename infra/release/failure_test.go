@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
@@ -54,5 +55,55 @@ func TestFailureNamesTheReason(t *testing.T) {
 	}
 	if got := explain(cause, &Result{}, nil, "dev"); got.Error() != cause.Error() {
 		t.Errorf("a failure on no resource changed: %v", got)
+	}
+}
+
+// TestStalledRolloutStopsTheUpdate: the update is stopped once, on the Deployment Kubernetes declared stuck, and
+// only by a verdict about this rollout: not one read before the shortest progress deadline could have passed
+// since the Deployment's step began (a condition left over from an earlier failed rollout), not one about another
+// resource, not an info message. The error then names the Deployment and keeps the engine's.
+func TestStalledRolloutStopsTheUpdate(t *testing.T) {
+	const dep = "urn:pulumi:dev::wechat-deploy::wechat-deploy:workload:Workload$kubernetes:apps/v1:Deployment::wechat-api-deployment"
+	const svc = "urn:pulumi:dev::wechat-deploy::wechat-deploy:workload:Workload$kubernetes:core/v1:Service::wechat-api"
+	const stuck = "[ProgressDeadlineExceeded] ReplicaSet \"wechat-api-7d9c\" has timed out progressing."
+	diag := func(urn, sev, msg string) events.EngineEvent {
+		return events.EngineEvent{EngineEvent: apitype.EngineEvent{DiagnosticEvent: &apitype.DiagnosticEvent{URN: urn, Severity: sev, Message: msg, Ephemeral: true}}}
+	}
+	pre := func(urn string) events.EngineEvent {
+		return events.EngineEvent{EngineEvent: apitype.EngineEvent{ResourcePreEvent: &apitype.ResourcePreEvent{
+			Metadata: apitype.StepEventMetadata{Op: apitype.OpUpdate, URN: urn}}}}
+	}
+	var stopped []string
+	watch := &stallWatch{min: 60 * time.Millisecond, stop: func(urn string) { stopped = append(stopped, urn) }}
+	evs := make(chan events.EngineEvent)
+	opDone := make(chan struct{})
+	res := &Result{}
+	done := make(chan struct{})
+	go func() { collect(evs, opDone, res, time.Now(), watch); close(done) }()
+	evs <- pre(svc)
+	evs <- pre(dep)
+	evs <- diag(dep, "warning", stuck) // the previous rollout's condition, read as the update begins
+	time.Sleep(80 * time.Millisecond)
+	evs <- diag(svc, "warning", "ProgressDeadlineExceeded mentioned by another resource")
+	evs <- diag(dep, "info", stuck)
+	if len(stopped) != 0 {
+		t.Fatalf("stopped on %v before the rollout could have stalled", stopped)
+	}
+	evs <- diag(dep, "warning", stuck)
+	evs <- diag(dep, "warning", stuck)
+	close(evs)
+	<-done
+	if len(stopped) != 1 || stopped[0] != dep {
+		t.Fatalf("stopped %v, want once on the Deployment", stopped)
+	}
+	cause := errors.New("update canceled")
+	err := explain(watch.stalledError(res, cause), res, nil, "dev")
+	if msg := err.Error(); !errors.Is(err, cause) || !strings.Contains(msg, "rollout of ") || !strings.Contains(msg, "wechat-api-deployment failed; what the cluster last reported:") ||
+		!strings.Contains(msg, stuck) || !strings.Contains(msg, "make rollback STACK=dev") {
+		t.Errorf("the error does not say why the update stopped, what stalled and the way back: %v", err)
+	}
+	var idle *stallWatch
+	if got := idle.stalledError(&Result{}, cause); got != cause {
+		t.Errorf("an operation without a watch changed its error: %v", got)
 	}
 }

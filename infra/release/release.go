@@ -32,6 +32,7 @@ import (
 
 	"github.com/wechat-deploy/wechat-deploy/app/contract"
 	"github.com/wechat-deploy/wechat-deploy/components/image"
+	"github.com/wechat-deploy/wechat-deploy/components/workload"
 	"github.com/wechat-deploy/wechat-deploy/infra/config"
 	"github.com/wechat-deploy/wechat-deploy/infra/program"
 	"github.com/wechat-deploy/wechat-deploy/infra/sandbox"
@@ -149,13 +150,21 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	start := time.Now()
 	res := &Result{}
+	// An update whose rollout Kubernetes declares stuck is stopped there (the CLI is interrupted and the engine
+	// cancels the provider's wait), not at the provider's timeout.
+	runCtx, cancelRun := context.WithCancel(ctx)
+	defer cancelRun()
+	var watch *stallWatch
+	if o.Op == OpUp || o.Op == OpRollback {
+		watch = &stallWatch{min: workload.MinProgressDeadline(), stop: func(string) { cancelRun() }}
+	}
 	// The SDK closes the event channel when an operation ends normally, but not on every early failure; collect
 	// therefore also stops shortly after the operation returns (opDone), so a failed run cannot hang here.
 	evs := make(chan events.EngineEvent, 256)
 	opDone := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go func() { defer wg.Done(); collect(evs, opDone, res, start) }()
+	go func() { defer wg.Done(); collect(evs, opDone, res, start, watch) }()
 	policy := []string{}
 	if !o.NoPolicy {
 		policy = append(policy, o.PolicyPack)
@@ -172,7 +181,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		opts := []optup.Option{optup.ProgressStreams(o.Out), optup.EventStreams(evs)}
 		opts = append(opts, policyOptions(policy, o.PolicyConfig, optup.PolicyPacks, optup.PolicyPackConfigs)...)
 		var ur auto.UpResult
-		ur, runErr = stack.Up(ctx, opts...)
+		ur, runErr = stack.Up(runCtx, opts...)
 		res.Outputs = ur.Outputs
 		if ur.Summary.ResourceChanges != nil {
 			res.Summary = *ur.Summary.ResourceChanges
@@ -198,6 +207,15 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	close(opDone)
 	wg.Wait()
 	res.Duration = time.Since(start)
+	if watch != nil && watch.urn != "" && runErr != nil {
+		// The provider's wait was cancelled before it could read the Deployment back, so the engine kept the
+		// previous release's state for it while Kubernetes holds the new template: read it back, so that the
+		// next up or rollback sees the difference and applies it.
+		if _, err := stack.Refresh(ctx, optrefresh.Target([]string{watch.urn}), optrefresh.ProgressStreams(o.Out)); err != nil {
+			runErr = fmt.Errorf("%w (reading %s back after stopping failed too: %w)", runErr, shortURN(watch.urn), err)
+		}
+	}
+	runErr = watch.stalledError(res, runErr)
 	if runErr != nil {
 		return res, explain(runErr, res, env, o.Stack)
 	}
@@ -221,8 +239,9 @@ func summary(m map[apitype.OpType]int) map[string]int {
 }
 
 // collect records steps and policy findings from the engine's event stream until the stream closes, or until
-// the operation has returned and no event arrived for a moment.
-func collect(evs <-chan events.EngineEvent, opDone <-chan struct{}, res *Result, start time.Time) {
+// the operation has returned and no event arrived for a moment; watch (nil for operations that roll nothing out)
+// sees every event.
+func collect(evs <-chan events.EngineEvent, opDone <-chan struct{}, res *Result, start time.Time, watch *stallWatch) {
 	open := map[string]int{} // URN to the index of its step that has no outputs yet
 	record := func(ev events.EngineEvent) {
 		now := time.Since(start)
@@ -243,6 +262,7 @@ func collect(evs <-chan events.EngineEvent, opDone <-chan struct{}, res *Result,
 			})
 		}
 		recordFailure(ev, res)
+		watch.observe(ev, res, now)
 	}
 	for {
 		select {

@@ -91,7 +91,7 @@ func TestCollectTimesSteps(t *testing.T) {
 	res := &Result{}
 	start := time.Now()
 	done := make(chan struct{})
-	go func() { collect(evs, opDone, res, start); close(done) }()
+	go func() { collect(evs, opDone, res, start, nil); close(done) }()
 	pre := func(urn string) events.EngineEvent {
 		return events.EngineEvent{EngineEvent: apitype.EngineEvent{ResourcePreEvent: &apitype.ResourcePreEvent{
 			Metadata: apitype.StepEventMetadata{Op: apitype.OpCreate, URN: urn, Type: "kubernetes:apps/v1:Deployment"}}}}
