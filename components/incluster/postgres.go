@@ -160,8 +160,12 @@ func NewPostgres(ctx *pulumi.Context, name string, args *PostgresArgs, opts ...p
 	if err != nil {
 		return nil, fmt.Errorf("creating password secret of in-cluster PostgreSQL %s: %w", name, err)
 	}
+	// Not awaited: the provider's Service wait is for endpoints plus a fixed 10 s settle, and the StatefulSet's
+	// own wait already proves the pod ready; the selector is the pod template's labels by construction.
+	svcMeta := meta(postgresName)
+	svcMeta.Annotations = pulumi.StringMap{workload.SkipAwaitAnnotation: pulumi.String("true")}
 	svc, err := corev1.NewService(ctx, name+"-svc", &corev1.ServiceArgs{
-		Metadata: meta(postgresName),
+		Metadata: svcMeta,
 		Spec: &corev1.ServiceSpecArgs{
 			Type:     pulumi.String("ClusterIP"),
 			Selector: selector,

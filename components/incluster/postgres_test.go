@@ -1,6 +1,7 @@
 package incluster
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -8,6 +9,7 @@ import (
 
 	"github.com/wechat-deploy/wechat-deploy/components/componenttest"
 	"github.com/wechat-deploy/wechat-deploy/components/image"
+	"github.com/wechat-deploy/wechat-deploy/components/workload"
 )
 
 const fakePassword = "fake-db-password-9b2e7c4a1f6d"
@@ -94,6 +96,20 @@ func TestPostgres(t *testing.T) {
 	}
 
 	svc := res.MustOne(t, "kubernetes:core/v1:Service", "local-postgres-svc")
+	// Not awaited (the StatefulSet's wait proves the pod ready), so the selector must pick its pods.
+	if svc.StringMap("metadata.annotations")[workload.SkipAwaitAnnotation] != "true" {
+		t.Error("the database's Service is awaited (a fixed 10 s settle on every create)")
+	}
+	podLabels := sts.StringMap("spec.template.metadata.labels")
+	if sel := svc.StringMap("spec.selector"); len(sel) == 0 || fmt.Sprint(sel) != fmt.Sprint(sts.StringMap("spec.selector.matchLabels")) {
+		t.Errorf("service selector %v, statefulset selector %v", sel, sts.StringMap("spec.selector.matchLabels"))
+	} else {
+		for k, v := range sel {
+			if podLabels[k] != v {
+				t.Errorf("the database's pods lack %s=%s", k, v)
+			}
+		}
+	}
 	host, err := componenttest.Await(pg.Endpoint.Host)
 	if err != nil || !host.Known || host.Value != svc.Outputs["spec"].ObjectValue()["clusterIP"].StringValue() {
 		t.Errorf("host %+v (%v), want the Service's cluster IP", host, err)
