@@ -103,7 +103,7 @@ func TestStalledRolloutStopsTheUpdate(t *testing.T) {
 		t.Errorf("the error does not say why the update stopped, what stalled and the way back: %v", err)
 	}
 	var idle *stallWatch
-	if got := idle.stalledError(&Result{}, cause); got != cause {
+	if got := idle.stalledError(&Result{}, cause); !errors.Is(got, cause) || got.Error() != cause.Error() {
 		t.Errorf("an operation without a watch changed its error: %v", got)
 	}
 }
