@@ -432,13 +432,15 @@ func prepare(ctx context.Context, o *Options) (auto.Stack, map[string]string, er
 		return stack, nil, err
 	}
 	home := filepath.Join(o.StateDir, "home")
-	backend := os.Getenv("PULUMI_BACKEND_URL")
+	chosen := map[string]bool{} // settings this run chose itself rather than took from the user
+	backend := userEnv("PULUMI_BACKEND_URL")
 	if backend == "" {
 		dir := filepath.Join(o.StateDir, "state")
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return stack, nil, err
 		}
 		backend = "file://" + dir
+		chosen["PULUMI_BACKEND_URL"] = true
 	}
 	env := map[string]string{
 		"STACK":                    o.Stack,
@@ -447,12 +449,13 @@ func prepare(ctx context.Context, o *Options) (auto.Stack, map[string]string, er
 		"PULUMI_SKIP_UPDATE_CHECK": "true",
 		"PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "true",
 	}
-	if os.Getenv("PULUMI_CONFIG_PASSPHRASE") == "" && os.Getenv("PULUMI_CONFIG_PASSPHRASE_FILE") == "" && strings.HasPrefix(backend, "file://") {
+	if userEnv("PULUMI_CONFIG_PASSPHRASE") == "" && userEnv("PULUMI_CONFIG_PASSPHRASE_FILE") == "" && strings.HasPrefix(backend, "file://") {
 		pass, err := localPassphrase(o.StateDir)
 		if err != nil {
 			return stack, nil, err
 		}
 		env["PULUMI_CONFIG_PASSPHRASE_FILE"] = pass
+		chosen["PULUMI_CONFIG_PASSPHRASE_FILE"] = true
 	}
 	if err := ensureKubernetesPlugin(o.Root, pulumiDir, home); err != nil {
 		return stack, nil, err
@@ -482,9 +485,7 @@ func prepare(ctx context.Context, o *Options) (auto.Stack, map[string]string, er
 	if err != nil {
 		return stack, nil, fmt.Errorf("using the pulumi CLI in %s: %w", pulumiDir, err)
 	}
-	for k, v := range env {
-		_ = os.Setenv(k, v) // the Automation API's own calls (stack selection, outputs) read them too
-	}
+	exportEnv(env, chosen) // the Automation API's own calls (stack selection, outputs) read them too
 	stack, err = auto.UpsertStackInlineSource(ctx, o.Stack, config.Project, program.New(program.WithRoot(o.Root)).Run,
 		auto.WorkDir(workDir), auto.PulumiHome(home), auto.EnvVars(env), auto.Pulumi(cmd))
 	if err != nil {
@@ -517,6 +518,44 @@ func localPassphrase(stateDir string) (string, error) {
 		return "", err
 	}
 	return path, os.WriteFile(path, []byte(hex.EncodeToString(b)), 0o600)
+}
+
+var (
+	envMu sync.Mutex
+	// chosenEnv holds the settings an earlier run in this process chose itself (its file backend, its
+	// passphrase file) and exported: they are not the user's, and a run with another state directory chooses its own.
+	chosenEnv = map[string]string{}
+)
+
+// userEnv is the environment's value of key unless an earlier run of this process put it there by its own choice.
+func userEnv(key string) string {
+	envMu.Lock()
+	defer envMu.Unlock()
+	if v := os.Getenv(key); v != chosenEnv[key] {
+		return v
+	}
+	return ""
+}
+
+// exportEnv puts a run's settings into the process environment, remembering which of them the run chose itself;
+// one that an earlier run chose and this one does not set is removed.
+func exportEnv(env map[string]string, chosen map[string]bool) {
+	envMu.Lock()
+	defer envMu.Unlock()
+	for k := range chosenEnv {
+		if _, ok := env[k]; !ok {
+			_ = os.Unsetenv(k)
+			delete(chosenEnv, k)
+		}
+	}
+	for k, v := range env {
+		_ = os.Setenv(k, v)
+		if chosen[k] {
+			chosenEnv[k] = v
+		} else {
+			delete(chosenEnv, k)
+		}
+	}
 }
 
 // ensureKubernetesPlugin installs the pinned Kubernetes provider into the private PULUMI_HOME from the local

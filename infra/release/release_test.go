@@ -124,3 +124,37 @@ func TestCollectTimesSteps(t *testing.T) {
 		t.Errorf("a step without outputs took %s", failed.Took)
 	}
 }
+
+// TestRunSettingsDoNotLeakIntoTheNextRun: a run exports its settings for the Automation API's own calls; a later
+// run in the same process (a benchmark's second cycle, a tool driving two state directories) must choose its own
+// file backend and passphrase file rather than take the first run's for the user's, while a backend the user set
+// stays the user's on every run.
+func TestRunSettingsDoNotLeakIntoTheNextRun(t *testing.T) {
+	for _, k := range []string{"PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	t.Cleanup(func() { chosenEnv = map[string]string{} })
+	exportEnv(map[string]string{"PULUMI_BACKEND_URL": "file:///a/state", "PULUMI_CONFIG_PASSPHRASE_FILE": "/a/passphrase", "STACK": "local"},
+		map[string]bool{"PULUMI_BACKEND_URL": true, "PULUMI_CONFIG_PASSPHRASE_FILE": true})
+	if os.Getenv("PULUMI_BACKEND_URL") != "file:///a/state" {
+		t.Fatal("the run's backend is not exported for the Automation API's own calls")
+	}
+	if b, p := userEnv("PULUMI_BACKEND_URL"), userEnv("PULUMI_CONFIG_PASSPHRASE_FILE"); b != "" || p != "" {
+		t.Fatalf("the first run's own choices are taken for the user's: backend %q, passphrase file %q", b, p)
+	}
+	// The second run uses the user's passphrase and chooses only its backend: the first run's file goes away.
+	t.Setenv("PULUMI_CONFIG_PASSPHRASE", "users")
+	exportEnv(map[string]string{"PULUMI_BACKEND_URL": "file:///b/state"}, map[string]bool{"PULUMI_BACKEND_URL": true})
+	if _, set := os.LookupEnv("PULUMI_CONFIG_PASSPHRASE_FILE"); set || userEnv("PULUMI_CONFIG_PASSPHRASE") != "users" {
+		t.Errorf("passphrase file still set (%v) or the user's passphrase lost", set)
+	}
+	t.Setenv("PULUMI_BACKEND_URL", "s3://team-state")
+	for range 2 {
+		b := userEnv("PULUMI_BACKEND_URL")
+		if b != "s3://team-state" {
+			t.Fatalf("the user's backend became %q", b)
+		}
+		exportEnv(map[string]string{"PULUMI_BACKEND_URL": b}, nil)
+	}
+}
