@@ -132,7 +132,7 @@ func TestCollectTimesSteps(t *testing.T) {
 func TestRunSettingsDoNotLeakIntoTheNextRun(t *testing.T) {
 	for _, k := range []string{"PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE"} {
 		t.Setenv(k, "")
-		os.Unsetenv(k)
+		_ = os.Unsetenv(k)
 	}
 	t.Cleanup(func() { chosenEnv = map[string]string{} })
 	exportEnv(map[string]string{"PULUMI_BACKEND_URL": "file:///a/state", "PULUMI_CONFIG_PASSPHRASE_FILE": "/a/passphrase", "STACK": "local"},
