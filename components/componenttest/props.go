@@ -1,6 +1,10 @@
 package componenttest
 
 import (
+	"fmt"
+	"maps"
+	"slices"
+
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
 	"github.com/wechat-deploy/wechat-deploy/components/propertypath"
@@ -73,4 +77,21 @@ func (r *Resource) StringMap(path string) map[string]string {
 		}
 	}
 	return out
+}
+
+// SelectorProblems says how a Service (r) fails to select exactly the pods of a workload (owner: a Deployment or
+// a StatefulSet): its selector must be non-empty and equal the workload's, and the pod template must carry every
+// label it selects. Nil when it does.
+func (r *Resource) SelectorProblems(owner *Resource) []string {
+	selector, podLabels := r.StringMap("spec.selector"), owner.StringMap("spec.template.metadata.labels")
+	if matchLabels := owner.StringMap("spec.selector.matchLabels"); len(selector) == 0 || !maps.Equal(selector, matchLabels) {
+		return []string{fmt.Sprintf("service selector %v, %s selector %v", selector, owner.Name, matchLabels)}
+	}
+	var problems []string
+	for _, k := range slices.Sorted(maps.Keys(selector)) {
+		if podLabels[k] != selector[k] {
+			problems = append(problems, fmt.Sprintf("the pods of %s lack %s=%s", owner.Name, k, selector[k]))
+		}
+	}
+	return problems
 }

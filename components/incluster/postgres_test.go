@@ -1,7 +1,6 @@
 package incluster
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 
@@ -100,15 +99,8 @@ func TestPostgres(t *testing.T) {
 	if svc.StringMap("metadata.annotations")[workload.SkipAwaitAnnotation] != "true" {
 		t.Error("the database's Service is awaited (a fixed 10 s settle on every create)")
 	}
-	podLabels := sts.StringMap("spec.template.metadata.labels")
-	if sel := svc.StringMap("spec.selector"); len(sel) == 0 || fmt.Sprint(sel) != fmt.Sprint(sts.StringMap("spec.selector.matchLabels")) {
-		t.Errorf("service selector %v, statefulset selector %v", sel, sts.StringMap("spec.selector.matchLabels"))
-	} else {
-		for k, v := range sel {
-			if podLabels[k] != v {
-				t.Errorf("the database's pods lack %s=%s", k, v)
-			}
-		}
+	for _, p := range svc.SelectorProblems(&sts) {
+		t.Error(p)
 	}
 	host, err := componenttest.Await(pg.Endpoint.Host)
 	if err != nil || !host.Known || host.Value != svc.Outputs["spec"].ObjectValue()["clusterIP"].StringValue() {

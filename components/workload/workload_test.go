@@ -363,13 +363,7 @@ func TestServiceSelectsTheDeploymentsPods(t *testing.T) {
 	if svc.StringMap("metadata.annotations")[SkipAwaitAnnotation] != "true" {
 		t.Error("the Service is awaited")
 	}
-	selector, podLabels := svc.StringMap("spec.selector"), dep.StringMap("spec.template.metadata.labels")
-	if len(selector) == 0 || fmt.Sprint(selector) != fmt.Sprint(dep.StringMap("spec.selector.matchLabels")) {
-		t.Errorf("service selector %v, deployment selector %v", selector, dep.StringMap("spec.selector.matchLabels"))
-	}
-	for k, v := range selector {
-		if podLabels[k] != v {
-			t.Errorf("pods lack %s=%s", k, v)
-		}
+	for _, p := range svc.SelectorProblems(&dep) {
+		t.Error(p)
 	}
 }
