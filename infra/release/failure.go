@@ -87,7 +87,7 @@ type stallWatch struct {
 func (w *stallWatch) observe(ev events.EngineEvent, res *Result, now time.Duration) {
 	e := ev.DiagnosticEvent
 	if w == nil || w.urn != "" || e == nil || (e.Severity != "warning" && e.Severity != "error") ||
-		!strings.Contains(e.URN, "kubernetes:apps/v1:Deployment::") || !strings.Contains(e.Message, "ProgressDeadlineExceeded") {
+		!isDeployment(e.URN) || !strings.Contains(e.Message, "ProgressDeadlineExceeded") {
 		return
 	}
 	i := slices.IndexFunc(res.Steps, func(s Step) bool { return s.URN == e.URN })
@@ -98,10 +98,13 @@ func (w *stallWatch) observe(ev events.EngineEvent, res *Result, now time.Durati
 	w.stop(e.URN)
 }
 
+// stopped reports whether the watch stopped the operation.
+func (w *stallWatch) stopped() bool { return w != nil && w.urn != "" }
+
 // stalledError says why the driver stopped the update itself, around the engine's error (which then reads as
 // a cancellation).
 func (w *stallWatch) stalledError(res *Result, err error) error {
-	if w == nil || w.urn == "" || err == nil {
+	if !w.stopped() || err == nil {
 		return err
 	}
 	if !slices.Contains(res.Failed, w.urn) {
@@ -110,3 +113,6 @@ func (w *stallWatch) stalledError(res *Result, err error) error {
 	return fmt.Errorf("stopped the update when Kubernetes declared the rollout of %s stuck (ProgressDeadlineExceeded: "+
 		"no new pod became ready within its progress deadline), instead of waiting for the provider's timeout: %w", shortURN(w.urn), err)
 }
+
+// isDeployment tells whether urn names a Kubernetes Deployment.
+func isDeployment(urn string) bool { return strings.Contains(urn, "kubernetes:apps/v1:Deployment::") }

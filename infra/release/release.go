@@ -207,7 +207,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	close(opDone)
 	wg.Wait()
 	res.Duration = time.Since(start)
-	if watch != nil && watch.urn != "" && runErr != nil {
+	if watch.stopped() && runErr != nil {
 		// The provider's wait was cancelled before it could read the Deployment back, so the engine kept the
 		// previous release's state for it while Kubernetes holds the new template: read it back, so that the
 		// next up or rollback sees the difference and applies it.
@@ -321,7 +321,7 @@ func explain(err error, res *Result, env map[string]string, stack string) error 
 			"PULUMI_HOME is %s", err, env["PULUMI_HOME"])
 	}
 	if reasons := failureReasons(res); reasons != "" {
-		if slices.ContainsFunc(res.Failed, func(urn string) bool { return strings.Contains(urn, "kubernetes:apps/v1:Deployment::") }) {
+		if slices.ContainsFunc(res.Failed, isDeployment) {
 			reasons += fmt.Sprintf("\nThe pods of the previous release keep serving (a rollout replaces them only as new ones become ready). "+
 				"Fix the release, or go back to the last good one: make rollback STACK=%s", stack)
 		}
