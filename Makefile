@@ -12,11 +12,14 @@ export WECHAT_TEST_POSTGRES_URL
 # Every go command builds with -trimpath: a package's cache entry then no longer depends on the directory it sits
 # in, so the pre-push hook's worktree, a fresh clone and this checkout share one build cache instead of each
 # compiling the module again. (golangci-lint's own `go list` reads GOFLAGS too, so lint shares it as well.)
-export GOFLAGS := $(strip $(filter-out -trimpath,$(GOFLAGS)) -trimpath)
+# Added to the effective GOFLAGS (`go env`: the environment or the user's go env file, which an exported GOFLAGS
+# would otherwise hide).
+export GOFLAGS := $(strip $(filter-out -trimpath,$(shell $(GO) env GOFLAGS)) -trimpath)
 # The compiler spends a fifth of a cold build collecting garbage: with GOGC=400 `go build -a std` takes 34 s
 # instead of 42 s here, at ~2x the compiler's memory. Used for the test stages' builds (make test), not by what
 # the tests start.
 COMPILE_GOGC ?= 400
+vet unit race lint: export GOGC = $(COMPILE_GOGC)
 
 # The packages with concurrency of their own (the app's handlers, rate limiter and pools; the sandbox's process
 # supervision) run again under the race detector. The others start no goroutine:
@@ -32,13 +35,13 @@ help: ## list the targets
 test: fmt-check vet lint unit race ## gofmt, vet, lint and every unit test (what CI runs first)
 
 vet: ## go vet
-	GOGC=$(COMPILE_GOGC) $(GO) vet ./...
+	$(GO) vet ./...
 
 unit: ## unit tests: components and whole stacks under Pulumi mocks, policy rules, the app (with PostgreSQL)
-	GOGC=$(COMPILE_GOGC) $(GO) test -count=1 ./...
+	$(GO) test -count=1 ./...
 
 race: ## the concurrent packages again under the race detector
-	GOGC=$(COMPILE_GOGC) $(GO) test -count=1 -race $(RACE_PKGS)
+	$(GO) test -count=1 -race $(RACE_PKGS)
 
 fmt: ## gofmt the tree
 	gofmt -w $$(git ls-files '*.go')
@@ -47,7 +50,7 @@ fmt-check: ## fail when a file is not gofmt'ed
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 lint: ## golangci-lint with .golangci.yml (built from the module proxy on first use)
-	GOGC=$(COMPILE_GOGC) $(GO) run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0 run --build-tags e2e ./...
+	$(GO) run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0 run --build-tags e2e ./...
 
 build: policy-pack ## build every binary into bin/
 	$(GO) build ./...
