@@ -479,10 +479,11 @@ func (b *builder) deployment(ns, checksum pulumi.StringOutput, deps []pulumi.Res
 		// The HPA owns the replica count once it exists; re-applying the initial count would fight it.
 		opts = append(opts, pulumi.IgnoreChanges([]string{"spec.replicas"}))
 	}
-	// The provider waits for the rollout no longer than Kubernetes lets it try (plus a minute for the
-	// controller to report), instead of its 10-minute default: a release that cannot become ready fails fast.
-	wait := (time.Duration(a.ProgressDeadlineSeconds) * time.Second) + time.Minute
-	opts = append(opts, pulumi.Timeouts(&pulumi.CustomTimeouts{Create: wait.String(), Update: wait.String()}))
+	// The provider only warns when Kubernetes declares a rollout stuck, so its timeout is what bounds a plain
+	// `pulumi up` (the release driver stops at the verdict itself). It is the longest a healthy rollout can take
+	// rather than its 10-minute default: a create starts every pod at once, an update rolls them in batches.
+	create, update := RolloutTimeouts(a.ProgressDeadlineSeconds, a.MinReplicas, a.MaxReplicas)
+	opts = append(opts, pulumi.Timeouts(&pulumi.CustomTimeouts{Create: create.String(), Update: update.String()}))
 	_, err := appsv1.NewDeployment(b.ctx, b.name+"-deployment", &appsv1.DeploymentArgs{
 		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(b.names.app), Namespace: ns, Labels: b.versioned()},
 		Spec: &appsv1.DeploymentSpecArgs{
@@ -494,7 +495,7 @@ func (b *builder) deployment(ns, checksum pulumi.StringOutput, deps []pulumi.Res
 				Type: pulumi.String("RollingUpdate"),
 				RollingUpdate: &appsv1.RollingUpdateDeploymentArgs{
 					MaxUnavailable: pulumi.Int(0),
-					MaxSurge:       pulumi.String("25%"),
+					MaxSurge:       pulumi.String(fmt.Sprintf("%d%%", rollingSurgePercent)),
 				},
 			},
 			Template: &corev1.PodTemplateSpecArgs{
@@ -901,3 +902,28 @@ func RolloutBudget() time.Duration {
 
 // MinProgressDeadline is the shortest deadline under which a healthy pod can still become ready.
 func MinProgressDeadline() time.Duration { return RolloutBudget() - rolloutSlack }
+
+// rollingSurgePercent is the Deployment's maxSurge; maxUnavailable is 0.
+const rollingSurgePercent = 25
+
+// RolloutBatches is the most batches a rolling update goes through at any replica count between minReplicas
+// and maxReplicas (the HPA may have chosen any of them): with maxUnavailable 0, Kubernetes starts maxSurge new
+// pods (a percentage rounded up) and starts the next ones only as those become available, so n replicas roll
+// in ceil(n / surge) batches; at 25% that is at most 4.
+func RolloutBatches(minReplicas, maxReplicas int) int {
+	batches := 1
+	for n := max(minReplicas, 1); n <= maxReplicas; n++ {
+		surge := (n*rollingSurgePercent + 99) / 100
+		batches = max(batches, (n+surge-1)/surge)
+	}
+	return batches
+}
+
+// RolloutTimeouts are the provider's custom timeouts of the Deployment: how long a healthy rollout can take,
+// plus a minute for the controller to report. Each batch may use the whole progress deadline (Kubernetes resets
+// it whenever a pod becomes available), a create is one batch and an update RolloutBatches of them. A stalled
+// rollout is declared by Kubernetes after one deadline; these are the bound when nothing acts on that verdict.
+func RolloutTimeouts(progressDeadlineSeconds, minReplicas, maxReplicas int) (create, update time.Duration) {
+	deadline := time.Duration(progressDeadlineSeconds) * time.Second
+	return deadline + time.Minute, time.Duration(RolloutBatches(minReplicas, maxReplicas))*deadline + time.Minute
+}

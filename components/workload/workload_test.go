@@ -2,6 +2,7 @@ package workload
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -268,8 +269,8 @@ func TestIngressWithoutAnAddress(t *testing.T) {
 }
 
 // TestRolloutsFailFast: a rollout may make no progress for the probes' startup and readiness windows plus the
-// slack for pulling and scheduling, and the provider waits that long plus a minute instead of its 10-minute
-// default; zero-unavailable rolling keeps the old pods serving meanwhile.
+// slack for pulling and scheduling, and the provider waits as long as a healthy rollout can take (one deadline
+// per batch, plus a minute) instead of its 10-minute default; zero-unavailable rolling keeps the old pods serving.
 func TestRolloutsFailFast(t *testing.T) {
 	res, _ := run(t, args(true))
 	dep := res.MustOne(t, "kubernetes:apps/v1:Deployment", "wechat-api-deployment")
@@ -277,8 +278,10 @@ func TestRolloutsFailFast(t *testing.T) {
 	if dep.Num("spec.progressDeadlineSeconds") != 130 || RolloutBudget() != 130*time.Second {
 		t.Errorf("progress deadline %v (budget %s)", dep.Num("spec.progressDeadlineSeconds"), RolloutBudget())
 	}
-	if dep.CustomTimeouts.Create != "3m10s" || dep.CustomTimeouts.Update != "3m10s" {
-		t.Errorf("custom timeouts %+v", dep.CustomTimeouts)
+	// prod scales 3..12: at 4 (one pod of surge) or 7 and 8 (two) an update rolls in four batches, each of which
+	// may take the whole deadline; a create starts every pod at once.
+	if dep.CustomTimeouts.Create != "3m10s" || dep.CustomTimeouts.Update != "9m40s" {
+		t.Errorf("custom timeouts %+v, want create 3m10s (130s + 1m) and update 9m40s (4 x 130s + 1m)", dep.CustomTimeouts)
 	}
 	if dep.Num("spec.strategy.rollingUpdate.maxUnavailable") != 0 {
 		t.Error("a rollout may take serving pods away")
@@ -286,7 +289,8 @@ func TestRolloutsFailFast(t *testing.T) {
 	a := args(false)
 	a.ProgressDeadlineSeconds = 300
 	res, _ = run(t, a)
-	if dep := res.MustOne(t, "kubernetes:apps/v1:Deployment", "wechat-api-deployment"); dep.Num("spec.progressDeadlineSeconds") != 300 || dep.CustomTimeouts.Update != "6m0s" {
+	// 1..2 replicas: an update of two rolls one pod, then the other.
+	if dep := res.MustOne(t, "kubernetes:apps/v1:Deployment", "wechat-api-deployment"); dep.Num("spec.progressDeadlineSeconds") != 300 || dep.CustomTimeouts.Create != "6m0s" || dep.CustomTimeouts.Update != "11m0s" {
 		t.Errorf("configured deadline: %v, %+v", dep.Num("spec.progressDeadlineSeconds"), dep.CustomTimeouts)
 	}
 	a.ProgressDeadlineSeconds = 30
@@ -365,5 +369,41 @@ func TestServiceSelectsTheDeploymentsPods(t *testing.T) {
 	}
 	for _, p := range svc.SelectorProblems(&dep) {
 		t.Error(p)
+	}
+}
+
+// rollingUpdateBatches simulates the Deployment controller's rolling update of n replicas with maxUnavailable 0
+// and maxSurge surgePercent (a percentage Kubernetes rounds up for surge): the new ReplicaSet may grow while
+// old + new stays within n + surge; once its pods are available the old ReplicaSet shrinks by as many, and the
+// new one grows into the room. It counts the rounds in which new pods have to become available.
+func rollingUpdateBatches(n, surgePercent int) int {
+	surge := int(math.Ceil(float64(n) * float64(surgePercent) / 100))
+	oldPods, newPods, batches := n, 0, 0
+	for newPods < n {
+		newPods = min(n, n+surge-oldPods) // scale up within the surge
+		batches++                         // ...and wait for those pods to become available
+		oldPods = n - newPods             // scale down what they replace (never below n available)
+	}
+	return batches
+}
+
+// TestRolloutBatchesFollowTheController: the batch count behind the update timeout matches the controller's
+// rule at every replica count an HPA may choose, including the published example (10 replicas at 25%: a surge of
+// 3, so 3 + 3 + 3 + 1).
+func TestRolloutBatchesFollowTheController(t *testing.T) {
+	if got := rollingUpdateBatches(10, 25); got != 4 {
+		t.Fatalf("the simulation rolls 10 replicas in %d batches, want 4", got)
+	}
+	for lo := 1; lo <= 40; lo++ {
+		want := 0
+		for hi := lo; hi <= 40; hi++ {
+			want = max(want, rollingUpdateBatches(hi, rollingSurgePercent))
+			if got := RolloutBatches(lo, hi); got != want {
+				t.Fatalf("RolloutBatches(%d, %d) = %d, the controller needs %d", lo, hi, got, want)
+			}
+		}
+	}
+	if create, update := RolloutTimeouts(130, 1, 1); create != update || create != 190*time.Second {
+		t.Errorf("one replica: create %s, update %s, want 3m10s both", create, update)
 	}
 }
