@@ -28,7 +28,7 @@ const (
 // prints the ratios against the targets and where the engine's time goes; `make deploybench` runs it.
 func BenchmarkDeploy(b *testing.B) {
 	w := newWorld(b)
-	var create, noop, update, kCreate, kUpdate time.Duration
+	var create, noop, noopBare, update, kCreate, kUpdate time.Duration
 	var lastCreate, lastNoop, lastUpdate *release.Result
 	for i := 0; i < b.N; i++ {
 		w.editStack(func(app map[string]any) { app["image"] = w.ref1 })
@@ -37,6 +37,9 @@ func BenchmarkDeploy(b *testing.B) {
 		if changed := lastNoop.Changed(); len(changed) > 0 {
 			b.Fatalf("the preview after up plans changes: %+v", changed)
 		}
+		// The same preview without the policy pack: what the pack adds.
+		bare, _ := w.must(release.OpPreview, func(o *release.Options) { o.NoPolicy = true })
+		noopBare += bare.Duration
 		w.editStack(func(app map[string]any) { app["image"] = w.ref2 })
 		lastUpdate, _ = w.must(release.OpUp, nil)
 		create += lastCreate.Duration
@@ -68,16 +71,17 @@ func BenchmarkDeploy(b *testing.B) {
 	b.ReportMetric(kUpdate.Seconds()/n, "kubectl-update-s")
 	b.ReportMetric(updateRatio, "update-ratio")
 	b.ReportMetric(noop.Seconds()/n, "noop-preview-s")
+	b.ReportMetric(noopBare.Seconds()/n, "noop-preview-no-policy-s")
 	avg := func(d time.Duration) time.Duration { return (d / time.Duration(b.N)).Round(10 * time.Millisecond) }
 	b.Logf("DEPLOY BENCHMARK (%d cycle(s), engine time per cycle):\n"+
 		"  create:        up %s, kubectl %s: ratio %.1f (target ≤ %.0f: %s)\n"+
 		"  image update:  up %s, kubectl %s: ratio %.1f (target ≤ %.0f: %s)\n"+
-		"  no-op preview: %s (target < %s: %s)\n"+
+		"  no-op preview: %s (target < %s: %s); without the policy pack %s\n"+
 		"where the last cycle's engine time went:\n  create: %s\n  image update: %s\n  no-op preview: %s",
 		b.N,
 		avg(create), avg(kCreate), createRatio, targetCreateRatio, verdict(createRatio <= targetCreateRatio),
 		avg(update), avg(kUpdate), updateRatio, targetUpdateRatio, verdict(updateRatio <= targetUpdateRatio),
-		avg(noop), targetNoopPreview, verdict(noop/time.Duration(b.N) < targetNoopPreview),
+		avg(noop), targetNoopPreview, verdict(noop/time.Duration(b.N) < targetNoopPreview), avg(noopBare),
 		breakdown(lastCreate), breakdown(lastUpdate), breakdown(lastNoop))
 }
 
