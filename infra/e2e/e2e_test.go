@@ -243,6 +243,18 @@ func TestLocalStackEndToEnd(t *testing.T) {
 	}
 	e.pods() // two, running ready on the real node
 	podReady := e.podReadyTime()
+	// The driver reads up's outputs from the update's events instead of three more CLI runs: they are what the
+	// CLI reads from the state, a secret flagged and without its value.
+	outs, _ := e.must(release.OpOutputs, nil)
+	if len(up.Outputs) == 0 || len(up.Outputs) != len(outs.Outputs) {
+		t.Fatalf("up's outputs %v, the state's %v", up.Outputs, outs.Outputs)
+	}
+	for k, v := range outs.Outputs {
+		got := up.Outputs[k]
+		if got.Secret != v.Secret || (!v.Secret && fmt.Sprint(got.Value) != fmt.Sprint(v.Value)) || (got.Secret && got.Value != "[secret]") {
+			t.Errorf("output %s: up read %+v from the events, the state holds %+v", k, got, v)
+		}
+	}
 	if out, _ := e.kube("-n", namespace, "get", "configmap/wechat-api-config", "-o", "json"); strings.Contains(out, secrets["jwtSigningKey"]) {
 		t.Fatal("a secret value is in the ConfigMap")
 	}

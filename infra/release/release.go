@@ -121,6 +121,12 @@ type Result struct {
 	Outputs     auto.OutputMap
 	Summary     map[string]int
 	Duration    time.Duration
+
+	// events is what collect read for the summary and the outputs.
+	events struct {
+		changes map[apitype.OpType]int
+		outputs auto.OutputMap
+	}
 }
 
 // Changed lists the steps that change something (anything but "same" and reads).
@@ -170,6 +176,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		policy = append(policy, o.PolicyPack)
 	}
 	var runErr error
+	fromEvents := false
 	switch o.Op {
 	case OpPreview:
 		opts := []optpreview.Option{optpreview.ProgressStreams(o.Out), optpreview.EventStreams(evs), optpreview.Diff()}
@@ -180,12 +187,13 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	case OpUp, OpRollback:
 		opts := []optup.Option{optup.ProgressStreams(o.Out), optup.EventStreams(evs)}
 		opts = append(opts, policyOptions(policy, o.PolicyConfig, optup.PolicyPacks, optup.PolicyPackConfigs)...)
-		var ur auto.UpResult
-		ur, runErr = stack.Up(runCtx, opts...)
-		res.Outputs = ur.Outputs
-		if ur.Summary.ResourceChanges != nil {
-			res.Summary = *ur.Summary.ResourceChanges
-		}
+		// The summary and the outputs come from the update's own events (collect), not from the three CLI runs
+		// Stack.Up makes after the update for them.
+		runErr = upWithoutFollowUps(stack, func() error {
+			_, err := stack.Up(runCtx, opts...)
+			return err
+		})
+		fromEvents = true
 	case OpDestroy:
 		var dr auto.DestroyResult
 		dr, runErr = stack.Destroy(ctx, optdestroy.ProgressStreams(o.Out), optdestroy.EventStreams(evs))
@@ -207,6 +215,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	close(opDone)
 	wg.Wait()
 	res.Duration = time.Since(start)
+	if fromEvents {
+		res.Summary, res.Outputs = summary(res.events.changes), res.events.outputs
+	}
 	if watch.stopped() && runErr != nil {
 		// The provider's wait was cancelled before it could read the Deployment back, so the engine kept the
 		// previous release's state for it while Kubernetes holds the new template: read it back, so that the
@@ -260,6 +271,12 @@ func collect(evs <-chan events.EngineEvent, opDone <-chan struct{}, res *Result,
 			res.Violations = append(res.Violations, PolicyViolation{
 				Policy: e.PolicyName, Level: e.EnforcementLevel, URN: e.ResourceURN, Message: e.Message,
 			})
+		}
+		if e := ev.SummaryEvent; e != nil {
+			res.events.changes = e.ResourceChanges
+		}
+		if outs, ok := stackOutputs(&ev); ok {
+			res.events.outputs = outs
 		}
 		recordFailure(ev, res)
 		watch.observe(ev, res, now)
@@ -481,19 +498,25 @@ func prepare(ctx context.Context, o *Options) (auto.Stack, map[string]string, er
 			return stack, nil, err
 		}
 	}
-	cmd, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: pulumiDir, SkipVersionCheck: true})
+	cli, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: pulumiDir, SkipVersionCheck: true})
 	if err != nil {
 		return stack, nil, fmt.Errorf("using the pulumi CLI in %s: %w", pulumiDir, err)
 	}
+	cmd := &eventsCommand{PulumiCommand: cli}
 	exportEnv(env, chosen) // the Automation API's own calls (stack selection, outputs) read them too
 	stack, err = auto.UpsertStackInlineSource(ctx, o.Stack, config.Project, program.New(program.WithRoot(o.Root)).Run,
 		auto.WorkDir(workDir), auto.PulumiHome(home), auto.EnvVars(env), auto.Pulumi(cmd))
 	if err != nil {
 		return stack, env, fmt.Errorf("selecting stack %s: %w", o.Stack, err)
 	}
-	for _, k := range slices.Sorted(maps.Keys(o.Secrets)) {
-		if err := stack.SetConfig(ctx, config.Project+":"+k, auto.ConfigValue{Value: o.Secrets[k], Secret: true}); err != nil {
-			return stack, env, fmt.Errorf("setting secret %s: %w", k, err)
+	if len(o.Secrets) > 0 {
+		// One CLI run for all of them (each run decrypts the stack's secrets once).
+		all := auto.ConfigMap{}
+		for k, v := range o.Secrets {
+			all[config.Project+":"+k] = auto.ConfigValue{Value: v, Secret: true}
+		}
+		if err := stack.SetAllConfig(ctx, all); err != nil {
+			return stack, env, fmt.Errorf("setting secrets %s: %w", strings.Join(slices.Sorted(maps.Keys(o.Secrets)), ", "), err)
 		}
 	}
 	if o.Stack == "local" {
