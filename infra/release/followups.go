@@ -12,19 +12,20 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
 
-// eventsCommand is the pulumi CLI as the Automation API runs it, except for the calls Stack.Up makes after the
-// update itself has returned: `stack output --json` twice (plain, then with --show-secrets) and `stack history
-// --json --show-secrets` for the summary. Each is another CLI process that opens the backend and decrypts the
-// state, about 1.3 s in all after every update, to learn what the update's own events already said: the
-// summary event carries the resource changes, and the stack's outputs event its outputs (secrets masked). While
-// armed, which the driver does around Stack.Up only, those two commands are answered as empty, and the driver
-// reads the events instead (fromEvents).
+// eventsCommand is the pulumi CLI as the Automation API runs it, except for the reads its Stack methods make
+// after the operation itself has returned: `stack history --json --show-secrets` for the summary (after up,
+// destroy and refresh) and, after up, `stack output --json` twice (plain, then with --show-secrets). Each is
+// another CLI process that opens the backend and decrypts the state (1.35-1.40 s after every up) to learn what
+// the operation's own events already said: the summary event carries the resource changes, and the stack's
+// outputs event its outputs (secrets blinded). While armed, which the driver does around its operations only,
+// those two commands are answered as empty, and the driver reads the events instead.
 type eventsCommand struct {
 	auto.PulumiCommand
 	armed atomic.Bool
 }
 
-// followUp reports whether args are one of the read-only calls Stack.Up makes after the update.
+// followUp reports whether args are one of the reads the Automation API makes after an operation, and the
+// empty answer it gets instead.
 func followUp(args []string) (stdout string, ok bool) {
 	if len(args) < 3 || args[0] != "stack" || args[2] != "--json" {
 		return "", false
@@ -50,15 +51,14 @@ func (c *eventsCommand) Run(ctx context.Context, workdir string, stdin io.Reader
 	return c.PulumiCommand.Run(ctx, workdir, stdin, out, errOut, env, args...)
 }
 
-// upWithoutFollowUps runs up with the follow-up calls answered from the events rather than by the CLI.
-func upWithoutFollowUps(stack auto.Stack, up func() error) error {
+// answerFollowUps arms the stack's command, if it is the driver's, until the returned function is called.
+func answerFollowUps(stack auto.Stack) (stop func()) {
 	c, ok := stack.Workspace().PulumiCommand().(*eventsCommand)
 	if !ok {
-		return up()
+		return func() {}
 	}
 	c.armed.Store(true)
-	defer c.armed.Store(false)
-	return up()
+	return func() { c.armed.Store(false) }
 }
 
 // stackOutputs reads the stack's outputs from the outputs event of its root resource, the way the CLI prints

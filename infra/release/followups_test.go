@@ -44,17 +44,22 @@ func (c *recordingCLI) commands() []string {
 	defer c.mu.Unlock()
 	var out []string
 	for _, a := range c.calls {
-		out = append(out, strings.Join(a[:min(2, len(a))], " "))
+		n := 1 // the operation (its flags vary)
+		if a[0] == "stack" {
+			n = 2 // the stack subcommand
+		}
+		out = append(out, strings.Join(a[:min(n, len(a))], " "))
 	}
 	return out
 }
 
-// TestUpRunsTheCLIOnce drives the pinned Automation API's own Stack.Up: without the driver's command it runs
-// the CLI four times (the update, the outputs twice, the history), which costs about 1.3 s after every update;
-// with it, armed around the update, the CLI runs once, and the same reads outside an update still reach it.
-func TestUpRunsTheCLIOnce(t *testing.T) {
+// TestOperationsRunTheCLIOnce drives the pinned Automation API's own Stack methods: without the driver's command
+// up runs the CLI four times (the update, the outputs twice, the history), which costs about 1.3 s after every
+// update, and destroy and refresh twice (the history); with it, armed around the operation, the CLI runs once,
+// and the same reads outside an operation still reach it.
+func TestOperationsRunTheCLIOnce(t *testing.T) {
 	ctx := context.Background()
-	upThenRead := func(cmd auto.PulumiCommand, arm bool) {
+	opThenRead := func(cmd auto.PulumiCommand, arm bool, op func(auto.Stack) error) {
 		t.Helper()
 		ws, err := auto.NewLocalWorkspace(ctx, auto.WorkDir(t.TempDir()), auto.Pulumi(cmd),
 			auto.Project(workspaceProject()), auto.Program(func(*pulumi.Context) error { return nil }))
@@ -65,31 +70,47 @@ func TestUpRunsTheCLIOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		up := func() error { _, err := stack.Up(ctx); return err }
+		stop := func() {}
 		if arm {
-			err = upWithoutFollowUps(stack, up)
-		} else {
-			err = up()
+			stop = answerFollowUps(stack)
 		}
+		err = op(stack)
+		stop()
 		if err != nil {
-			t.Fatalf("up: %v", err)
+			t.Fatalf("operation: %v", err)
 		}
-		// Outside the update, the reads reach the CLI.
+		// Outside the operation, the reads reach the CLI.
 		if _, err := stack.Outputs(ctx); err != nil {
 			t.Fatal(err)
 		}
 	}
-
-	plain := &recordingCLI{}
-	upThenRead(plain, false)
-	if got := plain.commands(); !slices.Equal(got, []string{"stack select", "up --yes", "stack output", "stack output", "stack history", "stack output", "stack output"}) {
-		t.Fatalf("the pinned Automation API's up ran %q; the follow-ups this driver answers have changed", got)
-	}
-
-	cli := &recordingCLI{}
-	upThenRead(&eventsCommand{PulumiCommand: cli}, true)
-	if got := cli.commands(); !slices.Equal(got, []string{"stack select", "up --yes", "stack output", "stack output"}) {
-		t.Fatalf("with the driver's command, up and a later read ran %q; want the update once, and the later read", got)
+	for _, tc := range []struct {
+		name        string
+		op          func(auto.Stack) error
+		plain, once []string
+	}{
+		{"up", func(s auto.Stack) error { _, err := s.Up(ctx); return err },
+			[]string{"up", "stack output", "stack output", "stack history"}, []string{"up"}},
+		{"destroy", func(s auto.Stack) error { _, err := s.Destroy(ctx); return err },
+			[]string{"destroy", "stack history"}, []string{"destroy"}},
+		{"refresh", func(s auto.Stack) error { _, err := s.Refresh(ctx); return err },
+			[]string{"refresh", "stack history"}, []string{"refresh"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			around := func(calls []string) []string {
+				return slices.Concat([]string{"stack select"}, calls, []string{"stack output", "stack output"})
+			}
+			plain := &recordingCLI{}
+			opThenRead(plain, false, tc.op)
+			if got := plain.commands(); !slices.Equal(got, around(tc.plain)) {
+				t.Fatalf("the pinned Automation API's %s ran %q; the follow-ups this driver answers have changed", tc.name, got)
+			}
+			cli := &recordingCLI{}
+			opThenRead(&eventsCommand{PulumiCommand: cli}, true, tc.op)
+			if got := cli.commands(); !slices.Equal(got, around(tc.once)) {
+				t.Fatalf("with the driver's command, %s and a later read ran %q; want the operation once, and the later read", tc.name, got)
+			}
+		})
 	}
 }
 

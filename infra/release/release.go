@@ -176,47 +176,36 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		policy = append(policy, o.PolicyPack)
 	}
 	var runErr error
-	fromEvents := false
+	// The summary (and up's outputs) come from the operation's own events (collect), not from the CLI runs the
+	// Automation API makes after each operation to read them back.
+	stopAnswering := answerFollowUps(stack)
 	switch o.Op {
 	case OpPreview:
 		opts := []optpreview.Option{optpreview.ProgressStreams(o.Out), optpreview.EventStreams(evs), optpreview.Diff()}
 		opts = append(opts, policyOptions(policy, o.PolicyConfig, optpreview.PolicyPacks, optpreview.PolicyPackConfigs)...)
-		var pr auto.PreviewResult
-		pr, runErr = stack.Preview(ctx, opts...)
-		res.Summary = summary(pr.ChangeSummary)
+		_, runErr = stack.Preview(ctx, opts...)
 	case OpUp, OpRollback:
 		opts := []optup.Option{optup.ProgressStreams(o.Out), optup.EventStreams(evs)}
 		opts = append(opts, policyOptions(policy, o.PolicyConfig, optup.PolicyPacks, optup.PolicyPackConfigs)...)
-		// The summary and the outputs come from the update's own events (collect), not from the three CLI runs
-		// Stack.Up makes after the update for them.
-		runErr = upWithoutFollowUps(stack, func() error {
-			_, err := stack.Up(runCtx, opts...)
-			return err
-		})
-		fromEvents = true
+		_, runErr = stack.Up(runCtx, opts...)
 	case OpDestroy:
-		var dr auto.DestroyResult
-		dr, runErr = stack.Destroy(ctx, optdestroy.ProgressStreams(o.Out), optdestroy.EventStreams(evs))
-		if dr.Summary.ResourceChanges != nil {
-			res.Summary = *dr.Summary.ResourceChanges
-		}
+		_, runErr = stack.Destroy(ctx, optdestroy.ProgressStreams(o.Out), optdestroy.EventStreams(evs))
 	case OpRefresh:
-		var rr auto.RefreshResult
-		rr, runErr = stack.Refresh(ctx, optrefresh.ProgressStreams(o.Out), optrefresh.EventStreams(evs))
-		if rr.Summary.ResourceChanges != nil {
-			res.Summary = *rr.Summary.ResourceChanges
-		}
+		_, runErr = stack.Refresh(ctx, optrefresh.ProgressStreams(o.Out), optrefresh.EventStreams(evs))
 	case OpOutputs:
 	default:
+		stopAnswering()
 		close(opDone)
 		wg.Wait()
 		return nil, fmt.Errorf("unknown operation %q; use preview, up, rollback, destroy, refresh or outputs", o.Op)
 	}
+	stopAnswering()
 	close(opDone)
 	wg.Wait()
 	res.Duration = time.Since(start)
-	if fromEvents {
-		res.Summary, res.Outputs = summary(res.events.changes), res.events.outputs
+	res.Summary = summary(res.events.changes)
+	if o.Op == OpUp || o.Op == OpRollback {
+		res.Outputs = res.events.outputs
 	}
 	if watch.stopped() && runErr != nil {
 		// The provider's wait was cancelled before it could read the Deployment back, so the engine kept the
