@@ -28,6 +28,10 @@ type insecureOutcome struct {
 	violations []rules.Violation
 	// secrets are the secret values the run used (the fakes, with the variant's own in their place).
 	secrets map[string]string
+	// config is the stack's configuration as the engine hands it to the program and the pack; resources are what
+	// the program registered.
+	config    map[string]string
+	resources []rules.Resource
 }
 
 // mandatory lists the mandatory rules that fired, each once.
@@ -103,6 +107,7 @@ func runPolicyStack(t *testing.T, stack string, config map[string]any) insecureO
 	}
 	cfg := rules.StackConfig(stack, func(k string) (string, bool) { v, ok := opts.Config[k]; return v, ok })
 	out.violations = rules.Evaluate(rules.All(), resources, cfg)
+	out.config, out.resources = opts.Config, resources
 	return out
 }
 
@@ -136,6 +141,9 @@ func TestInsecureVariantsAreBlocked(t *testing.T) {
 				t.Fatalf("the variant is its committed stack unchanged")
 			}
 			out := runPolicyStack(t, v.Stack, v.Config)
+			if out.configError == "" {
+				judgeWithThePacks(t, v.Stack, out.config, out.resources, out.violations)
+			}
 			for _, msg := range append(viaMessages(out.violations), out.configError) {
 				for name, secret := range out.secrets {
 					if len(secret) >= 6 && strings.Contains(msg, secret) {
@@ -155,6 +163,10 @@ func TestInsecureVariantsAreBlocked(t *testing.T) {
 						problem = key
 						break
 					}
+				}
+				// Refused for its own change, not for a part of its base that the committed stack has since changed.
+				if changes := changedPaths("", base.Config, v.Config); !refusesAChange(problem, changes) {
+					t.Errorf("refused by the configuration for %q, which is none of the variant's changes %v: regenerate it from stacks/Pulumi.%s.yaml with its one change", problem, changes, v.DerivedFrom)
 				}
 				table = append(table, fmt.Sprintf("%s: blocked by config (%s)", v.Name, strings.TrimSpace(problem)))
 			case slices.Contains(got, v.BlockedBy):
@@ -197,6 +209,7 @@ func TestCommittedStacksPassThePackAsDerived(t *testing.T) {
 			if out.configError != "" {
 				t.Fatalf("the configuration refuses the committed stack: %s", out.configError)
 			}
+			judgeWithThePacks(t, stack, out.config, out.resources, out.violations)
 			for _, v := range out.violations {
 				if v.Level == rules.Mandatory {
 					t.Errorf("%s", v)
@@ -204,4 +217,47 @@ func TestCommittedStacksPassThePackAsDerived(t *testing.T) {
 			}
 		})
 	}
+}
+
+// changedPaths lists the dotted config paths (wechat-deploy:app.env.X) where the variant differs from its base:
+// changed, added or removed leaves.
+func changedPaths(prefix string, base, variant map[string]any) []string {
+	var out []string
+	keys := map[string]bool{}
+	for k := range base {
+		keys[k] = true
+	}
+	for k := range variant {
+		keys[k] = true
+	}
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
+		path := k
+		if prefix != "" {
+			path = prefix + "." + k
+		}
+		b, inBase := base[k]
+		v, inVariant := variant[k]
+		bm, bIsMap := b.(map[string]any)
+		vm, vIsMap := v.(map[string]any)
+		switch {
+		case bIsMap && vIsMap:
+			out = append(out, changedPaths(path, bm, vm)...)
+		case !inBase || !inVariant || !reflect.DeepEqual(b, v):
+			out = append(out, path)
+		}
+	}
+	return out
+}
+
+// refusesAChange reports whether a configuration refusal ("wechat-deploy:app.env.X looks like ...") is about one
+// of the changed paths: the refused key is a changed path, lies under one, or holds one.
+func refusesAChange(problem string, changes []string) bool {
+	key, _, _ := strings.Cut(problem, " ")
+	key, _, _ = strings.Cut(key, "[")
+	for _, c := range changes {
+		if key == c || strings.HasPrefix(key, c+".") || strings.HasPrefix(c, key+".") {
+			return true
+		}
+	}
+	return false
 }

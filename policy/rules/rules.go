@@ -155,10 +155,10 @@ func All() []Rule {
 func Evaluate(rules []Rule, resources []Resource, cfg Config) []Violation {
 	var out []Violation
 	for _, rule := range rules {
-		if rule.ProductionOnly && !cfg.Production {
-			continue
-		}
 		if rule.IsStack() {
+			if rule.ProductionOnly && !cfg.Production {
+				continue
+			}
 			for _, f := range rule.CheckStack(rule.Select(resources), cfg) {
 				out = append(out, Violation{
 					Rule: rule.Name, Level: rule.Level, Type: f.Resource.Type, Resource: f.Resource.Name,
@@ -171,13 +171,22 @@ func Evaluate(rules []Rule, resources []Resource, cfg Config) []Violation {
 			if !rule.AppliesTo(r.Type) {
 				continue
 			}
-			for _, msg := range rule.Check(r, cfg) {
+			for _, msg := range rule.Run(r, cfg) {
 				out = append(out, Violation{Rule: rule.Name, Level: rule.Level, Type: r.Type, Resource: r.Name, URN: r.URN, Message: msg})
 			}
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].String() < out[j].String() })
 	return out
+}
+
+// Run checks one resource with a resource rule, which must apply to its type: a production-only rule checks
+// nothing outside production.
+func (r Rule) Run(res Resource, cfg Config) []string {
+	if r.ProductionOnly && !cfg.Production {
+		return nil
+	}
+	return r.Check(res, cfg)
 }
 
 // AppliesTo reports whether the rule checks resources of the type.
