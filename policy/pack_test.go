@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -14,12 +11,11 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/structpb"
 	"gopkg.in/yaml.v3"
 
+	"github.com/wechat-deploy/wechat-deploy/policy/analyzer/packtest"
 	"github.com/wechat-deploy/wechat-deploy/policy/rules"
 )
 
@@ -31,35 +27,9 @@ func TestPackBinaryAnswersLikeAnAnalyzer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the pack")
 	}
-	bin := filepath.Join(t.TempDir(), "policy-pack")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("building the pack: %v\n%s", err, out)
-	}
+	analyzer := packtest.Start(t, packtest.Build(t, "..", packtest.Pack))
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	port, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		t.Fatalf("reading the port: %v", err)
-	}
-	conn, err := grpc.NewClient("127.0.0.1:"+strings.TrimSpace(port), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := conn.Close(); err != nil {
-			t.Errorf("closing the connection to the policy pack: %v", err)
-		}
-	}()
-	analyzer := pulumirpc.NewAnalyzerClient(conn)
 
 	if _, err := analyzer.Handshake(ctx, &pulumirpc.AnalyzerHandshakeRequest{}); err != nil {
 		t.Fatalf("Handshake: %v", err)
