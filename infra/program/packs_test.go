@@ -64,9 +64,6 @@ func startPacks() error {
 		if *p.to, err = packtest.Launch(bin); err != nil {
 			return err
 		}
-		if _, err := (*p.to).Client.Handshake(context.Background(), &pulumirpc.AnalyzerHandshakeRequest{EngineAddress: "127.0.0.1:1"}); err != nil {
-			return fmt.Errorf("handshake with %s: %w", p.pkg, err)
-		}
 	}
 	return nil
 }
@@ -88,6 +85,32 @@ func judgeWithThePacks(t *testing.T, stack string, config map[string]string, res
 	packs.mu.Lock()
 	defer packs.mu.Unlock()
 	ctx := context.Background()
+	reqs, stackReq := packtest.Requests(t, resources)
+	// The same types stripped of their settings (most rules fire) and with every setting unknown (as in a preview
+	// before anything exists): compared between the packs only.
+	stripped := make([]rules.Resource, 0, 2*len(resources))
+	for _, r := range resources {
+		unknown := resource.PropertyMap{}
+		for k := range r.Props {
+			unknown[k] = resource.MakeComputed(resource.NewStringProperty(""))
+		}
+		bare := r
+		bare.Props = resource.PropertyMap{}
+		r.Props = unknown
+		stripped = append(stripped, bare, r)
+	}
+	extraReqs, _ := packtest.Requests(t, stripped)
+	analyze := func(name string, c pulumirpc.AnalyzerClient, reqs []*pulumirpc.AnalyzeRequest) []*pulumirpc.AnalyzeDiagnostic {
+		var ds []*pulumirpc.AnalyzeDiagnostic
+		for _, req := range reqs {
+			resp, err := c.Analyze(ctx, req)
+			if err != nil {
+				t.Fatalf("Analyze %s on the %s: %v", req.GetUrn(), name, err)
+			}
+			ds = append(ds, resp.GetDiagnostics()...)
+		}
+		return ds
+	}
 	answers, extra := map[string][]*pulumirpc.AnalyzeDiagnostic{}, map[string][]*pulumirpc.AnalyzeDiagnostic{}
 	for name, p := range map[string]*packtest.Running{"pack": packs.ours, "SDK reference": packs.sdk} {
 		if _, err := p.Client.ConfigureStack(ctx, &pulumirpc.AnalyzerStackConfigureRequest{
@@ -95,36 +118,13 @@ func judgeWithThePacks(t *testing.T, stack string, config map[string]string, res
 		}); err != nil {
 			t.Fatalf("ConfigureStack on the %s: %v", name, err)
 		}
-		stackReq := &pulumirpc.AnalyzeStackRequest{}
-		for _, r := range resources {
-			props := packtest.Marshal(t, r.Props)
-			resp, err := p.Client.Analyze(ctx, &pulumirpc.AnalyzeRequest{Type: r.Type, Name: r.Name, Urn: r.URN, Properties: props})
-			if err != nil {
-				t.Fatalf("Analyze %s on the %s: %v", r.URN, name, err)
-			}
-			answers[name] = append(answers[name], resp.GetDiagnostics()...)
-			stackReq.Resources = append(stackReq.Resources, &pulumirpc.AnalyzerResource{Type: r.Type, Name: r.Name, Urn: r.URN, Properties: props})
-		}
+		answers[name] = analyze(name, p.Client, reqs)
 		resp, err := p.Client.AnalyzeStack(ctx, stackReq)
 		if err != nil {
 			t.Fatalf("AnalyzeStack on the %s: %v", name, err)
 		}
 		answers[name] = append(answers[name], resp.GetDiagnostics()...)
-		// The same types stripped of their settings (most rules fire) and with every setting unknown (as in a
-		// preview before anything exists): compared between the packs only.
-		for _, r := range resources {
-			unknown := resource.PropertyMap{}
-			for k := range r.Props {
-				unknown[k] = resource.MakeComputed(resource.NewStringProperty(""))
-			}
-			for _, props := range []resource.PropertyMap{{}, unknown} {
-				resp, err := p.Client.Analyze(ctx, &pulumirpc.AnalyzeRequest{Type: r.Type, Name: r.Name, Urn: r.URN, Properties: packtest.Marshal(t, props)})
-				if err != nil {
-					t.Fatalf("Analyze %s on the %s: %v", r.URN, name, err)
-				}
-				extra[name] = append(extra[name], resp.GetDiagnostics()...)
-			}
-		}
+		extra[name] = analyze(name, p.Client, extraReqs)
 	}
 	for _, ds := range []map[string][]*pulumirpc.AnalyzeDiagnostic{answers, extra} {
 		if a, b := packtest.Lines(ds["pack"]), packtest.Lines(ds["SDK reference"]); !slices.Equal(a, b) {
@@ -163,7 +163,7 @@ func judgeWithThePacks(t *testing.T, stack string, config map[string]string, res
 // BenchmarkPolicyPack measures what a preview asks of the policy pack for a stack (ConfigureStack, then Analyze
 // for every resource and AnalyzeStack, over gRPC to the pack's executable) for the pack and for the same rules
 // served by the SDK's policyx (policy/internal/sdkpack); the engine waits on each Analyze before the resource's
-// step. "start" is a pack process from launch to its first answer to ConfigureStack.
+// step. "start" is a pack process from launch and handshake to its first answer to ConfigureStack.
 func BenchmarkPolicyPack(b *testing.B) {
 	repo, err := filepath.Abs(root)
 	if err != nil {
@@ -177,23 +177,17 @@ func BenchmarkPolicyPack(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		var reqs []*pulumirpc.AnalyzeRequest
-		stackReq := &pulumirpc.AnalyzeStackRequest{}
+		var custom []rules.Resource
 		for _, r := range run.Resources {
-			if !r.Custom {
-				continue
+			if r.Custom {
+				custom = append(custom, rules.Resource{Type: r.Type, Name: r.Name, URN: r.URN, Props: r.Inputs})
 			}
-			props := packtest.Marshal(b, r.Inputs)
-			reqs = append(reqs, &pulumirpc.AnalyzeRequest{Type: r.Type, Name: r.Name, Urn: r.URN, Properties: props})
-			stackReq.Resources = append(stackReq.Resources, &pulumirpc.AnalyzerResource{Type: r.Type, Name: r.Name, Urn: r.URN, Properties: props})
 		}
+		reqs, stackReq := packtest.Requests(b, custom)
 		configure := &pulumirpc.AnalyzerStackConfigureRequest{Stack: stack, Project: "wechat-deploy", DryRun: true, Config: opts.Config}
 		for _, name := range []string{"pack", "sdk"} {
 			b.Run(stack+"/"+name, func(b *testing.B) {
 				c := packtest.Start(b, bins[name])
-				if _, err := c.Handshake(ctx, &pulumirpc.AnalyzerHandshakeRequest{EngineAddress: "127.0.0.1:1"}); err != nil {
-					b.Fatal(err)
-				}
 				for b.Loop() {
 					if _, err := c.ConfigureStack(ctx, configure); err != nil {
 						b.Fatal(err)
@@ -216,9 +210,6 @@ func BenchmarkPolicyPack(b *testing.B) {
 			for b.Loop() {
 				p, err := packtest.Launch(bins[name])
 				if err != nil {
-					b.Fatal(err)
-				}
-				if _, err := p.Client.Handshake(ctx, &pulumirpc.AnalyzerHandshakeRequest{EngineAddress: "127.0.0.1:1"}); err != nil {
 					b.Fatal(err)
 				}
 				if _, err := p.Client.ConfigureStack(ctx, &pulumirpc.AnalyzerStackConfigureRequest{Stack: "local", Project: "wechat-deploy"}); err != nil {

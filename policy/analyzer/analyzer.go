@@ -5,7 +5,8 @@
 // The SDK's policyx server does the same, but it decodes a resource's properties once per policy, about 45 times
 // per resource, on every step of every preview and update. This server decodes them once per request and only
 // runs the rules that apply to the resource's type. It answers exactly as the policyx pack in
-// policy/internal/sdkpack does (the tests compare the two over every stack and the insecure corpus).
+// policy/internal/sdkpack does (the tests compare the two over every committed stack, and over any insecure-corpus
+// variant that gets past the configuration to the rules).
 package analyzer
 
 import (
@@ -32,8 +33,8 @@ const (
 // (--policy-pack-config). false changes nothing: a stack that says or is named production stays production.
 const ProductionProperty = "production"
 
-// productionSchema is the JSON schema of a resource rule's policy config.
-var productionSchema = map[string]any{
+// ProductionSchema is the JSON schema of ProductionProperty in a resource rule's policy config.
+var ProductionSchema = map[string]any{
 	"type":        "boolean",
 	"description": "true applies production rules to any stack; false changes nothing (a stack that says or is named production stays production).",
 }
@@ -99,7 +100,7 @@ func (s *Server) GetAnalyzerInfo(context.Context, *emptypb.Empty) (*pulumirpc.An
 	for _, r := range s.all {
 		p := &pulumirpc.PolicyInfo{Name: r.Name, Description: description(r), EnforcementLevel: defaultLevel(r)}
 		if !r.IsStack() {
-			props, err := structpb.NewStruct(map[string]any{ProductionProperty: productionSchema})
+			props, err := structpb.NewStruct(map[string]any{ProductionProperty: ProductionSchema})
 			if err != nil {
 				return nil, fmt.Errorf("config schema of policy %s: %w", r.Name, err)
 			}
@@ -141,12 +142,12 @@ func (s *Server) Configure(_ context.Context, req *pulumirpc.ConfigureAnalyzerRe
 	return &emptypb.Empty{}, nil
 }
 
-// level is the rule's enforcement level, as configured or by default.
-func (s *Server) level(r rules.Rule) (pulumirpc.EnforcementLevel, policyConfig) {
+// policy is the rule's configuration: as Configure set it, or its default level.
+func (s *Server) policy(r rules.Rule) policyConfig {
 	if c, ok := s.config[r.Name]; ok {
-		return c.level, c
+		return c
 	}
-	return defaultLevel(r), policyConfig{}
+	return policyConfig{level: defaultLevel(r)}
 }
 
 func (s *Server) diagnostic(r rules.Rule, level pulumirpc.EnforcementLevel, urn, message string) *pulumirpc.AnalyzeDiagnostic {
@@ -184,14 +185,14 @@ func (s *Server) Analyze(_ context.Context, req *pulumirpc.AnalyzeRequest) (*pul
 	var ds []*pulumirpc.AnalyzeDiagnostic
 	for _, i := range idx {
 		r := s.all[i]
-		level, c := s.level(r)
-		if level == pulumirpc.EnforcementLevel_DISABLED {
+		c := s.policy(r)
+		if c.level == pulumirpc.EnforcementLevel_DISABLED {
 			continue
 		}
 		cfg := s.cfg
 		cfg.Production = cfg.Production || c.production
 		for _, msg := range r.Run(res, cfg) {
-			ds = append(ds, s.diagnostic(r, level, req.GetUrn(), msg))
+			ds = append(ds, s.diagnostic(r, c.level, req.GetUrn(), msg))
 		}
 	}
 	return &pulumirpc.AnalyzeResponse{Diagnostics: ds}, nil
@@ -212,7 +213,7 @@ func (s *Server) AnalyzeStack(_ context.Context, req *pulumirpc.AnalyzeStackRequ
 	var ds []*pulumirpc.AnalyzeDiagnostic
 	for _, i := range s.stack {
 		r := s.all[i]
-		level, _ := s.level(r)
+		level := s.policy(r).level
 		if level == pulumirpc.EnforcementLevel_DISABLED {
 			continue
 		}

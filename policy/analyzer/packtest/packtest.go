@@ -20,6 +20,8 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/encoding/prototext"
 	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/wechat-deploy/wechat-deploy/policy/rules"
 )
 
 // Packages of the two packs, relative to the repository root.
@@ -77,8 +79,8 @@ func (p *Running) Close() {
 	_ = p.cmd.Wait()
 }
 
-// Launch runs a pack executable as the engine does: it reads the port the pack prints on its first line of output
-// and connects to it.
+// Launch runs a pack executable as the engine does: it reads the port the pack prints on its first line of output,
+// connects to it and shakes hands.
 func Launch(bin string) (*Running, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, bin)
@@ -114,7 +116,27 @@ func Launch(bin string) (*Running, error) {
 	if err != nil {
 		return fail(err)
 	}
-	return &Running{Client: pulumirpc.NewAnalyzerClient(conn), conn: conn, cmd: cmd, cancel: cancel}, nil
+	client := pulumirpc.NewAnalyzerClient(conn)
+	// The engine's first call; the SDK's server refuses ConfigureStack without it.
+	if _, err := client.Handshake(ctx, &pulumirpc.AnalyzerHandshakeRequest{EngineAddress: "127.0.0.1:1"}); err != nil {
+		_ = conn.Close()
+		return fail(fmt.Errorf("handshake with %s: %w", bin, err))
+	}
+	return &Running{Client: client, conn: conn, cmd: cmd, cancel: cancel}, nil
+}
+
+// Requests are what the engine sends a pack about the resources of a stack: one Analyze per resource, and the
+// AnalyzeStack over all of them.
+func Requests(t testing.TB, resources []rules.Resource) ([]*pulumirpc.AnalyzeRequest, *pulumirpc.AnalyzeStackRequest) {
+	t.Helper()
+	reqs := make([]*pulumirpc.AnalyzeRequest, 0, len(resources))
+	stack := &pulumirpc.AnalyzeStackRequest{}
+	for _, r := range resources {
+		props := Marshal(t, r.Props)
+		reqs = append(reqs, &pulumirpc.AnalyzeRequest{Type: r.Type, Name: r.Name, Urn: r.URN, Properties: props})
+		stack.Resources = append(stack.Resources, &pulumirpc.AnalyzerResource{Type: r.Type, Name: r.Name, Urn: r.URN, Properties: props})
+	}
+	return reqs, stack
 }
 
 // Marshal encodes properties as the engine sends them to analyzers: secrets and unknowns kept, internal keys
@@ -127,10 +149,6 @@ func Marshal(t testing.TB, props resource.PropertyMap) *structpb.Struct {
 	}
 	return st
 }
-
-// Diagnostics renders an analyzer's answer in a canonical order, one line per diagnostic with every field set,
-// for comparison.
-func Diagnostics(resp *pulumirpc.AnalyzeResponse) []string { return Lines(resp.GetDiagnostics()) }
 
 // Lines renders diagnostics in a canonical order, one line each with every field set.
 func Lines(ds []*pulumirpc.AnalyzeDiagnostic) []string {

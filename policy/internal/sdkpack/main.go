@@ -50,7 +50,7 @@ func toPolicy(rule rules.Rule, stack rules.Config) policyx.Policy {
 		Description:      rule.Description + " " + rule.Why,
 		EnforcementLevel: level(rule),
 		ConfigSchema: &policyx.ConfigSchema{Properties: map[string]map[string]any{
-			analyzer.ProductionProperty: {"type": "boolean", "description": "true applies production rules to any stack; false changes nothing (a stack that says or is named production stays production)."},
+			analyzer.ProductionProperty: analyzer.ProductionSchema,
 		}},
 		ValidateResource: func(_ context.Context, args policyx.ResourceValidationArgs) error {
 			if !rule.AppliesTo(args.Resource.Type) {
